@@ -1,0 +1,146 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { environmentSchema } from './config.schema.js';
+
+export type WpsMode = 'sandbox' | 'live';
+export type McpTransportSetting = 'auto' | 'streamable-http' | 'sse';
+
+/** The validated, resolved configuration. Built once in main.ts and passed down; nothing else reads env. */
+export interface Config {
+  server: { port: number; host: string; publicUrl: string; redirectUri: string };
+  dataDir: string;
+  databasePath: string;
+  /** 32 bytes, or undefined: then the secrets module generates one into dataDir. */
+  tokenEncryptionKey: Buffer | undefined;
+  wps: {
+    mode: WpsMode;
+    clientId: string;
+    clientSecret: string;
+    mcpUrl: string;
+    servers: string[];
+    transport: McpTransportSetting;
+    authorizeUrl: string;
+    tokenUrl: string;
+    scopes: string[];
+  };
+  sandbox: { port: number };
+  openai: { apiKey: string | undefined; baseUrl: string; model: string; apiMode: 'chat' | 'responses' };
+  logLevel: string;
+  auth: { refreshMarginMs: number; pendingAuthorizationTtlMs: number };
+  mcp: { callTimeoutMs: number; idleTimeoutMs: number; toolsCacheTtlMs: number };
+  agent: { maxSteps: number; toolOutputBudgetChars: number; contextBudgetChars: number };
+  rateLimitPerMinute: number;
+}
+
+/** Start-up stops with this: one message that lists every problem at once. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** The client the in-process sandbox registers for the agent; not a secret, the sandbox is local. */
+export const SANDBOX_CLIENT = { clientId: 'sandbox-client', clientSecret: 'sandbox-secret' } as const;
+
+/** WPS names one delegated scope per MCP server: kso-yundoc → kso.mcp_yundoc.readwrite. */
+export function scopeForServer(server: string): string {
+  return `kso.mcp_${server.replace(/^kso-/, '')}.readwrite`;
+}
+
+/** Reads `.env` from the working directory, if present; real environment variables win over it. */
+export function readEnvironment(options: { environment?: NodeJS.ProcessEnv; envFile?: string } = {}) {
+  const environment = options.environment ?? process.env;
+  const envFile = options.envFile ?? path.resolve('.env');
+  const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
+  return { ...fromFile, ...environment } as Record<string, string | undefined>;
+}
+
+/** Validates the environment and resolves every default; throws ConfigError listing all problems. */
+export function loadConfig(environment: Record<string, string | undefined>): Config {
+  // Empty strings mean "unset" (a `.env` line like `WPS_APP_ID=`), so defaults apply.
+  const cleaned = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
+  const parsed = environmentSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const key = issue.path.join('.');
+        const value = typeof key === 'string' ? cleaned[key] : undefined;
+        const shown = value !== undefined && !/KEY|SECRET/.test(key) ? ` (got "${value}")` : '';
+        return `${key}: ${issue.message}${shown}`;
+      }),
+    );
+  }
+  const env = parsed.data;
+  const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
+  const mode: WpsMode = env.WPS_APP_ID ? 'live' : 'sandbox';
+  const sandboxUrl = `http://127.0.0.1:${env.SANDBOX_PORT}`;
+  const dataDir = path.resolve(env.DATA_DIR);
+  return {
+    server: { port: env.PORT, host: env.HOST, publicUrl, redirectUri: env.WPS_REDIRECT_URI ?? `${publicUrl}/callback` },
+    dataDir,
+    databasePath: env.DATABASE_URL ? databasePathFrom(env.DATABASE_URL) : path.join(dataDir, 'agent.db'),
+    tokenEncryptionKey: env.TOKEN_ENCRYPTION_KEY ? Buffer.from(env.TOKEN_ENCRYPTION_KEY, 'base64') : undefined,
+    wps: {
+      mode,
+      clientId: env.WPS_APP_ID ?? SANDBOX_CLIENT.clientId,
+      clientSecret: env.WPS_APP_KEY ?? SANDBOX_CLIENT.clientSecret,
+      mcpUrl: mode === 'sandbox' ? `${sandboxUrl}/mcp/v2` : env.WPS_MCP_URL,
+      servers: env.WPS_MCP_SERVERS,
+      transport: env.WPS_MCP_TRANSPORT,
+      authorizeUrl: mode === 'sandbox' ? `${sandboxUrl}/oauth2/auth` : env.WPS_OAUTH_AUTHORIZE_URL,
+      tokenUrl: mode === 'sandbox' ? `${sandboxUrl}/oauth2/token` : env.WPS_OAUTH_TOKEN_URL,
+      scopes: env.WPS_SCOPES ?? env.WPS_MCP_SERVERS.map(scopeForServer),
+    },
+    sandbox: { port: env.SANDBOX_PORT },
+    openai: {
+      apiKey: env.OPENAI_API_KEY,
+      baseUrl: env.OPENAI_BASE_URL,
+      model: env.OPENAI_MODEL,
+      apiMode: env.OPENAI_API_MODE,
+    },
+    logLevel: env.LOG_LEVEL,
+    auth: { refreshMarginMs: env.TOKEN_REFRESH_MARGIN_SECONDS * 1000, pendingAuthorizationTtlMs: 10 * 60_000 },
+    mcp: {
+      callTimeoutMs: env.MCP_CALL_TIMEOUT_MS,
+      idleTimeoutMs: env.MCP_IDLE_TIMEOUT_MS,
+      toolsCacheTtlMs: env.TOOLS_CACHE_TTL_MS,
+    },
+    agent: {
+      maxSteps: env.AGENT_MAX_STEPS,
+      toolOutputBudgetChars: env.TOOL_OUTPUT_BUDGET_CHARS,
+      contextBudgetChars: env.CONTEXT_BUDGET_CHARS,
+    },
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+  };
+}
+
+/** Re-points every WPS setting at a running sandbox (its port is only known once it listens). */
+export function pointAtSandbox(config: Config, sandboxUrl: string): Config {
+  return {
+    ...config,
+    wps: {
+      ...config.wps,
+      mcpUrl: `${sandboxUrl}/mcp/v2`,
+      authorizeUrl: `${sandboxUrl}/oauth2/auth`,
+      tokenUrl: `${sandboxUrl}/oauth2/token`,
+    },
+  };
+}
+
+/** `DATABASE_URL` may be a plain path or a `file:` / `sqlite:` URL; only SQLite is supported today. */
+function databasePathFrom(value: string): string {
+  if (value === ':memory:') return value;
+  const withoutScheme = value.replace(/^(sqlite|file):(\/\/)?/, '');
+  if (/^[a-z]+:\/\//i.test(withoutScheme)) {
+    throw new ConfigError([
+      `DATABASE_URL: only SQLite file paths are supported in this version (got a "${value.split(':')[0]}" URL)`,
+    ]);
+  }
+  return path.resolve(withoutScheme);
+}

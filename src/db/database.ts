@@ -1,0 +1,31 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import * as schema from './schema.js';
+
+export type AppDatabase = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+
+const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+
+/**
+ * Opens the SQLite database with the settings every process sharing the file needs: WAL so readers never
+ * block the writer, foreign keys on, and a busy timeout so two processes wait for each other's write
+ * lock instead of failing with SQLITE_BUSY.
+ */
+export function openDatabase(filePath: string): AppDatabase {
+  if (filePath !== ':memory:') mkdirSync(path.dirname(filePath), { recursive: true });
+  const client = new Database(filePath);
+  client.pragma('journal_mode = WAL');
+  client.pragma('foreign_keys = ON');
+  client.pragma('busy_timeout = 5000');
+  client.pragma('synchronous = NORMAL');
+  return drizzle({ client, schema });
+}
+
+/** Applies every drizzle-kit migration in `migrations/` that this database has not seen yet. */
+export function migrateDatabase(database: AppDatabase): void {
+  migrate(database, { migrationsFolder });
+}

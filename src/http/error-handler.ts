@@ -1,0 +1,38 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { type AppError, errors, isAppError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+
+/** The contract's error body: `{"error":{"code","message", ...details}}`. */
+export function errorBody(error: AppError) {
+  return { error: { code: error.code, message: error.message, ...(error.details ?? {}) } };
+}
+
+/** Turns any thrown value into the contract's error body; unknown errors become a detail-free 500. */
+export function createErrorHandler({ logger }: { logger: Logger }): ErrorRequestHandler {
+  return (error: unknown, request, response, _next) => {
+    const appError = isAppError(error) ? error : fromExpressError(error);
+    if (appError.status >= 500) {
+      logger.error({ err: appError.cause ?? appError, method: request.method, path: request.path, code: appError.code }, 'request failed');
+    }
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    response.status(appError.status).json(errorBody(appError));
+  };
+}
+
+/** Body-parser and friends throw errors carrying `status` and `type`; map the ones a client caused. */
+function fromExpressError(error: unknown): AppError {
+  const candidate = error as { status?: number; type?: string } | undefined;
+  if (candidate?.type === 'entity.parse.failed') return errors.validationFailed('The request body is not valid JSON.');
+  if (candidate?.type === 'entity.too.large') return errors.validationFailed('The request body is too large.');
+  if (candidate?.status === 415 || candidate?.type === 'encoding.unsupported') {
+    return errors.validationFailed('Unsupported request body encoding.');
+  }
+  return errors.internal(error);
+}
+
+export const notFoundHandler: RequestHandler = (request, _response, next) => {
+  next(errors.notFound(`No route for ${request.method} ${request.path}.`));
+};

@@ -1,0 +1,48 @@
+/**
+ * The one error model. Every failure a caller may see is an AppError with a stable `code` (the contract's
+ * error codes), an HTTP `status`, a message that is safe to show, and optional `details` that are safe to
+ * show too. `cause` is for logs only and never leaves the process.
+ */
+export class AppError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(options: {
+    code: string;
+    status: number;
+    message: string;
+    details?: Record<string, unknown>;
+    cause?: unknown;
+  }) {
+    super(options.message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = options.code;
+    this.status = options.status;
+    this.details = options.details;
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+export const errors = {
+  unauthorized: (message = 'A valid API key is required: send Authorization: Bearer <apiKey>.') =>
+    new AppError({ code: 'unauthorized', status: 401, message }),
+  validationFailed: (message: string, details?: Record<string, unknown>) =>
+    new AppError({ code: 'validation_failed', status: 400, message, details }),
+  notFound: (message = 'Not found.') => new AppError({ code: 'not_found', status: 404, message }),
+  toolNotFound: (name: string) =>
+    new AppError({ code: 'tool_not_found', status: 404, message: `No tool named "${name}" is available.` }),
+  wpsAuthorizationRequired: (authorizeUrl: string, message = 'Connect your WPS account to continue.') =>
+    new AppError({ code: 'wps_authorization_required', status: 409, message, details: { authorizeUrl } }),
+  rateLimited: (message = 'Too many requests; slow down.') =>
+    new AppError({ code: 'rate_limited', status: 429, message }),
+  upstreamUnavailable: (message: string, cause?: unknown) =>
+    new AppError({ code: 'upstream_unavailable', status: 502, message, cause }),
+  modelError: (message: string, cause?: unknown) =>
+    new AppError({ code: 'model_error', status: 502, message, cause }),
+  internal: (cause?: unknown) =>
+    new AppError({ code: 'internal', status: 500, message: 'Internal server error.', cause }),
+};

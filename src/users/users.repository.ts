@@ -1,0 +1,55 @@
+import { and, asc, count, eq, isNull } from 'drizzle-orm';
+import type { AppDatabase } from '../db/database.js';
+import { apiKeysTable, usersTable } from './users.table.js';
+
+export interface User {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
+export function createUsersRepository({ db }: { db: AppDatabase }) {
+  return {
+    insertUser(user: User): void {
+      db.insert(usersTable).values(user).run();
+    },
+    listUsers(): User[] {
+      return db.select().from(usersTable).orderBy(asc(usersTable.createdAt), asc(usersTable.id)).all();
+    },
+    countUsers(): number {
+      return db.select({ count: count() }).from(usersTable).get()?.count ?? 0;
+    },
+    findUserById(id: string): User | undefined {
+      return db.select().from(usersTable).where(eq(usersTable.id, id)).get();
+    },
+    findUserByName(name: string): User | undefined {
+      return db.select().from(usersTable).where(eq(usersTable.name, name)).get();
+    },
+    insertApiKey(key: { id: string; userId: string; keyHash: string; prefix: string; createdAt: number }): void {
+      db.insert(apiKeysTable).values(key).run();
+    },
+    /** The user owning an active (not revoked) key with this hash. */
+    findUserByActiveKeyHash(keyHash: string): User | undefined {
+      return db
+        .select({ id: usersTable.id, name: usersTable.name, createdAt: usersTable.createdAt })
+        .from(apiKeysTable)
+        .innerJoin(usersTable, eq(apiKeysTable.userId, usersTable.id))
+        .where(and(eq(apiKeysTable.keyHash, keyHash), isNull(apiKeysTable.revokedAt)))
+        .get();
+    },
+    /** Marks a key revoked; false when no active key has this id. */
+    revokeApiKey(id: string, revokedAt: number): boolean {
+      const result = db
+        .update(apiKeysTable)
+        .set({ revokedAt })
+        .where(and(eq(apiKeysTable.id, id), isNull(apiKeysTable.revokedAt)))
+        .run();
+      return result.changes > 0;
+    },
+    findApiKey(id: string) {
+      return db.select().from(apiKeysTable).where(eq(apiKeysTable.id, id)).get();
+    },
+  };
+}
+
+export type UsersRepository = ReturnType<typeof createUsersRepository>;

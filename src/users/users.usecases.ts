@@ -1,0 +1,76 @@
+import type { Clock } from '../shared/clock.js';
+import { AppError, errors } from '../shared/errors.js';
+import { createId } from '../shared/ids.js';
+import { randomToken, sha256 } from '../shared/secret-box.js';
+import type { User, UsersRepository } from './users.repository.js';
+
+/** Keys look like `wpsa_<43 chars>`: the prefix makes a leaked key easy to recognise in secret scanners. */
+const API_KEY_PREFIX = 'wpsa_';
+
+export interface CreatedApiKey {
+  id: string;
+  /** Shown once; only its hash is stored. */
+  apiKey: string;
+}
+
+export function createUsersService({ usersRepository, clock }: { usersRepository: UsersRepository; clock: Clock }) {
+  function createApiKey(userId: string): CreatedApiKey {
+    const apiKey = `${API_KEY_PREFIX}${randomToken(32)}`;
+    const id = createId('key');
+    usersRepository.insertApiKey({
+      id,
+      userId,
+      keyHash: sha256(apiKey),
+      prefix: apiKey.slice(0, API_KEY_PREFIX.length + 4),
+      createdAt: clock.now(),
+    });
+    return { id, apiKey };
+  }
+
+  return {
+    createUser(name: string): User & { apiKey: string } {
+      const trimmed = name.trim();
+      if (!trimmed || trimmed.length > 100) {
+        throw errors.validationFailed('A user name must be 1 to 100 characters.');
+      }
+      if (usersRepository.findUserByName(trimmed)) {
+        throw new AppError({ code: 'user_exists', status: 409, message: `A user named "${trimmed}" already exists.` });
+      }
+      const user: User = { id: createId('usr'), name: trimmed, createdAt: clock.now() };
+      usersRepository.insertUser(user);
+      return { ...user, apiKey: createApiKey(user.id).apiKey };
+    },
+
+    listUsers(): User[] {
+      return usersRepository.listUsers();
+    },
+
+    /** Accepts a user id or a user name, as the CLI does. */
+    createApiKeyFor(userIdOrName: string): CreatedApiKey {
+      const user = usersRepository.findUserById(userIdOrName) ?? usersRepository.findUserByName(userIdOrName);
+      if (!user) throw errors.notFound(`No user with id or name "${userIdOrName}".`);
+      return createApiKey(user.id);
+    },
+
+    revokeApiKey(keyId: string): void {
+      if (!usersRepository.revokeApiKey(keyId, clock.now())) {
+        const existing = usersRepository.findApiKey(keyId);
+        throw existing
+          ? new AppError({ code: 'already_revoked', status: 409, message: `Key ${keyId} is already revoked.` })
+          : errors.notFound(`No API key with id "${keyId}".`);
+      }
+    },
+
+    /** The user a presented API key belongs to, or undefined for an unknown or revoked key. */
+    authenticate(apiKey: string): User | undefined {
+      if (!apiKey.startsWith(API_KEY_PREFIX)) return undefined;
+      return usersRepository.findUserByActiveKeyHash(sha256(apiKey));
+    },
+
+    countUsers(): number {
+      return usersRepository.countUsers();
+    },
+  };
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;
