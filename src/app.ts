@@ -1,0 +1,58 @@
+import express from 'express';
+import { requireApiKey } from './http/api-key-auth.js';
+import { createErrorHandler, notFoundHandler } from './http/error-handler.js';
+import { requestLog } from './http/request-log.js';
+import { createToolsRoutes } from './mcp/tools.routes.js';
+import type { Services } from './services.js';
+import { createToolCallsRoutes } from './transcripts/tool-calls.routes.js';
+import { createWpsAuthRoutes } from './wps-auth/wps-auth.routes.js';
+
+export interface AppOptions {
+  /** Shown on /health: the in-process sandbox's URL in sandbox mode. */
+  sandboxUrl?: string;
+}
+
+/** Builds the express app from the services. Never listens: main.ts and tests decide where. */
+export function createApp(services: Services, options: AppOptions = {}) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestLog({ logger: services.logger }));
+
+  app.get('/health', (_request, response) => {
+    response.json({
+      status: 'ok',
+      mode: services.config.wps.mode,
+      ...(services.config.wps.mode === 'sandbox'
+        ? { sandbox: { url: options.sandboxUrl ?? null, notice: 'WPS sandbox mode: no real WPS account is used.' } }
+        : {}),
+      mcpServers: services.config.wps.servers,
+    });
+  });
+
+  const wpsAuth = createWpsAuthRoutes({
+    authorizationFlow: services.authorizationFlow,
+    tokenManager: services.tokenManager,
+    onDisconnect: (userId) => services.pool.closeUser(userId).then(() => services.catalog.invalidate(userId)),
+  });
+  app.use(wpsAuth.callback);
+
+  const v1 = express.Router();
+  v1.use(requireApiKey({ usersService: services.usersService }));
+  v1.use(express.json({ limit: '1mb' }));
+  v1.use(wpsAuth.api);
+  v1.use(
+    createToolsRoutes({
+      catalog: services.catalog,
+      runner: services.runner,
+      validator: services.validator,
+      authorizationFlow: services.authorizationFlow,
+    }),
+  );
+  v1.use(createToolCallsRoutes({ toolCallsRepository: services.toolCallsRepository }));
+  app.use('/v1', v1);
+
+  app.use(notFoundHandler);
+  app.use(createErrorHandler({ logger: services.logger }));
+  return app;
+}

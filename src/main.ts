@@ -1,0 +1,81 @@
+import { createServer } from 'node:http';
+import { createApp } from './app.js';
+import { ConfigError, type Config, loadConfig, pointAtSandbox, readEnvironment } from './config/config.js';
+import { resolveEncryptionKey } from './config/encryption-key.js';
+import { migrateDatabase, openDatabase } from './db/database.js';
+import { createWpsSandbox, type WpsSandbox } from './sandbox/index.js';
+import { createServices } from './services.js';
+import { systemClock } from './shared/clock.js';
+import { createLogger } from './shared/logger.js';
+import { ensureFirstUser } from './users/first-user.js';
+
+/** Composition root: configuration, database, services, sandbox (when no WPS app is configured), HTTP. */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(readEnvironment());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const db = openDatabase(config.databasePath);
+  migrateDatabase(db);
+
+  let sandbox: WpsSandbox | undefined;
+  if (config.wps.mode === 'sandbox') {
+    sandbox = await createWpsSandbox({
+      port: config.sandbox.port,
+      host: '127.0.0.1',
+      clients: [{ clientId: config.wps.clientId, clientSecret: config.wps.clientSecret, redirectUris: [config.server.redirectUri] }],
+      logger: logger.child({ component: 'sandbox' }),
+    });
+    config = pointAtSandbox(config, sandbox.url);
+  }
+
+  const { key: encryptionKey, generated } = resolveEncryptionKey({ configured: config.tokenEncryptionKey, dataDir: config.dataDir });
+  if (generated) logger.info({ dataDir: config.dataDir }, 'generated a new token encryption key (keep it with the database)');
+  const services = createServices({ config, db, clock: systemClock, fetch: globalThis.fetch, logger, encryptionKey });
+  services.toolCallsRepository.abortRunning(systemClock.now());
+
+  const firstUser = ensureFirstUser(services.usersService);
+  const server = createServer(createApp(services, { sandboxUrl: sandbox?.url }));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.server.port, config.server.host, resolve);
+  });
+  logger.info({ url: config.server.publicUrl, host: config.server.host, port: config.server.port, mode: config.wps.mode }, 'wps agent listening');
+  if (sandbox) {
+    process.stdout.write(
+      `\n  WPS SANDBOX MODE: WPS_APP_ID is not set, so the agent uses the local WPS sandbox at ${sandbox.url}\n` +
+        `  (fake accounts ${sandbox.accounts.join(', ')}; no real WPS data). Set WPS_APP_ID and WPS_APP_KEY to use WPS.\n\n`,
+    );
+  }
+  if (firstUser) {
+    process.stdout.write(
+      `  First start: created user "${firstUser.name}" (${firstUser.id}).\n` +
+        `  Its API key, shown only this once:\n\n    ${firstUser.apiKey}\n\n` +
+        `  Try: curl -H "Authorization: Bearer ${firstUser.apiKey}" ${config.server.publicUrl}/v1/me\n\n`,
+    );
+  }
+
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    server.close();
+    server.closeAllConnections();
+    await services.close();
+    await sandbox?.close();
+    db.$client.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Start-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

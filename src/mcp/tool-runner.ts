@@ -1,0 +1,134 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Clock } from '../shared/clock.js';
+import { createId } from '../shared/ids.js';
+import type { Logger } from '../shared/logger.js';
+import type { ToolCallSource, ToolCallsRepository, ToolCallStatus } from '../transcripts/tool-calls.repository.js';
+import { findAuthorizationRequired } from '../wps-auth/wps-auth.errors.js';
+import type { McpConnectionPool } from './connection-pool.js';
+import { isTimeout } from './mcp-errors.js';
+import type { CatalogTool } from './tool-catalog.js';
+
+export interface ToolRunOutcome {
+  toolCallId: string;
+  status: Exclude<ToolCallStatus, 'running'>;
+  result: CallToolResult;
+  isError: boolean;
+  durationMs: number;
+  /** Set when the call did not reach a tool answer: why (timeout, abort, WPS unreachable). */
+  failure?: { kind: 'timeout' | 'aborted' | 'upstream'; message: string };
+}
+
+export interface ToolRunRequest {
+  userId: string;
+  tool: CatalogTool;
+  arguments: Record<string, unknown>;
+  source: ToolCallSource;
+  conversationId?: string;
+  messageId?: string;
+  step?: number;
+  safeName?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+const errorResult = (text: string): CallToolResult => ({ isError: true, content: [{ type: 'text', text }] });
+
+/**
+ * Calls one WPS tool and records it in the transcript: a `running` row first (so a crash mid-call leaves
+ * a trace), then its outcome. Failures that are not the tool's own answer become error results with a
+ * reason; an authorization failure is recorded and rethrown, because the caller must stop and ask the
+ * user to reconnect.
+ */
+export function createToolRunner(options: {
+  pool: McpConnectionPool;
+  toolCallsRepository: ToolCallsRepository;
+  clock: Clock;
+  logger: Logger;
+  callTimeoutMs: number;
+}) {
+  const { clock, toolCallsRepository } = options;
+
+  return {
+    /** Records a call that never reached WPS (its arguments failed validation), as the chat loop needs. */
+    recordRejected(request: Omit<ToolRunRequest, 'signal' | 'timeoutMs'>, message: string): ToolRunOutcome {
+      const toolCallId = createId('call');
+      const result = errorResult(message);
+      toolCallsRepository.insert({
+        id: toolCallId,
+        userId: request.userId,
+        conversationId: request.conversationId,
+        messageId: request.messageId,
+        step: request.step,
+        safeName: request.safeName,
+        name: request.tool.name,
+        server: request.tool.server,
+        arguments: request.arguments,
+        result,
+        isError: true,
+        status: 'error',
+        source: request.source,
+        startedAt: clock.now(),
+        durationMs: 0,
+      });
+      return { toolCallId, status: 'error', result, isError: true, durationMs: 0 };
+    },
+
+    async run(request: ToolRunRequest): Promise<ToolRunOutcome> {
+      const timeoutMs = request.timeoutMs ?? options.callTimeoutMs;
+      const toolCallId = createId('call');
+      const startedAt = clock.now();
+      const started = performance.now();
+      toolCallsRepository.insert({
+        id: toolCallId,
+        userId: request.userId,
+        conversationId: request.conversationId,
+        messageId: request.messageId,
+        step: request.step,
+        safeName: request.safeName,
+        name: request.tool.name,
+        server: request.tool.server,
+        arguments: request.arguments,
+        isError: false,
+        status: 'running',
+        source: request.source,
+        startedAt,
+      });
+      const finish = (outcome: Omit<ToolRunOutcome, 'toolCallId' | 'durationMs'>): ToolRunOutcome => {
+        const durationMs = Math.round(performance.now() - started);
+        toolCallsRepository.finish(toolCallId, { result: outcome.result, isError: outcome.isError, status: outcome.status, durationMs });
+        return { toolCallId, durationMs, ...outcome };
+      };
+      try {
+        const result = await options.pool.callTool({
+          userId: request.userId,
+          server: request.tool.server,
+          name: request.tool.name,
+          arguments: request.arguments,
+          signal: request.signal,
+          timeoutMs,
+        });
+        const isError = result.isError === true;
+        return finish({ status: isError ? 'error' : 'ok', result, isError });
+      } catch (error) {
+        const authorization = findAuthorizationRequired(error);
+        if (authorization) {
+          finish({ status: 'error', result: errorResult(authorization.message), isError: true });
+          throw authorization;
+        }
+        if (request.signal?.aborted) {
+          const message = 'The call was cancelled before WPS answered.';
+          return finish({ status: 'aborted', result: errorResult(message), isError: true, failure: { kind: 'aborted', message } });
+        }
+        if (isTimeout(error)) {
+          const message = `WPS did not answer within ${timeoutMs} ms; the tool call timed out.`;
+          return finish({ status: 'timeout', result: errorResult(message), isError: true, failure: { kind: 'timeout', message } });
+        }
+        options.logger.warn({ err: error, tool: request.tool.name, server: request.tool.server }, 'tool call failed');
+        const message = `WPS ${request.tool.server} could not be reached or failed: ${error instanceof Error ? error.message.slice(0, 300) : 'unknown error'}`;
+        return finish({ status: 'error', result: errorResult(message), isError: true, failure: { kind: 'upstream', message } });
+      }
+    },
+  };
+}
+
+export type ToolRunner = ReturnType<typeof createToolRunner>;

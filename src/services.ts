@@ -1,0 +1,99 @@
+import type { Config } from './config/config.js';
+import type { AppDatabase } from './db/database.js';
+import { createArgumentValidator } from './mcp/argument-validator.js';
+import { createMcpConnectionPool } from './mcp/connection-pool.js';
+import { createToolCatalog } from './mcp/tool-catalog.js';
+import { createToolRunner } from './mcp/tool-runner.js';
+import type { Clock } from './shared/clock.js';
+import type { FetchLike } from './shared/fetch.js';
+import type { Logger } from './shared/logger.js';
+import { createSecretBox } from './shared/secret-box.js';
+import { createToolCallsRepository } from './transcripts/tool-calls.repository.js';
+import { createUsersRepository } from './users/users.repository.js';
+import { createUsersService } from './users/users.usecases.js';
+import { createAuthorizationFlow } from './wps-auth/authorization-flow.js';
+import { createAuthorizationServerResolver } from './wps-auth/authorization-server.js';
+import { createTokenManager } from './wps-auth/token-manager.js';
+import { createWpsConnectionsRepository } from './wps-auth/wps-connections.repository.js';
+
+/** What the services are built from: the process's seams, which tests replace. */
+export interface Infrastructure {
+  config: Config;
+  db: AppDatabase;
+  clock: Clock;
+  fetch: FetchLike;
+  logger: Logger;
+  encryptionKey: Buffer;
+}
+
+/** Wires every feature's services from the infrastructure. No module holds state of its own. */
+export function createServices(infrastructure: Infrastructure) {
+  const { config, db, clock, fetch, logger } = infrastructure;
+  const secretBox = createSecretBox(infrastructure.encryptionKey);
+  const usersRepository = createUsersRepository({ db });
+  const usersService = createUsersService({ usersRepository, clock });
+  const wpsConnectionsRepository = createWpsConnectionsRepository({ db });
+  const firstServer = config.wps.servers[0] ?? 'kso-yundoc';
+  const resolver = createAuthorizationServerResolver({
+    fetch,
+    clock,
+    logger,
+    mcpServerUrl: `${config.wps.mcpUrl}/${firstServer}/message`,
+    configured: { authorizeUrl: config.wps.authorizeUrl, tokenUrl: config.wps.tokenUrl },
+  });
+  const client = { clientId: config.wps.clientId, clientSecret: config.wps.clientSecret };
+  const tokenManager = createTokenManager({
+    repository: wpsConnectionsRepository,
+    secretBox,
+    clock,
+    fetch,
+    logger,
+    resolver,
+    ...client,
+    refreshMarginMs: config.auth.refreshMarginMs,
+  });
+  const authorizationFlow = createAuthorizationFlow({
+    repository: wpsConnectionsRepository,
+    tokenManager,
+    resolver,
+    secretBox,
+    clock,
+    fetch,
+    logger,
+    ...client,
+    redirectUri: config.server.redirectUri,
+    scopes: config.wps.scopes,
+    ttlMs: config.auth.pendingAuthorizationTtlMs,
+  });
+  const pool = createMcpConnectionPool({
+    mcpUrl: config.wps.mcpUrl,
+    transport: config.wps.transport,
+    callTimeoutMs: config.mcp.callTimeoutMs,
+    idleTimeoutMs: config.mcp.idleTimeoutMs,
+    tokenManager,
+    fetch,
+    clock,
+    logger,
+  });
+  const catalog = createToolCatalog({ pool, servers: config.wps.servers, ttlMs: config.mcp.toolsCacheTtlMs, clock, logger });
+  const toolCallsRepository = createToolCallsRepository({ db });
+  const runner = createToolRunner({ pool, toolCallsRepository, clock, logger, callTimeoutMs: config.mcp.callTimeoutMs });
+
+  return {
+    ...infrastructure,
+    usersService,
+    tokenManager,
+    authorizationFlow,
+    pool,
+    catalog,
+    validator: createArgumentValidator(),
+    runner,
+    toolCallsRepository,
+    /** Releases what the services hold open (MCP connections, timers). */
+    async close(): Promise<void> {
+      await pool.close();
+    },
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

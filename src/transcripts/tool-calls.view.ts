@@ -1,0 +1,21 @@
+import type { ToolCallRow } from './tool-calls.repository.js';
+
+/** A tool call as the HTTP API shows it (`/v1/tool-calls`, conversation transcripts). */
+export function toolCallView(row: ToolCallRow) {
+  return {
+    id: row.id,
+    conversationId: row.conversationId,
+    messageId: row.messageId,
+    step: row.step,
+    name: row.name,
+    safeName: row.safeName,
+    server: row.server,
+    arguments: row.arguments,
+    result: row.result ?? null,
+    isError: row.isError,
+    status: row.status,
+    source: row.source,
+    startedAt: new Date(row.startedAt).toISOString(),
+    durationMs: row.durationMs,
+  };
+}

@@ -1,0 +1,66 @@
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { usersTable } from '../users/users.table.js';
+
+export const conversationsTable = sqliteTable(
+  'conversations',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => usersTable.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (table) => [index('conversations_user_updated_idx').on(table.userId, table.updatedAt, table.id)],
+);
+
+/**
+ * A user or assistant message. An assistant message is one turn: `modelMessages` holds the AI SDK model
+ * messages of its finished steps (tool calls and results included) so later turns can replay history.
+ */
+export const messagesTable = sqliteTable(
+  'messages',
+  {
+    id: text('id').primaryKey(),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversationsTable.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['user', 'assistant'] }).notNull(),
+    text: text('text').notNull(),
+    status: text('status', { enum: ['streaming', 'complete', 'aborted', 'error'] }).notNull(),
+    modelMessages: text('model_messages', { mode: 'json' }).$type<unknown[]>(),
+    error: text('error'),
+    createdAt: integer('created_at').notNull(),
+    sequence: integer('sequence').notNull(),
+  },
+  (table) => [index('messages_conversation_idx').on(table.conversationId, table.sequence)],
+);
+
+export const toolCallsTable = sqliteTable(
+  'tool_calls',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => usersTable.id, { onDelete: 'cascade' }),
+    conversationId: text('conversation_id').references(() => conversationsTable.id, { onDelete: 'cascade' }),
+    messageId: text('message_id').references(() => messagesTable.id, { onDelete: 'cascade' }),
+    step: integer('step'),
+    /** The provider-safe alias the model saw; `name` is the real WPS tool name. */
+    safeName: text('safe_name'),
+    name: text('name').notNull(),
+    server: text('server').notNull(),
+    arguments: text('arguments', { mode: 'json' }).$type<unknown>(),
+    result: text('result', { mode: 'json' }).$type<unknown>(),
+    isError: integer('is_error', { mode: 'boolean' }).notNull(),
+    status: text('status', { enum: ['running', 'ok', 'error', 'timeout', 'aborted'] }).notNull(),
+    source: text('source', { enum: ['chat', 'direct'] }).notNull(),
+    startedAt: integer('started_at').notNull(),
+    durationMs: integer('duration_ms'),
+  },
+  (table) => [
+    index('tool_calls_user_started_idx').on(table.userId, table.startedAt, table.id),
+    index('tool_calls_conversation_idx').on(table.conversationId),
+  ],
+);

@@ -1,0 +1,163 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock } from '../shared/clock.js';
+import { errors } from '../shared/errors.js';
+import type { FetchLike } from '../shared/fetch.js';
+import type { Logger } from '../shared/logger.js';
+import { randomToken, type SecretBox, sha256 } from '../shared/secret-box.js';
+import type { AuthorizationServerResolver } from './authorization-server.js';
+import { type IssuedTokens, requestTokens, TokenEndpointError } from './token-endpoint.js';
+import { WpsAuthorizationRequiredError } from './wps-auth.errors.js';
+import type { SealedTokenPair, WpsConnectionRow, WpsConnectionsRepository } from './wps-connections.repository.js';
+
+/** Longer than one token request may take (15 s timeout), so a live lease means "someone is refreshing". */
+const REFRESH_LEASE_MS = 30_000;
+/** How often a process waiting on another process's refresh looks at the database again. */
+const LEASE_POLL_MS = 25;
+
+export interface WpsConnectionStatus {
+  status: 'connected' | 'not_connected' | 'reauthorization_required';
+  scopes: string[];
+  expiresAt: string | null;
+}
+
+/**
+ * Owns the lifecycle of every user's WPS tokens: hands out access tokens, refreshes them a few minutes
+ * before they expire and once after a 401, and stores each rotated pair atomically.
+ *
+ * Refresh is single-flight per user twice over: within the process (one shared promise) and across
+ * processes sharing the database (a lease row plus compare-and-set on the refresh token used). WPS
+ * rotates refresh tokens, so two refreshes with one token would leave one caller with a dead token.
+ */
+export function createTokenManager(options: {
+  repository: WpsConnectionsRepository;
+  secretBox: SecretBox;
+  clock: Clock;
+  fetch: FetchLike;
+  logger: Logger;
+  resolver: AuthorizationServerResolver;
+  clientId: string;
+  clientSecret: string;
+  refreshMarginMs: number;
+}) {
+  const { repository, secretBox, clock, logger } = options;
+  const instanceId = randomToken(9);
+  const refreshesInFlight = new Map<string, Promise<string>>();
+
+  function seal(tokens: IssuedTokens, fallbackScopes: string): SealedTokenPair {
+    const now = clock.now();
+    return {
+      accessTokenCiphertext: secretBox.seal(tokens.accessToken),
+      refreshTokenCiphertext: secretBox.seal(tokens.refreshToken),
+      refreshTokenHash: sha256(tokens.refreshToken),
+      accessExpiresAt: now + tokens.expiresInSeconds * 1000,
+      refreshExpiresAt: tokens.refreshExpiresInSeconds ? now + tokens.refreshExpiresInSeconds * 1000 : null,
+      scopes: tokens.scopes?.join(',') ?? fallbackScopes,
+    };
+  }
+
+  function usableRow(userId: string): WpsConnectionRow {
+    const row = repository.find(userId);
+    if (!row) throw new WpsAuthorizationRequiredError('not_connected');
+    if (row.status === 'reauthorization_required') throw new WpsAuthorizationRequiredError('reauthorization_required');
+    return row;
+  }
+
+  const isFresh = (row: WpsConnectionRow) => row.accessExpiresAt - options.refreshMarginMs > clock.now();
+
+  /** Refreshes the pair whose refresh token hashes to `seenHash`, unless someone already has. */
+  async function refreshFrom(userId: string, seenHash: string): Promise<string> {
+    // Counted in polls, not clock time: an injected test clock may stand still.
+    for (let poll = 0; ; poll++) {
+      const row = usableRow(userId);
+      if (row.refreshTokenHash !== seenHash) return secretBox.open(row.accessTokenCiphertext);
+      if (repository.acquireRefreshLease({ userId, refreshTokenHash: seenHash, owner: instanceId, now: clock.now(), leaseMs: REFRESH_LEASE_MS })) {
+        return performRefresh(userId, row);
+      }
+      if (poll * LEASE_POLL_MS > REFRESH_LEASE_MS + 5_000) throw errors.upstreamUnavailable('Timed out waiting for a WPS token refresh.');
+      await sleep(LEASE_POLL_MS);
+    }
+  }
+
+  async function performRefresh(userId: string, row: WpsConnectionRow): Promise<string> {
+    const started = Date.now();
+    try {
+      const endpoints = await options.resolver.resolve();
+      const tokens = await requestTokens({
+        fetch: options.fetch,
+        tokenUrl: endpoints.tokenUrl,
+        clientId: options.clientId,
+        clientSecret: options.clientSecret,
+        grant: { grant_type: 'refresh_token', refresh_token: secretBox.open(row.refreshTokenCiphertext) },
+      });
+      const pair = seal(tokens, row.scopes);
+      if (!repository.replaceIfCurrent(userId, row.refreshTokenHash, pair, clock.now())) {
+        // A new authorization landed while we refreshed: it is newer than our pair, so it stays.
+        return secretBox.open(usableRow(userId).accessTokenCiphertext);
+      }
+      logger.info({ userId, durationMs: Date.now() - started }, 'wps tokens refreshed');
+      return tokens.accessToken;
+    } catch (error) {
+      repository.releaseRefreshLease(userId, instanceId);
+      if (error instanceof TokenEndpointError && error.kind === 'rejected') {
+        if (repository.markReauthorizationRequiredIfCurrent(userId, row.refreshTokenHash, clock.now())) {
+          logger.warn({ userId, reason: error.reason }, 'wps refused the refresh token; reauthorization required');
+          throw new WpsAuthorizationRequiredError('reauthorization_required', { cause: error });
+        }
+        return secretBox.open(usableRow(userId).accessTokenCiphertext);
+      }
+      if (error instanceof TokenEndpointError) {
+        throw errors.upstreamUnavailable(`WPS could not refresh the authorization (${error.reason}); try again shortly.`, error);
+      }
+      throw error;
+    }
+  }
+
+  function singleFlight(userId: string, seenHash: string): Promise<string> {
+    const existing = refreshesInFlight.get(userId);
+    if (existing) return existing;
+    const refresh = refreshFrom(userId, seenHash).finally(() => refreshesInFlight.delete(userId));
+    refreshesInFlight.set(userId, refresh);
+    return refresh;
+  }
+
+  return {
+    /** A usable access token, refreshed first when it expires within the margin. */
+    async getAccessToken(userId: string): Promise<string> {
+      const row = usableRow(userId);
+      if (isFresh(row)) return secretBox.open(row.accessTokenCiphertext);
+      return singleFlight(userId, row.refreshTokenHash);
+    },
+
+    /**
+     * WPS answered 401 to `rejectedAccessToken`. Refresh once, unless the stored token has already moved
+     * on (another request refreshed meanwhile), and return the token to retry with.
+     */
+    async handleUnauthorized(userId: string, rejectedAccessToken: string): Promise<string> {
+      const row = usableRow(userId);
+      const stored = secretBox.open(row.accessTokenCiphertext);
+      if (stored !== rejectedAccessToken) return stored;
+      return singleFlight(userId, row.refreshTokenHash);
+    },
+
+    /** Stores the pair from a completed authorization, replacing anything the user had. */
+    storeAuthorized(userId: string, tokens: IssuedTokens, requestedScopes: string[]): void {
+      repository.storeAuthorized(userId, seal(tokens, requestedScopes.join(',')), clock.now());
+    },
+
+    forget(userId: string): boolean {
+      return repository.delete(userId);
+    },
+
+    status(userId: string): WpsConnectionStatus {
+      const row = repository.find(userId);
+      if (!row) return { status: 'not_connected', scopes: [], expiresAt: null };
+      return {
+        status: row.status,
+        scopes: row.scopes.split(',').filter(Boolean),
+        expiresAt: new Date(row.accessExpiresAt).toISOString(),
+      };
+    },
+  };
+}
+
+export type TokenManager = ReturnType<typeof createTokenManager>;

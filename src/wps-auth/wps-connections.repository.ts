@@ -1,0 +1,143 @@
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import type { AppDatabase } from '../db/database.js';
+import { pendingAuthorizationsTable, wpsConnectionsTable } from './wps-auth.tables.js';
+
+export type WpsConnectionRow = typeof wpsConnectionsTable.$inferSelect;
+export type PendingAuthorizationRow = typeof pendingAuthorizationsTable.$inferSelect;
+
+/** A sealed token pair ready to store; the hash is of the plaintext refresh token. */
+export interface SealedTokenPair {
+  accessTokenCiphertext: string;
+  refreshTokenCiphertext: string;
+  refreshTokenHash: string;
+  accessExpiresAt: number;
+  refreshExpiresAt: number | null;
+  scopes: string;
+}
+
+/**
+ * Every write that replaces or drops a token pair is a compare-and-set on the refresh token it was derived
+ * from, so a slow or stale refresh (in this process or another one) can never undo a newer pair.
+ */
+export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
+  return {
+    find(userId: string): WpsConnectionRow | undefined {
+      return db.select().from(wpsConnectionsTable).where(eq(wpsConnectionsTable.userId, userId)).get();
+    },
+
+    /** A completed authorization always wins: it replaces whatever the user had. */
+    storeAuthorized(userId: string, pair: SealedTokenPair, now: number): void {
+      db.insert(wpsConnectionsTable)
+        .values({ userId, status: 'connected', ...pair, generation: 1, createdAt: now, updatedAt: now })
+        .onConflictDoUpdate({
+          target: wpsConnectionsTable.userId,
+          set: {
+            status: 'connected',
+            ...pair,
+            generation: sql`${wpsConnectionsTable.generation} + 1`,
+            refreshLeaseOwner: null,
+            refreshLeaseUntil: null,
+            updatedAt: now,
+          },
+        })
+        .run();
+    },
+
+    /** Stores a rotated pair only if the stored refresh token is still the one that was used. */
+    replaceIfCurrent(userId: string, usedRefreshTokenHash: string, pair: SealedTokenPair, now: number): boolean {
+      const result = db
+        .update(wpsConnectionsTable)
+        .set({
+          ...pair,
+          status: 'connected',
+          generation: sql`${wpsConnectionsTable.generation} + 1`,
+          refreshLeaseOwner: null,
+          refreshLeaseUntil: null,
+          updatedAt: now,
+        })
+        .where(and(eq(wpsConnectionsTable.userId, userId), eq(wpsConnectionsTable.refreshTokenHash, usedRefreshTokenHash)))
+        .run();
+      return result.changes > 0;
+    },
+
+    /** WPS rejected this refresh token: mark the user for re-authorization unless a newer pair exists. */
+    markReauthorizationRequiredIfCurrent(userId: string, usedRefreshTokenHash: string, now: number): boolean {
+      const result = db
+        .update(wpsConnectionsTable)
+        .set({ status: 'reauthorization_required', refreshLeaseOwner: null, refreshLeaseUntil: null, updatedAt: now })
+        .where(and(eq(wpsConnectionsTable.userId, userId), eq(wpsConnectionsTable.refreshTokenHash, usedRefreshTokenHash)))
+        .run();
+      return result.changes > 0;
+    },
+
+    /**
+     * Takes the refresh lease for this user if nobody holds a live one and the refresh token is still the
+     * one the caller saw. The lease makes refresh single-flight across processes sharing the database.
+     */
+    acquireRefreshLease(options: { userId: string; refreshTokenHash: string; owner: string; now: number; leaseMs: number }): boolean {
+      const result = db
+        .update(wpsConnectionsTable)
+        .set({ refreshLeaseOwner: options.owner, refreshLeaseUntil: options.now + options.leaseMs })
+        .where(
+          and(
+            eq(wpsConnectionsTable.userId, options.userId),
+            eq(wpsConnectionsTable.refreshTokenHash, options.refreshTokenHash),
+            or(isNull(wpsConnectionsTable.refreshLeaseUntil), lt(wpsConnectionsTable.refreshLeaseUntil, options.now)),
+          ),
+        )
+        .run();
+      return result.changes > 0;
+    },
+
+    releaseRefreshLease(userId: string, owner: string): void {
+      db.update(wpsConnectionsTable)
+        .set({ refreshLeaseOwner: null, refreshLeaseUntil: null })
+        .where(and(eq(wpsConnectionsTable.userId, userId), eq(wpsConnectionsTable.refreshLeaseOwner, owner)))
+        .run();
+    },
+
+    delete(userId: string): boolean {
+      return db.delete(wpsConnectionsTable).where(eq(wpsConnectionsTable.userId, userId)).run().changes > 0;
+    },
+
+    insertPendingAuthorization(row: Omit<PendingAuthorizationRow, 'usedAt'>): void {
+      db.insert(pendingAuthorizationsTable).values(row).run();
+    },
+
+    /**
+     * Claims a pending authorization for its one use: succeeds for exactly one caller, and only while it
+     * is unexpired. Returns the row, or why it could not be claimed.
+     */
+    claimPendingAuthorization(stateHash: string, now: number):
+      | { status: 'claimed'; row: PendingAuthorizationRow }
+      | { status: 'unknown' | 'expired' | 'used' } {
+      const claimed = db
+        .update(pendingAuthorizationsTable)
+        .set({ usedAt: now })
+        .where(
+          and(
+            eq(pendingAuthorizationsTable.stateHash, stateHash),
+            isNull(pendingAuthorizationsTable.usedAt),
+            sql`${pendingAuthorizationsTable.expiresAt} > ${now}`,
+          ),
+        )
+        .returning()
+        .get();
+      if (claimed) return { status: 'claimed', row: claimed };
+      const existing = db
+        .select()
+        .from(pendingAuthorizationsTable)
+        .where(eq(pendingAuthorizationsTable.stateHash, stateHash))
+        .get();
+      if (!existing) return { status: 'unknown' };
+      return { status: existing.usedAt !== null ? 'used' : 'expired' };
+    },
+
+    /** Housekeeping: pending authorizations are useless a day after they expire. */
+    deleteExpiredPendingAuthorizations(before: number): number {
+      return db.delete(pendingAuthorizationsTable).where(lt(pendingAuthorizationsTable.expiresAt, before)).run().changes;
+    },
+  };
+}
+
+export type WpsConnectionsRepository = ReturnType<typeof createWpsConnectionsRepository>;

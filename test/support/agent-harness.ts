@@ -1,0 +1,162 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { type AppDatabase, migrateDatabase, openDatabase } from '../../src/db/database.js';
+import { createWpsSandbox, type WpsSandbox, type WpsSandboxOptions } from '../../src/sandbox/index.js';
+import { createServices, type Services } from '../../src/services.js';
+import { type Clock, systemClock } from '../../src/shared/clock.js';
+import { createLogger } from '../../src/shared/logger.js';
+
+export interface AgentHarnessOptions {
+  /** Options for a sandbox the harness creates; ignored when `sandbox` is given. */
+  sandboxOptions?: WpsSandboxOptions;
+  /** Reuse a running sandbox (it must accept this agent's redirect URI, e.g. allowLoopbackRedirects). */
+  sandbox?: WpsSandbox;
+  /** Extra environment variables, as a deployment would set them. */
+  env?: Record<string, string>;
+  clock?: Clock;
+  /** Share one database file between harnesses (two processes on one database). */
+  dataDir?: string;
+}
+
+export interface AgentHarness {
+  url: string;
+  sandbox: WpsSandbox;
+  services: Services;
+  db: AppDatabase;
+  dataDir: string;
+  /** Every log line the agent wrote. */
+  logs: string[];
+  createUser(name: string): { id: string; apiKey: string };
+  /** Calls the agent's API with a key; parses JSON answers. */
+  api(apiKey: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
+  /** Runs the whole browser flow: authorize URL → sandbox consent → callback. Returns the callback answer. */
+  connectWps(apiKey: string, account: string, decision?: 'approve' | 'deny'): Promise<{ status: number; html: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real agent server on port 0 in front of a real WPS sandbox on port 0, with its own temporary data
+ * directory: what integration tests talk to over HTTP.
+ */
+export async function startAgentHarness(options: AgentHarnessOptions = {}): Promise<AgentHarness> {
+  const httpServer: Server = createServer();
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  const ownsSandbox = !options.sandbox;
+  const sandbox =
+    options.sandbox ??
+    (await createWpsSandbox({
+      clients: [{ clientId: 'agent-test', clientSecret: 'agent-test-secret', redirectUris: [`${url}/callback`] }],
+      ...options.sandboxOptions,
+    }));
+  const ownsDataDir = !options.dataDir;
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'wps-agent-test-'));
+  const config = loadConfig({
+    PORT: String(port),
+    PUBLIC_URL: url,
+    DATA_DIR: dataDir,
+    WPS_APP_ID: ownsSandbox ? 'agent-test' : 'sandbox-client',
+    WPS_APP_KEY: ownsSandbox ? 'agent-test-secret' : 'sandbox-secret',
+    WPS_MCP_URL: sandbox.mcpBaseUrl,
+    WPS_OAUTH_AUTHORIZE_URL: sandbox.authorizeUrl,
+    WPS_OAUTH_TOKEN_URL: sandbox.tokenUrl,
+    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    LOG_LEVEL: 'debug',
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const logger = createLogger({ level: config.logLevel, destination: { write: (line: string) => logs.push(line) } });
+  const db = openDatabase(config.databasePath);
+  migrateDatabase(db);
+  const services = createServices({
+    config,
+    db,
+    clock: options.clock ?? systemClock,
+    fetch: globalThis.fetch,
+    logger,
+    encryptionKey: config.tokenEncryptionKey ?? Buffer.alloc(32, 7),
+  });
+  httpServer.on('request', createApp(services));
+
+  const api: AgentHarness['api'] = async (apiKey, method, route, body) => {
+    const response = await fetch(`${url}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Not JSON (a 204, an HTML page): the raw text is the body.
+    }
+    return { status: response.status, body: parsed, headers: response.headers };
+  };
+
+  return {
+    url,
+    sandbox,
+    services,
+    db,
+    dataDir,
+    logs,
+    createUser(name) {
+      const user = services.usersService.createUser(name);
+      return { id: user.id, apiKey: user.apiKey };
+    },
+    api,
+    async connectWps(apiKey, account, decision = 'approve') {
+      const started = await api(apiKey, 'POST', '/v1/wps/authorize');
+      if (started.status !== 200) throw new Error(`authorize failed: ${started.status} ${JSON.stringify(started.body)}`);
+      const callbackUrl = await passConsent(started.body.authorizeUrl, account, decision);
+      const callback = await fetch(callbackUrl);
+      return { status: callback.status, html: await callback.text() };
+    },
+    async close() {
+      await services.close();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      if (ownsSandbox) await sandbox.close();
+      db.$client.close();
+      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Plays the person at WPS's consent page: picks the account, approves or denies; returns the redirect. */
+export async function passConsent(authorizeUrl: string, account: string, decision: 'approve' | 'deny'): Promise<string> {
+  const page = await fetch(authorizeUrl, { redirect: 'manual' });
+  if (page.status === 302) return page.headers.get('location') ?? '';
+  const html = await page.text();
+  if (page.status !== 200) throw new Error(`consent page answered ${page.status}: ${html}`);
+  const form = new URLSearchParams();
+  for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    form.set(match[1] ?? '', decodeEntities(match[2] ?? ''));
+  }
+  form.set('account', account);
+  form.set('decision', decision);
+  const decided = await fetch(new URL('/oauth2/auth/decision', authorizeUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form,
+    redirect: 'manual',
+  });
+  if (decided.status !== 302) throw new Error(`consent decision answered ${decided.status}: ${await decided.text()}`);
+  return decided.headers.get('location') ?? '';
+}
+
+function decodeEntities(value: string): string {
+  return value
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&amp;', '&');
+}
