@@ -87,14 +87,21 @@ export const environmentSchema = z
     TOOL_OUTPUT_BUDGET_CHARS: integer('TOOL_OUTPUT_BUDGET_CHARS', { min: 200, max: 1_000_000 }).default(16_000),
     CONTEXT_BUDGET_CHARS: integer('CONTEXT_BUDGET_CHARS', { min: 1000, max: 10_000_000 }).default(120_000),
     RATE_LIMIT_PER_MINUTE: integer('RATE_LIMIT_PER_MINUTE', { min: 0, max: 100_000 }).default(120),
-  })
-  .superRefine((environment, context) => {
-    if (environment.WPS_APP_ID && !environment.WPS_APP_KEY) {
-      context.addIssue({ code: 'custom', path: ['WPS_APP_KEY'], message: 'WPS_APP_KEY is required when WPS_APP_ID is set' });
-    }
-    if (environment.WPS_APP_KEY && !environment.WPS_APP_ID) {
-      context.addIssue({ code: 'custom', path: ['WPS_APP_ID'], message: 'WPS_APP_ID is required when WPS_APP_KEY is set' });
-    }
   });
+
+/**
+ * Rules across variables. Kept outside the object schema so they are reported even when a single
+ * variable is also invalid: start-up lists every problem at once.
+ */
+export function crossVariableProblems(environment: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (environment.WPS_APP_ID && !environment.WPS_APP_KEY) problems.push('WPS_APP_KEY: WPS_APP_KEY is required when WPS_APP_ID is set');
+  if (environment.WPS_APP_KEY && !environment.WPS_APP_ID) problems.push('WPS_APP_ID: WPS_APP_ID is required when WPS_APP_KEY is set');
+  const databaseUrl = environment.DATABASE_URL;
+  if (databaseUrl && /^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl) && !/^(sqlite|file):/i.test(databaseUrl)) {
+    problems.push(`DATABASE_URL: only SQLite file paths are supported in this version (got a "${databaseUrl.split(':')[0]}" URL)`);
+  }
+  return problems;
+}
 
 export type Environment = z.output<typeof environmentSchema>;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
-import { environmentSchema } from './config.schema.js';
+import { crossVariableProblems, environmentSchema } from './config.schema.js';
 
 export type WpsMode = 'sandbox' | 'live';
 export type McpTransportSetting = 'auto' | 'streamable-http' | 'sse';
@@ -66,16 +66,18 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     Object.entries(environment).filter(([, value]) => value !== undefined && value.trim() !== ''),
   );
   const parsed = environmentSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const key = issue.path.join('.');
-        const value = typeof key === 'string' ? cleaned[key] : undefined;
-        const shown = value !== undefined && !/KEY|SECRET/.test(key) ? ` (got "${value}")` : '';
-        return `${key}: ${issue.message}${shown}`;
-      }),
-    );
-  }
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => {
+          const key = issue.path.join('.');
+          const value = cleaned[key];
+          const shown = value !== undefined && !/KEY|SECRET/.test(key) ? ` (got "${value}")` : '';
+          return `${key}: ${issue.message}${shown}`;
+        })),
+    ...crossVariableProblems(cleaned),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
   const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
   const mode: WpsMode = env.WPS_APP_ID ? 'live' : 'sandbox';
@@ -133,14 +135,8 @@ export function pointAtSandbox(config: Config, sandboxUrl: string): Config {
   };
 }
 
-/** `DATABASE_URL` may be a plain path or a `file:` / `sqlite:` URL; only SQLite is supported today. */
+/** `DATABASE_URL` may be a plain path or a `file:` / `sqlite:` URL (others are refused by the schema). */
 function databasePathFrom(value: string): string {
   if (value === ':memory:') return value;
-  const withoutScheme = value.replace(/^(sqlite|file):(\/\/)?/, '');
-  if (/^[a-z]+:\/\//i.test(withoutScheme)) {
-    throw new ConfigError([
-      `DATABASE_URL: only SQLite file paths are supported in this version (got a "${value.split(':')[0]}" URL)`,
-    ]);
-  }
-  return path.resolve(withoutScheme);
+  return path.resolve(value.replace(/^(sqlite|file):(\/\/)?/i, ''));
 }

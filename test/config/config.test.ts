@@ -1,0 +1,68 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, readEnvironment } from '../../src/config/config.js';
+
+describe('configuration', () => {
+  it('with nothing set, starts in sandbox mode on the contract defaults', () => {
+    const config = loadConfig({});
+    expect(config.server).toMatchObject({ port: 8080, host: '127.0.0.1', publicUrl: 'http://localhost:8080', redirectUri: 'http://localhost:8080/callback' });
+    expect(config.wps.mode).toBe('sandbox');
+    expect(config.wps.servers).toEqual(['kso-yundoc', 'kso-airpage', 'kso-dbsheet']);
+    expect(config.wps.scopes).toEqual(['kso.mcp_yundoc.readwrite', 'kso.mcp_airpage.readwrite', 'kso.mcp_dbsheet.readwrite']);
+    expect(config.wps.transport).toBe('auto');
+    expect(config.wps.mcpUrl).toBe('http://127.0.0.1:8090/mcp/v2');
+    expect(config.databasePath).toBe(path.resolve('./data/agent.db'));
+    expect(config.openai).toMatchObject({ baseUrl: 'https://api.openai.com/v1', apiMode: 'chat' });
+  });
+
+  it('with a WPS app, uses WPS endpoints, derived scopes and the redirect URI from PUBLIC_URL', () => {
+    const config = loadConfig({
+      WPS_APP_ID: 'app',
+      WPS_APP_KEY: 'key',
+      PUBLIC_URL: 'https://agent.example.com/',
+      WPS_MCP_SERVERS: 'kso-yundoc, kso-calendar',
+    });
+    expect(config.wps).toMatchObject({
+      mode: 'live',
+      clientId: 'app',
+      mcpUrl: 'https://openapi.wps.cn/mcp/v2',
+      authorizeUrl: 'https://openapi.wps.cn/oauth2/auth',
+      tokenUrl: 'https://openapi.wps.cn/oauth2/token',
+      scopes: ['kso.mcp_yundoc.readwrite', 'kso.mcp_calendar.readwrite'],
+    });
+    expect(config.server.redirectUri).toBe('https://agent.example.com/callback');
+  });
+
+  it('lists every problem at once', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ PORT: 'abc', WPS_MCP_TRANSPORT: 'carrier-pigeon', WPS_APP_ID: 'app', TOKEN_ENCRYPTION_KEY: 'short' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const message = (caught as ConfigError).message;
+    expect(message).toContain('PORT');
+    expect(message).toContain('WPS_MCP_TRANSPORT must be one of auto, streamable-http, sse');
+    expect(message).toContain('WPS_APP_KEY is required when WPS_APP_ID is set');
+    expect(message).toContain('TOKEN_ENCRYPTION_KEY');
+    expect(message).not.toContain('short');
+    expect((caught as ConfigError).problems).toHaveLength(4);
+  });
+
+  it('reads a .env file, and real environment variables win over it', () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'env-'));
+    const envFile = path.join(directory, '.env');
+    writeFileSync(envFile, 'PORT=9000\nOPENAI_MODEL=from-file\n# comment\nWPS_APP_ID=\n');
+    const config = loadConfig(readEnvironment({ environment: { OPENAI_MODEL: 'from-env' }, envFile }));
+    expect(config.server.port).toBe(9000);
+    expect(config.openai.model).toBe('from-env');
+    expect(config.wps.mode).toBe('sandbox');
+  });
+
+  it('refuses a non-SQLite DATABASE_URL with a clear message', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/agent' })).toThrow(/only SQLite/);
+  });
+});

@@ -1,0 +1,30 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { migrateDatabase, openDatabase } from '../../src/db/database.js';
+
+describe('database', () => {
+  it('applies every migration to an empty database, twice without harm', () => {
+    const db = openDatabase(':memory:');
+    migrateDatabase(db);
+    migrateDatabase(db);
+    const tables = db.$client
+      .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'")
+      .all()
+      .map((row) => (row as { name: string }).name)
+      .sort();
+    expect(tables).toEqual(['api_keys', 'conversations', 'messages', 'pending_authorizations', 'tool_calls', 'users', 'wps_connections']);
+  });
+
+  it('opens files in WAL mode with foreign keys enforced', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'db-')), 'nested', 'agent.db');
+    const db = openDatabase(file);
+    migrateDatabase(db);
+    expect(db.$client.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(() =>
+      db.$client.prepare("insert into api_keys (id, user_id, key_hash, prefix, created_at) values ('k', 'nobody', 'h', 'p', 1)").run(),
+    ).toThrow(/FOREIGN KEY/);
+  });
+});

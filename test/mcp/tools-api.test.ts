@@ -1,0 +1,185 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type AgentHarness, startAgentHarness } from '../support/agent-harness.js';
+
+let harness: AgentHarness;
+afterEach(async () => {
+  await harness?.close();
+});
+
+async function connected(options: Parameters<typeof startAgentHarness>[0] = {}) {
+  harness = await startAgentHarness(options);
+  const user = harness.createUser('ann');
+  expect((await harness.connectWps(user.apiKey, 'alice')).status).toBe(200);
+  return user;
+}
+
+const search = { name: 'kso_yundoc_search_yundoc', arguments: { keyword: 'Q3' } };
+
+describe('GET /v1/tools', () => {
+  it('lists the tools of every configured server, each with its server and input schema', async () => {
+    const user = await connected();
+    const { status, body } = await harness.api(user.apiKey, 'GET', '/v1/tools');
+    expect(status).toBe(200);
+    const byName = new Map(body.tools.map((tool: any) => [tool.name, tool]));
+    expect(byName.get('kso_yundoc_search_yundoc')).toMatchObject({ server: 'kso-yundoc', inputSchema: { type: 'object' } });
+    expect(byName.get('kso_airpage_import_markdown_data')).toMatchObject({ server: 'kso-airpage' });
+    expect(byName.get('kso_dbsheet_create_sheet_records')).toMatchObject({ server: 'kso-dbsheet' });
+    expect(typeof (byName.get('kso_yundoc_search_yundoc') as any).description).toBe('string');
+  });
+
+  it('only lists the servers WPS_MCP_SERVERS names', async () => {
+    const user = await connected({ env: { WPS_MCP_SERVERS: 'kso-dbsheet' } });
+    const { body } = await harness.api(user.apiKey, 'GET', '/v1/tools');
+    expect(new Set(body.tools.map((tool: any) => tool.server))).toEqual(new Set(['kso-dbsheet']));
+  });
+
+  it('serves the list from cache, and refreshes it when a server announces tools/list_changed', async () => {
+    const user = await connected();
+    await harness.api(user.apiKey, 'GET', '/v1/tools');
+    harness.sandbox.resetCounts();
+    await harness.api(user.apiKey, 'GET', '/v1/tools');
+    expect(harness.sandbox.requestCounts().mcp['kso-yundoc']?.['tools/list'] ?? 0).toBe(0);
+    harness.sandbox.setToolEnabled('kso-yundoc', 'kso_yundoc_extract_yundoc_comment', false);
+    await expect.poll(async () => {
+      const { body } = await harness.api(user.apiKey, 'GET', '/v1/tools');
+      return body.tools.some((tool: any) => tool.name === 'kso_yundoc_extract_yundoc_comment');
+    }).toBe(false);
+  });
+
+  it('needs an API key', async () => {
+    harness = await startAgentHarness();
+    const response = await fetch(`${harness.url}/v1/tools`);
+    expect(response.status).toBe(401);
+    expect((await response.json()).error.code).toBe('unauthorized');
+    const wrong = await fetch(`${harness.url}/v1/tools`, { headers: { authorization: 'Bearer wpsa_nope' } });
+    expect(wrong.status).toBe(401);
+  });
+});
+
+describe('POST /v1/tools/call', () => {
+  it('calls a tool and records it with source "direct"', async () => {
+    const user = await connected();
+    const { status, body } = await harness.api(user.apiKey, 'POST', '/v1/tools/call', search);
+    expect(status).toBe(200);
+    expect(body.toolCallId).toMatch(/^call_/);
+    expect(body.result.content[0].type).toBe('text');
+    const calls = await harness.api(user.apiKey, 'GET', '/v1/tool-calls?source=direct');
+    expect(calls.body.toolCalls[0]).toMatchObject({
+      id: body.toolCallId,
+      name: 'kso_yundoc_search_yundoc',
+      server: 'kso-yundoc',
+      arguments: { keyword: 'Q3' },
+      isError: false,
+      status: 'ok',
+      source: 'direct',
+      conversationId: null,
+    });
+    expect(calls.body.toolCalls[0].result).toEqual(body.result);
+    expect(calls.body.toolCalls[0].durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('edits persist: read, overwrite with import_markdown_data, read again', async () => {
+    const user = await connected();
+    const found = JSON.parse((await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).body.result.content[0].text);
+    const file = found.items[0].file;
+    const markdown = '# Q3 Plan\n\n## Risks\n\n- Hiring may slip\n';
+    const written = await harness.api(user.apiKey, 'POST', '/v1/tools/call', {
+      name: 'kso_airpage_import_markdown_data',
+      arguments: { file_id: file.id, markdown_content: markdown },
+    });
+    expect(written.status).toBe(200);
+    const read = await harness.api(user.apiKey, 'POST', '/v1/tools/call', {
+      name: 'kso_yundoc_extract_yundoc_content',
+      arguments: { drive_id: file.drive_id, file_id: file.id },
+    });
+    expect(JSON.parse(read.body.result.content[0].text).markdown).toContain('## Risks');
+  });
+
+  it('rejects arguments that do not match the input schema, before calling WPS', async () => {
+    const user = await connected();
+    harness.sandbox.resetCounts();
+    const { status, body } = await harness.api(user.apiKey, 'POST', '/v1/tools/call', {
+      name: 'kso_yundoc_search_yundoc',
+      arguments: { page_size: 'ten' },
+    });
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('validation_failed');
+    expect(body.error.issues).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'keyword', message: 'is required' })]));
+    expect(harness.sandbox.requestCounts().mcp['kso-yundoc']?.['tools/call'] ?? 0).toBe(0);
+  });
+
+  it('answers tool_not_found for an unknown tool and validation_failed for a bad body', async () => {
+    const user = await connected();
+    const unknown = await harness.api(user.apiKey, 'POST', '/v1/tools/call', { name: 'kso_nope', arguments: {} });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('tool_not_found');
+    const noName = await harness.api(user.apiKey, 'POST', '/v1/tools/call', { arguments: {} });
+    expect(noName.status).toBe(400);
+    expect(noName.body.error.code).toBe('validation_failed');
+    const broken = await fetch(`${harness.url}/v1/tools/call`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user.apiKey}`, 'content-type': 'application/json' },
+      body: '{"name": ',
+    });
+    expect(broken.status).toBe(400);
+    expect((await broken.json()).error.code).toBe('validation_failed');
+  });
+
+  it('passes a tool error through as an isError result', async () => {
+    const user = await connected();
+    const { status, body } = await harness.api(user.apiKey, 'POST', '/v1/tools/call', {
+      name: 'kso_yundoc_get_file_meta',
+      arguments: { file_id: 'does-not-exist' },
+    });
+    expect(status).toBe(200);
+    expect(body.result.isError).toBe(true);
+    const calls = await harness.api(user.apiKey, 'GET', '/v1/tool-calls?status=error');
+    expect(calls.body.toolCalls[0]).toMatchObject({ id: body.toolCallId, isError: true, status: 'error' });
+  });
+
+  it('times out a hanging call after MCP_CALL_TIMEOUT_MS and records it as timeout', async () => {
+    const user = await connected({ env: { MCP_CALL_TIMEOUT_MS: '400' } });
+    await harness.api(user.apiKey, 'GET', '/v1/tools');
+    harness.sandbox.failNext('mcp', 1, 'hang');
+    const { status, body } = await harness.api(user.apiKey, 'POST', '/v1/tools/call', search);
+    expect(status).toBe(502);
+    expect(body.error.code).toBe('upstream_unavailable');
+    const calls = await harness.api(user.apiKey, 'GET', '/v1/tool-calls?status=timeout');
+    expect(calls.body.toolCalls).toHaveLength(1);
+    expect((await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
+  });
+
+  it('answers upstream_unavailable when WPS fails', async () => {
+    const user = await connected();
+    await harness.api(user.apiKey, 'GET', '/v1/tools');
+    harness.sandbox.failNext('mcp', 1, 'error');
+    const { status, body } = await harness.api(user.apiKey, 'POST', '/v1/tools/call', search);
+    expect(status).toBe(502);
+    expect(body.error.code).toBe('upstream_unavailable');
+  });
+});
+
+describe('MCP transports', () => {
+  it('WPS_MCP_TRANSPORT=sse uses the legacy SSE transport', async () => {
+    const user = await connected({ env: { WPS_MCP_TRANSPORT: 'sse' }, sandboxOptions: { transports: { streamableHttp: false } } });
+    expect((await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
+  });
+
+  it('auto falls back to legacy SSE when Streamable HTTP is refused', async () => {
+    const user = await connected({ sandboxOptions: { transports: { streamableHttp: false } } });
+    expect((await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
+    harness.sandbox.dropMcpSessions();
+    expect((await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
+  });
+
+  it('reuses one pooled connection per user and server across requests', async () => {
+    const user = await connected();
+    await harness.api(user.apiKey, 'POST', '/v1/tools/call', search);
+    harness.sandbox.resetCounts();
+    for (let index = 0; index < 5; index++) await harness.api(user.apiKey, 'POST', '/v1/tools/call', search);
+    const counts = harness.sandbox.requestCounts().mcp['kso-yundoc'] ?? {};
+    expect(counts.initialize ?? 0).toBe(0);
+    expect(counts['tools/call']).toBe(5);
+    expect(harness.services.pool.stats().connections).toBe(3);
+  });
+});
