@@ -1,9 +1,11 @@
 import express from 'express';
+import { createChatRoutes } from './agent/chat.routes.js';
 import { requireApiKey } from './http/api-key-auth.js';
 import { createErrorHandler, notFoundHandler } from './http/error-handler.js';
 import { requestLog } from './http/request-log.js';
 import { createToolsRoutes } from './mcp/tools.routes.js';
 import type { Services } from './services.js';
+import { createConversationsRoutes } from './transcripts/conversations.routes.js';
 import { createToolCallsRoutes } from './transcripts/tool-calls.routes.js';
 import { createWpsAuthRoutes } from './wps-auth/wps-auth.routes.js';
 
@@ -50,6 +52,8 @@ export function createApp(services: Services, options: AppOptions = {}) {
     }),
   );
   v1.use(createToolCallsRoutes({ toolCallsRepository: services.toolCallsRepository }));
+  v1.use(createConversationsRoutes({ conversationsRepository: services.conversationsRepository, toolCallsRepository: services.toolCallsRepository }));
+  v1.use(createChatRoutes(services.chat));
   app.use('/v1', v1);
 
   app.use(notFoundHandler);

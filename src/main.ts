@@ -39,7 +39,9 @@ async function main(): Promise<void> {
   const { key: encryptionKey, generated } = resolveEncryptionKey({ configured: config.tokenEncryptionKey, dataDir: config.dataDir });
   if (generated) logger.info({ dataDir: config.dataDir }, 'generated a new token encryption key (keep it with the database)');
   const services = createServices({ config, db, clock: systemClock, fetch: globalThis.fetch, logger, encryptionKey });
+  // Work a previous process left half-done (crash, kill -9) is closed as aborted, not left "running".
   services.toolCallsRepository.abortRunning(systemClock.now());
+  services.conversationsRepository.abortStreaming();
 
   const firstUser = ensureFirstUser(services.usersService);
   const server = createServer(createApp(services, { sandboxUrl: sandbox?.url }));

@@ -1,3 +1,5 @@
+import type { ChatDependencies } from './agent/chat-turn.js';
+import { createLanguageModel } from './agent/language-model.js';
 import type { Config } from './config/config.js';
 import type { AppDatabase } from './db/database.js';
 import { createArgumentValidator } from './mcp/argument-validator.js';
@@ -8,6 +10,7 @@ import type { Clock } from './shared/clock.js';
 import type { FetchLike } from './shared/fetch.js';
 import type { Logger } from './shared/logger.js';
 import { createSecretBox } from './shared/secret-box.js';
+import { createConversationsRepository } from './transcripts/conversations.repository.js';
 import { createToolCallsRepository } from './transcripts/tool-calls.repository.js';
 import { createUsersRepository } from './users/users.repository.js';
 import { createUsersService } from './users/users.usecases.js';
@@ -79,6 +82,22 @@ export function createServices(infrastructure: Infrastructure) {
   const toolCallsRepository = createToolCallsRepository({ db });
   const runner = createToolRunner({ pool, toolCallsRepository, clock, logger, callTimeoutMs: config.mcp.callTimeoutMs });
 
+  const validator = createArgumentValidator();
+  const conversationsRepository = createConversationsRepository({ db });
+  const chat: ChatDependencies = {
+    model: createLanguageModel({ openai: config.openai }),
+    catalog,
+    runner,
+    validator,
+    tokenManager,
+    authorizationFlow,
+    conversationsRepository,
+    clock,
+    logger,
+    settings: config.agent,
+    secrets: [config.openai.apiKey, config.wps.clientSecret].filter((secret): secret is string => Boolean(secret)),
+  };
+
   return {
     ...infrastructure,
     usersService,
@@ -86,9 +105,11 @@ export function createServices(infrastructure: Infrastructure) {
     authorizationFlow,
     pool,
     catalog,
-    validator: createArgumentValidator(),
+    validator,
     runner,
     toolCallsRepository,
+    conversationsRepository,
+    chat,
     /** Releases what the services hold open (MCP connections, timers). */
     async close(): Promise<void> {
       await pool.close();

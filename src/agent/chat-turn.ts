@@ -1,0 +1,186 @@
+import { type LanguageModel, type ModelMessage, type StreamTextResult, stepCountIs, streamText, type ToolSet } from 'ai';
+import type { ArgumentValidator } from '../mcp/argument-validator.js';
+import type { ToolCatalog } from '../mcp/tool-catalog.js';
+import type { ToolRunner } from '../mcp/tool-runner.js';
+import type { Clock } from '../shared/clock.js';
+import { AppError, errors, isAppError } from '../shared/errors.js';
+import { createId } from '../shared/ids.js';
+import type { Logger } from '../shared/logger.js';
+import type { ConversationsRepository } from '../transcripts/conversations.repository.js';
+import type { User } from '../users/users.repository.js';
+import type { AuthorizationFlow } from '../wps-auth/authorization-flow.js';
+import { authorizationRequiredAnswer } from '../wps-auth/authorization-required.js';
+import type { TokenManager } from '../wps-auth/token-manager.js';
+import { findAuthorizationRequired, WpsAuthorizationRequiredError } from '../wps-auth/wps-auth.errors.js';
+import { historyWithinBudget, titleFrom } from './conversation-history.js';
+import { describeModelError } from './model-errors.js';
+import { systemPrompt } from './system-prompt.js';
+import { createWpsToolSet, type TurnToolCall } from './wps-tools.js';
+
+export type TurnOutcome =
+  | { status: 'complete' }
+  | { status: 'aborted' }
+  | { status: 'authorization-lost'; authorizeUrl: string; notice: string }
+  | { status: 'error'; error: AppError };
+
+export interface StartedTurn {
+  conversationId: string;
+  messageId: string;
+  result: StreamTextResult<ToolSet, never>;
+  toolCalls: TurnToolCall[];
+  /** All text the model wrote in this turn, across steps. */
+  text: () => string;
+  /** Settles when the turn ends, however it ends; never rejects. */
+  outcome: Promise<TurnOutcome>;
+  /** Maps any error to the safe text the UI stream shows. */
+  describeError: (error: unknown) => string;
+}
+
+export interface ChatDependencies {
+  model: LanguageModel;
+  catalog: ToolCatalog;
+  runner: ToolRunner;
+  validator: ArgumentValidator;
+  tokenManager: TokenManager;
+  authorizationFlow: AuthorizationFlow;
+  conversationsRepository: ConversationsRepository;
+  clock: Clock;
+  logger: Logger;
+  settings: { maxSteps: number; toolOutputBudgetChars: number; contextBudgetChars: number; maxRetries?: number };
+  /** Redacted from any model error text shown to users. */
+  secrets: string[];
+}
+
+/**
+ * Starts one chat turn: checks WPS first (no model call without it), stores the user's message, replays
+ * the conversation's history, and runs the model with the user's WPS tools. Every finished step is stored
+ * at once, so a crash mid-turn keeps the steps before it; the turn ends `complete`, `aborted` (client
+ * gone), or `error` (model failure) and the user's message is kept in every case.
+ */
+export async function startChatTurn(
+  dependencies: ChatDependencies,
+  request: { user: User; message: string; conversationId?: string; abortSignal: AbortSignal },
+): Promise<StartedTurn> {
+  const { conversationsRepository, clock, logger, settings } = dependencies;
+  const { user } = request;
+
+  const wps = dependencies.tokenManager.status(user.id);
+  if (wps.status !== 'connected') {
+    throw await authorizationRequiredAnswer({
+      authorizationFlow: dependencies.authorizationFlow,
+      userId: user.id,
+      error: new WpsAuthorizationRequiredError(wps.status),
+    });
+  }
+  const existing = request.conversationId ? conversationsRepository.findConversation(user.id, request.conversationId) : undefined;
+  if (request.conversationId && !existing) throw errors.notFound('No conversation with this id.');
+
+  let catalog: Awaited<ReturnType<ToolCatalog['list']>>;
+  try {
+    catalog = await dependencies.catalog.list(user.id);
+  } catch (error) {
+    const authorization = findAuthorizationRequired(error);
+    if (authorization) throw await authorizationRequiredAnswer({ authorizationFlow: dependencies.authorizationFlow, userId: user.id, error: authorization });
+    throw isAppError(error) ? error : errors.upstreamUnavailable('WPS could not be reached to list its tools; try again shortly.', error);
+  }
+
+  const now = clock.now();
+  const conversationId = existing?.id ?? createId('conv');
+  if (!existing) {
+    conversationsRepository.insertConversation({ id: conversationId, userId: user.id, title: titleFrom(request.message), createdAt: now, updatedAt: now });
+  }
+  const history = historyWithinBudget(conversationsRepository.listMessages(conversationId), settings.contextBudgetChars);
+  conversationsRepository.appendMessage({
+    id: createId('msg'),
+    conversationId,
+    role: 'user',
+    text: request.message,
+    status: 'complete',
+    modelMessages: null,
+    error: null,
+    createdAt: now,
+  });
+  const messageId = createId('msg');
+  conversationsRepository.appendMessage({
+    id: messageId,
+    conversationId,
+    role: 'assistant',
+    text: '',
+    status: 'streaming',
+    modelMessages: [],
+    error: null,
+    createdAt: now,
+  });
+  conversationsRepository.touchConversation(conversationId, now);
+
+  const toolCalls: TurnToolCall[] = [];
+  const stepTexts: string[] = [];
+  let currentStep = 1;
+  let authorizationLost: WpsAuthorizationRequiredError | undefined;
+  const { tools } = createWpsToolSet({
+    catalog,
+    runner: dependencies.runner,
+    validator: dependencies.validator,
+    outputBudgetChars: settings.toolOutputBudgetChars,
+    context: {
+      userId: user.id,
+      conversationId,
+      messageId,
+      currentStep: () => currentStep,
+      onToolCall: (call) => toolCalls.push(call),
+      onAuthorizationLost: (error) => {
+        authorizationLost ??= error;
+      },
+    },
+  });
+
+  const text = () => stepTexts.filter(Boolean).join('\n\n');
+  const describeError = (error: unknown) => describeModelError(error, dependencies.secrets);
+  let settle: (outcome: TurnOutcome) => void = () => undefined;
+  const outcome = new Promise<TurnOutcome>((resolve) => {
+    settle = resolve;
+  });
+  const finish = async (status: 'complete' | 'aborted' | 'error', error?: AppError) => {
+    if (status === 'complete' && authorizationLost) {
+      const authorizeUrl = await dependencies.authorizationFlow.authorizeUrlFor(user.id).catch(() => '');
+      const notice = `WPS authorization was lost while I was working, so I stopped. Reconnect WPS to continue: ${authorizeUrl}`;
+      stepTexts.push(notice);
+      conversationsRepository.updateMessage(messageId, { text: text(), status: 'complete' });
+      conversationsRepository.touchConversation(conversationId, clock.now());
+      settle({ status: 'authorization-lost', authorizeUrl, notice });
+      return;
+    }
+    conversationsRepository.updateMessage(messageId, { text: text(), status, error: error ? `${error.code}: ${error.message}` : null });
+    conversationsRepository.touchConversation(conversationId, clock.now());
+    settle(status === 'error' && error ? { status, error } : { status: status === 'error' ? 'complete' : status });
+  };
+
+  const messages: ModelMessage[] = [...history, { role: 'user', content: request.message }];
+  const result = streamText({
+    model: dependencies.model,
+    system: systemPrompt({ now: new Date(clock.now()), userName: user.name }),
+    messages,
+    tools,
+    // A model that keeps calling tools forever is a bug, not a feature: bound the loop.
+    stopWhen: [stepCountIs(settings.maxSteps), () => authorizationLost !== undefined],
+    maxRetries: settings.maxRetries ?? 2,
+    abortSignal: request.abortSignal,
+    prepareStep: ({ stepNumber }) => {
+      currentStep = stepNumber + 1;
+      return undefined;
+    },
+    onStepFinish: (step) => {
+      stepTexts.push(step.text);
+      // `response.messages` is cumulative over the turn's steps: store it whole after every step.
+      conversationsRepository.updateMessage(messageId, { text: text(), modelMessages: step.response.messages });
+    },
+    onFinish: () => finish('complete'),
+    onAbort: () => finish('aborted'),
+    onError: ({ error }) => {
+      logger.warn({ err: error, userId: user.id, conversationId }, 'model request failed');
+      return finish('error', errors.modelError(describeError(error), error));
+    },
+  });
+
+  return { conversationId, messageId, result, toolCalls, text, outcome, describeError };
+}

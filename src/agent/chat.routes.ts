@@ -1,0 +1,78 @@
+import { createUIMessageStream, pipeUIMessageStreamToResponse } from 'ai';
+import { Router } from 'express';
+import { z } from 'zod';
+import { currentUser } from '../http/api-key-auth.js';
+import { parseInput } from '../http/validation.js';
+import { type ChatDependencies, type StartedTurn, startChatTurn } from './chat-turn.js';
+
+const chatBodySchema = z.object({
+  message: z.string().trim().min(1, 'message must not be empty').max(32_000, 'message is too long (32,000 characters at most)'),
+  conversationId: z.string().min(1).optional(),
+});
+
+/**
+ * `POST /v1/chat`: JSON by default; with `Accept: text/event-stream`, the AI SDK UI message stream that
+ * `useChat` and `readUIMessageStream` read, with the conversation id in `X-Conversation-Id`.
+ */
+export function createChatRoutes(dependencies: ChatDependencies) {
+  const router = Router();
+  router.post('/chat', async (request, response) => {
+    const user = currentUser(request);
+    const body = parseInput(chatBodySchema, request.body ?? {}, 'chat request');
+    // A client that goes away aborts the turn: the model request and any tool call in flight.
+    const abort = new AbortController();
+    response.on('close', () => {
+      if (!response.writableFinished) abort.abort();
+    });
+    const turn = await startChatTurn(dependencies, { user, message: body.message, conversationId: body.conversationId, abortSignal: abort.signal });
+    if ((request.get('accept') ?? '').includes('text/event-stream')) {
+      streamTurn(turn, response);
+      return;
+    }
+    await turn.result.consumeStream({ onError: () => undefined });
+    const outcome = await turn.outcome;
+    if (outcome.status === 'error') throw outcome.error;
+    if (outcome.status === 'aborted') return;
+    response.json({
+      conversationId: turn.conversationId,
+      messageId: turn.messageId,
+      text: turn.text(),
+      toolCalls: turn.toolCalls.map(({ id, name, server, safeName, arguments: toolArguments, result, isError, status, durationMs }) => ({
+        id,
+        name,
+        server,
+        safeName,
+        arguments: toolArguments,
+        result,
+        isError,
+        status,
+        durationMs,
+      })),
+      ...(outcome.status === 'authorization-lost' ? { wps: { status: 'reauthorization_required', authorizeUrl: outcome.authorizeUrl } } : {}),
+    });
+  });
+  return router;
+}
+
+function streamTurn(turn: StartedTurn, response: Parameters<typeof pipeUIMessageStreamToResponse>[0]['response']) {
+  const stream = createUIMessageStream({
+    onError: turn.describeError,
+    execute: async ({ writer }) => {
+      const parts = turn.result.toUIMessageStream({
+        sendFinish: false,
+        generateMessageId: () => turn.messageId,
+        onError: turn.describeError,
+      });
+      for await (const part of parts) writer.write(part);
+      const outcome = await turn.outcome;
+      if (outcome.status === 'authorization-lost') {
+        const id = `${turn.messageId}-reconnect`;
+        writer.write({ type: 'text-start', id });
+        writer.write({ type: 'text-delta', id, delta: outcome.notice });
+        writer.write({ type: 'text-end', id });
+      }
+      if (outcome.status !== 'aborted') writer.write({ type: 'finish' });
+    },
+  });
+  pipeUIMessageStreamToResponse({ response, stream, headers: { 'X-Conversation-Id': turn.conversationId } });
+}

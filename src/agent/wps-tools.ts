@@ -1,0 +1,125 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { dynamicTool, jsonSchema, type ToolSet } from 'ai';
+import type { ArgumentValidator } from '../mcp/argument-validator.js';
+import type { CatalogTool } from '../mcp/tool-catalog.js';
+import type { ToolRunner } from '../mcp/tool-runner.js';
+import type { ToolCallStatus } from '../transcripts/tool-calls.repository.js';
+import { findAuthorizationRequired, type WpsAuthorizationRequiredError } from '../wps-auth/wps-auth.errors.js';
+import { fitToBudget } from './output-budget.js';
+import { normalizeToolSchema, unwrapArguments } from './schema-normalizer.js';
+import { createToolAliases, type ToolAlias } from './tool-naming.js';
+
+/** One tool call of a turn, as the chat reply lists it. */
+export interface TurnToolCall {
+  id: string;
+  name: string;
+  safeName: string;
+  server: string;
+  arguments: unknown;
+  result: CallToolResult;
+  isError: boolean;
+  status: Exclude<ToolCallStatus, 'running'>;
+  durationMs: number;
+}
+
+/** What a tool's execute returns: the full result for the UI stream, the transcript and toModelOutput. */
+interface ToolOutput {
+  toolCallId: string;
+  isError: boolean;
+  result: CallToolResult;
+}
+
+export interface TurnToolContext {
+  userId: string;
+  conversationId: string;
+  messageId: string;
+  /** The step the model is on; set by the chat loop before each step. */
+  currentStep: () => number;
+  onToolCall: (call: TurnToolCall) => void;
+  /** Set when WPS authorization is lost mid-turn: the loop then stops after this step. */
+  onAuthorizationLost: (error: WpsAuthorizationRequiredError) => void;
+}
+
+/** Plain text of an MCP result for the model: text parts as they are, other parts named. */
+export function resultText(result: CallToolResult): string {
+  return (result.content ?? [])
+    .map((part) => (part.type === 'text' ? part.text : `[${part.type} content omitted]`))
+    .join('\n');
+}
+
+/**
+ * The user's WPS tools as AI SDK tools: provider-safe names mapped back to (server, tool), schemas
+ * normalised for function calling, arguments validated against the original schema (a failure goes back
+ * to the model as a tool error it can correct), results recorded in full and sent to the model within
+ * the output budget.
+ */
+export function createWpsToolSet(options: {
+  catalog: CatalogTool[];
+  runner: ToolRunner;
+  validator: ArgumentValidator;
+  outputBudgetChars: number;
+  context: TurnToolContext;
+}): { tools: ToolSet; aliases: ToolAlias[] } {
+  const { runner, validator, context } = options;
+  const { aliases, resolve } = createToolAliases(options.catalog);
+  const tools: ToolSet = {};
+  for (const alias of aliases) {
+    const tool = options.catalog.find((candidate) => candidate.name === alias.name && candidate.server === alias.server);
+    if (!tool) continue;
+    const normalized = normalizeToolSchema(tool.inputSchema);
+    tools[alias.safeName] = dynamicTool({
+      description: tool.description || `${tool.name} (${tool.server})`,
+      inputSchema: jsonSchema(normalized.schema),
+      execute: async (input, { abortSignal }): Promise<ToolOutput> => {
+        const toolArguments = unwrapArguments(normalized, input);
+        const base = {
+          userId: context.userId,
+          tool,
+          arguments: (toolArguments ?? {}) as Record<string, unknown>,
+          source: 'chat' as const,
+          conversationId: context.conversationId,
+          messageId: context.messageId,
+          step: context.currentStep(),
+          safeName: resolve(alias.safeName)?.safeName ?? alias.safeName,
+        };
+        const issues = validator.validate(tool.inputSchema, toolArguments);
+        let outcome: Awaited<ReturnType<ToolRunner['run']>>;
+        if (issues.length > 0) {
+          const details = issues.map((issue) => `${issue.path || '(arguments)'} ${issue.message}`).join('; ');
+          outcome = runner.recordRejected(base, `Invalid arguments for ${tool.name}: ${details}. Fix them and call the tool again.`);
+        } else {
+          try {
+            outcome = await runner.run({ ...base, signal: abortSignal });
+          } catch (error) {
+            const authorization = findAuthorizationRequired(error);
+            if (!authorization) throw error;
+            context.onAuthorizationLost(authorization);
+            const result: CallToolResult = {
+              isError: true,
+              content: [{ type: 'text', text: 'WPS authorization was lost; the user must reconnect WPS before any more tool calls.' }],
+            };
+            return { toolCallId: 'authorization-lost', isError: true, result };
+          }
+        }
+        context.onToolCall({
+          id: outcome.toolCallId,
+          name: tool.name,
+          safeName: alias.safeName,
+          server: tool.server,
+          arguments: base.arguments,
+          result: outcome.result,
+          isError: outcome.isError,
+          status: outcome.status,
+          durationMs: outcome.durationMs,
+        });
+        return { toolCallId: outcome.toolCallId, isError: outcome.isError, result: outcome.result };
+      },
+      toModelOutput: ({ output }) => {
+        const { isError, result } = output as ToolOutput;
+        const { text } = fitToBudget(resultText(result), options.outputBudgetChars);
+        return isError ? { type: 'error-text', value: text } : { type: 'text', value: text };
+      },
+    });
+  }
+  return { tools, aliases };
+}

@@ -1,0 +1,58 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { currentUser } from '../http/api-key-auth.js';
+import { parseInput } from '../http/validation.js';
+import { decodeCursor, encodeCursor } from '../shared/cursor.js';
+import { errors } from '../shared/errors.js';
+import type { ConversationsRepository } from './conversations.repository.js';
+import { conversationTranscript } from './conversations.view.js';
+import type { ToolCallsRepository } from './tool-calls.repository.js';
+import { limitSchema } from './tool-calls.routes.js';
+
+const listQuerySchema = z.object({ limit: limitSchema, cursor: z.string().min(1).optional() });
+
+/** Review of past conversations: list, transcript (messages with their tool calls), delete. */
+export function createConversationsRoutes(dependencies: {
+  conversationsRepository: ConversationsRepository;
+  toolCallsRepository: ToolCallsRepository;
+}) {
+  const { conversationsRepository } = dependencies;
+  const router = Router();
+
+  router.get('/conversations', (request, response) => {
+    const user = currentUser(request);
+    const query = parseInput(listQuerySchema, request.query, 'query');
+    const position = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const rows = conversationsRepository.listConversations({
+      userId: user.id,
+      before: position ? { updatedAt: position.at, id: position.id } : undefined,
+      limit: query.limit + 1,
+    });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    response.json({
+      conversations: page.map((row) => ({
+        id: row.id,
+        title: row.title,
+        createdAt: new Date(row.createdAt).toISOString(),
+        updatedAt: new Date(row.updatedAt).toISOString(),
+      })),
+      nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.updatedAt, id: last.id }) : null,
+    });
+  });
+
+  router.get('/conversations/:id', (request, response) => {
+    const user = currentUser(request);
+    const conversation = conversationsRepository.findConversation(user.id, request.params.id);
+    if (!conversation) throw errors.notFound('No conversation with this id.');
+    response.json(conversationTranscript({ conversation, ...dependencies }));
+  });
+
+  router.delete('/conversations/:id', (request, response) => {
+    const user = currentUser(request);
+    if (!conversationsRepository.deleteConversation(user.id, request.params.id)) throw errors.notFound('No conversation with this id.');
+    response.status(204).end();
+  });
+
+  return router;
+}

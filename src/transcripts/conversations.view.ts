@@ -1,0 +1,29 @@
+import type { ConversationRow, ConversationsRepository } from './conversations.repository.js';
+import type { ToolCallsRepository } from './tool-calls.repository.js';
+import { toolCallView } from './tool-calls.view.js';
+
+/** A whole conversation as reviewers see it: every message in order, each with its tool calls. */
+export function conversationTranscript(options: {
+  conversation: ConversationRow;
+  conversationsRepository: ConversationsRepository;
+  toolCallsRepository: ToolCallsRepository;
+}) {
+  const { conversation } = options;
+  const messages = options.conversationsRepository.listMessages(conversation.id);
+  const toolCalls = options.toolCallsRepository.listForMessages(messages.map((message) => message.id));
+  return {
+    id: conversation.id,
+    title: conversation.title,
+    createdAt: new Date(conversation.createdAt).toISOString(),
+    updatedAt: new Date(conversation.updatedAt).toISOString(),
+    messages: messages.map((message) => ({
+      id: message.id,
+      role: message.role,
+      text: message.text,
+      status: message.status,
+      ...(message.error ? { error: message.error } : {}),
+      createdAt: new Date(message.createdAt).toISOString(),
+      toolCalls: toolCalls.filter((call) => call.messageId === message.id).map(toolCallView),
+    })),
+  };
+}

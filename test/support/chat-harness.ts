@@ -1,0 +1,32 @@
+import { type AgentHarness, type AgentHarnessOptions, startAgentHarness } from './agent-harness.js';
+import { createScriptedModel, type ScriptedModel } from './scripted-model/index.js';
+
+export interface ChatHarness {
+  agent: AgentHarness;
+  model: ScriptedModel;
+  user: { id: string; apiKey: string };
+  close(): Promise<void>;
+}
+
+/** An agent wired to a scripted model, with one user already connected to the sandbox account `alice`. */
+export async function startChatHarness(options: AgentHarnessOptions & { connect?: boolean } = {}): Promise<ChatHarness> {
+  const model = await createScriptedModel();
+  const agent = await startAgentHarness({
+    ...options,
+    env: { OPENAI_BASE_URL: model.baseUrl, OPENAI_API_KEY: 'sk-test-model-key-123456', OPENAI_MODEL: 'scripted-model', ...options.env },
+  });
+  const user = agent.createUser('ann');
+  if (options.connect !== false) {
+    const connected = await agent.connectWps(user.apiKey, 'alice');
+    if (connected.status !== 200) throw new Error(`could not connect WPS: ${connected.html}`);
+  }
+  return {
+    agent,
+    model,
+    user,
+    async close() {
+      await agent.close();
+      await model.close();
+    },
+  };
+}
