@@ -2,6 +2,7 @@ import express from 'express';
 import { createChatRoutes } from './agent/chat.routes.js';
 import { requireApiKey } from './http/api-key-auth.js';
 import { createErrorHandler, notFoundHandler } from './http/error-handler.js';
+import { perUserRateLimit } from './http/rate-limit.js';
 import { requestLog } from './http/request-log.js';
 import { createToolsRoutes } from './mcp/tools.routes.js';
 import type { Services } from './services.js';
@@ -42,6 +43,9 @@ export function createApp(services: Services, options: AppOptions = {}) {
   const v1 = express.Router();
   v1.use(requireApiKey({ usersService: services.usersService }));
   v1.use(express.json({ limit: '1mb' }));
+  const costly = perUserRateLimit({ perMinute: services.config.rateLimitPerMinute });
+  v1.post('/chat', costly);
+  v1.post('/tools/call', costly);
   v1.use(wpsAuth.api);
   v1.use(
     createToolsRoutes({

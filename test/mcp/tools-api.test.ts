@@ -50,7 +50,7 @@ describe('GET /v1/tools', () => {
     harness = await startAgentHarness();
     const response = await fetch(`${harness.url}/v1/tools`);
     expect(response.status).toBe(401);
-    expect((await response.json()).error.code).toBe('unauthorized');
+    expect(((await response.json()) as any).error.code).toBe('unauthorized');
     const wrong = await fetch(`${harness.url}/v1/tools`, { headers: { authorization: 'Bearer wpsa_nope' } });
     expect(wrong.status).toBe(401);
   });
@@ -122,7 +122,7 @@ describe('POST /v1/tools/call', () => {
       body: '{"name": ',
     });
     expect(broken.status).toBe(400);
-    expect((await broken.json()).error.code).toBe('validation_failed');
+    expect(((await broken.json()) as any).error.code).toBe('validation_failed');
   });
 
   it('passes a tool error through as an isError result', async () => {
