@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
-    hookTimeout: 20_000,
+    hookTimeout: 30_000,
     pool: 'forks',
+    reporters: ['default', './test/support/totals-reporter.ts'],
   },
 });
