@@ -27,7 +27,12 @@ export function createApp(services: Services, options: AppOptions = {}) {
       status: 'ok',
       mode: services.config.wps.mode,
       ...(services.config.wps.mode === 'sandbox'
-        ? { sandbox: { url: options.sandboxUrl ?? null, notice: 'WPS sandbox mode: no real WPS account is used.' } }
+        ? {
+            sandbox: {
+              url: options.sandboxUrl ?? null,
+              notice: 'WPS sandbox mode: no real WPS account is used.',
+            },
+          }
         : {}),
       mcpServers: services.config.wps.servers,
     });
@@ -56,7 +61,12 @@ export function createApp(services: Services, options: AppOptions = {}) {
     }),
   );
   v1.use(createToolCallsRoutes({ toolCallsRepository: services.toolCallsRepository }));
-  v1.use(createConversationsRoutes({ conversationsRepository: services.conversationsRepository, toolCallsRepository: services.toolCallsRepository }));
+  v1.use(
+    createConversationsRoutes({
+      conversationsRepository: services.conversationsRepository,
+      toolCallsRepository: services.toolCallsRepository,
+    }),
+  );
   v1.use(createChatRoutes(services.chat));
   app.use('/v1', v1);
 

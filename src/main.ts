@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
-import { ConfigError, type Config, loadConfig, pointAtSandbox, readEnvironment } from './config/config.js';
+import { type Config, ConfigError, loadConfig, pointAtSandbox, readEnvironment } from './config/config.js';
 import { resolveEncryptionKey } from './config/encryption-key.js';
 import { migrateDatabase, openDatabase } from './db/database.js';
 import { createWpsSandbox, type WpsSandbox } from './sandbox/index.js';
@@ -30,15 +30,35 @@ async function main(): Promise<void> {
     sandbox = await createWpsSandbox({
       port: config.sandbox.port,
       host: '127.0.0.1',
-      clients: [{ clientId: config.wps.clientId, clientSecret: config.wps.clientSecret, redirectUris: [config.server.redirectUri] }],
+      clients: [
+        {
+          clientId: config.wps.clientId,
+          clientSecret: config.wps.clientSecret,
+          redirectUris: [config.server.redirectUri],
+        },
+      ],
       logger: logger.child({ component: 'sandbox' }),
     });
     config = pointAtSandbox(config, sandbox.url);
   }
 
-  const { key: encryptionKey, generated } = resolveEncryptionKey({ configured: config.tokenEncryptionKey, dataDir: config.dataDir });
-  if (generated) logger.info({ dataDir: config.dataDir }, 'generated a new token encryption key (keep it with the database)');
-  const services = createServices({ config, db, clock: systemClock, fetch: globalThis.fetch, logger, encryptionKey });
+  const { key: encryptionKey, generated } = resolveEncryptionKey({
+    configured: config.tokenEncryptionKey,
+    dataDir: config.dataDir,
+  });
+  if (generated)
+    logger.info(
+      { dataDir: config.dataDir },
+      'generated a new token encryption key (keep it with the database)',
+    );
+  const services = createServices({
+    config,
+    db,
+    clock: systemClock,
+    fetch: globalThis.fetch,
+    logger,
+    encryptionKey,
+  });
   // Work a previous process left half-done (crash, kill -9) is closed as aborted, not left "running".
   services.toolCallsRepository.abortRunning(systemClock.now());
   services.conversationsRepository.abortStreaming();
@@ -49,7 +69,15 @@ async function main(): Promise<void> {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, resolve);
   });
-  logger.info({ url: config.server.publicUrl, host: config.server.host, port: config.server.port, mode: config.wps.mode }, 'wps agent listening');
+  logger.info(
+    {
+      url: config.server.publicUrl,
+      host: config.server.host,
+      port: config.server.port,
+      mode: config.wps.mode,
+    },
+    'wps agent listening',
+  );
   if (sandbox) {
     process.stdout.write(
       `\n  WPS SANDBOX MODE: WPS_APP_ID is not set, so the agent uses the local WPS sandbox at ${sandbox.url}\n` +

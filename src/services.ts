@@ -78,9 +78,21 @@ export function createServices(infrastructure: Infrastructure) {
     clock,
     logger,
   });
-  const catalog = createToolCatalog({ pool, servers: config.wps.servers, ttlMs: config.mcp.toolsCacheTtlMs, clock, logger });
+  const catalog = createToolCatalog({
+    pool,
+    servers: config.wps.servers,
+    ttlMs: config.mcp.toolsCacheTtlMs,
+    clock,
+    logger,
+  });
   const toolCallsRepository = createToolCallsRepository({ db });
-  const runner = createToolRunner({ pool, toolCallsRepository, clock, logger, callTimeoutMs: config.mcp.callTimeoutMs });
+  const runner = createToolRunner({
+    pool,
+    toolCallsRepository,
+    clock,
+    logger,
+    callTimeoutMs: config.mcp.callTimeoutMs,
+  });
 
   const validator = createArgumentValidator();
   const conversationsRepository = createConversationsRepository({ db });
@@ -95,7 +107,9 @@ export function createServices(infrastructure: Infrastructure) {
     clock,
     logger,
     settings: config.agent,
-    secrets: [config.openai.apiKey, config.wps.clientSecret].filter((secret): secret is string => Boolean(secret)),
+    secrets: [config.openai.apiKey, config.wps.clientSecret].filter((secret): secret is string =>
+      Boolean(secret),
+    ),
   };
 
   return {

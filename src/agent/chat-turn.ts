@@ -1,9 +1,16 @@
-import { type LanguageModel, type ModelMessage, type StreamTextResult, stepCountIs, streamText, type ToolSet } from 'ai';
+import {
+  type LanguageModel,
+  type ModelMessage,
+  type StreamTextResult,
+  stepCountIs,
+  streamText,
+  type ToolSet,
+} from 'ai';
 import type { ArgumentValidator } from '../mcp/argument-validator.js';
 import type { ToolCatalog } from '../mcp/tool-catalog.js';
 import type { ToolRunner } from '../mcp/tool-runner.js';
 import type { Clock } from '../shared/clock.js';
-import { AppError, errors, isAppError } from '../shared/errors.js';
+import { type AppError, errors, isAppError } from '../shared/errors.js';
 import { createId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import type { ConversationsRepository } from '../transcripts/conversations.repository.js';
@@ -46,7 +53,12 @@ export interface ChatDependencies {
   conversationsRepository: ConversationsRepository;
   clock: Clock;
   logger: Logger;
-  settings: { maxSteps: number; toolOutputBudgetChars: number; contextBudgetChars: number; maxRetries?: number };
+  settings: {
+    maxSteps: number;
+    toolOutputBudgetChars: number;
+    contextBudgetChars: number;
+    maxRetries?: number;
+  };
   /** Redacted from any model error text shown to users. */
   secrets: string[];
 }
@@ -64,6 +76,11 @@ export async function startChatTurn(
   const { conversationsRepository, clock, logger, settings } = dependencies;
   const { user } = request;
 
+  const existing = request.conversationId
+    ? conversationsRepository.findConversation(user.id, request.conversationId)
+    : undefined;
+  if (request.conversationId && !existing) throw errors.notFound('No conversation with this id.');
+
   const wps = dependencies.tokenManager.status(user.id);
   if (wps.status !== 'connected') {
     throw await authorizationRequiredAnswer({
@@ -72,24 +89,37 @@ export async function startChatTurn(
       error: new WpsAuthorizationRequiredError(wps.status),
     });
   }
-  const existing = request.conversationId ? conversationsRepository.findConversation(user.id, request.conversationId) : undefined;
-  if (request.conversationId && !existing) throw errors.notFound('No conversation with this id.');
-
   let catalog: Awaited<ReturnType<ToolCatalog['list']>>;
   try {
     catalog = await dependencies.catalog.list(user.id);
   } catch (error) {
     const authorization = findAuthorizationRequired(error);
-    if (authorization) throw await authorizationRequiredAnswer({ authorizationFlow: dependencies.authorizationFlow, userId: user.id, error: authorization });
-    throw isAppError(error) ? error : errors.upstreamUnavailable('WPS could not be reached to list its tools; try again shortly.', error);
+    if (authorization)
+      throw await authorizationRequiredAnswer({
+        authorizationFlow: dependencies.authorizationFlow,
+        userId: user.id,
+        error: authorization,
+      });
+    throw isAppError(error)
+      ? error
+      : errors.upstreamUnavailable('WPS could not be reached to list its tools; try again shortly.', error);
   }
 
   const now = clock.now();
   const conversationId = existing?.id ?? createId('conv');
   if (!existing) {
-    conversationsRepository.insertConversation({ id: conversationId, userId: user.id, title: titleFrom(request.message), createdAt: now, updatedAt: now });
+    conversationsRepository.insertConversation({
+      id: conversationId,
+      userId: user.id,
+      title: titleFrom(request.message),
+      createdAt: now,
+      updatedAt: now,
+    });
   }
-  const history = historyWithinBudget(conversationsRepository.listMessages(conversationId), settings.contextBudgetChars);
+  const history = historyWithinBudget(
+    conversationsRepository.listMessages(conversationId),
+    settings.contextBudgetChars,
+  );
   conversationsRepository.appendMessage({
     id: createId('msg'),
     conversationId,
@@ -150,9 +180,15 @@ export async function startChatTurn(
       settle({ status: 'authorization-lost', authorizeUrl, notice });
       return;
     }
-    conversationsRepository.updateMessage(messageId, { text: text(), status, error: error ? `${error.code}: ${error.message}` : null });
+    conversationsRepository.updateMessage(messageId, {
+      text: text(),
+      status,
+      error: error ? `${error.code}: ${error.message}` : null,
+    });
     conversationsRepository.touchConversation(conversationId, clock.now());
-    settle(status === 'error' && error ? { status, error } : { status: status === 'error' ? 'complete' : status });
+    settle(
+      status === 'error' && error ? { status, error } : { status: status === 'error' ? 'complete' : status },
+    );
   };
 
   const messages: ModelMessage[] = [...history, { role: 'user', content: request.message }];
@@ -172,7 +208,10 @@ export async function startChatTurn(
     onStepFinish: (step) => {
       stepTexts.push(step.text);
       // `response.messages` is cumulative over the turn's steps: store it whole after every step.
-      conversationsRepository.updateMessage(messageId, { text: text(), modelMessages: step.response.messages });
+      conversationsRepository.updateMessage(messageId, {
+        text: text(),
+        modelMessages: step.response.messages,
+      });
     },
     onFinish: () => finish('complete'),
     onAbort: () => finish('aborted'),

@@ -6,7 +6,11 @@ import { parseInput } from '../http/validation.js';
 import { type ChatDependencies, type StartedTurn, startChatTurn } from './chat-turn.js';
 
 const chatBodySchema = z.object({
-  message: z.string().trim().min(1, 'message must not be empty').max(32_000, 'message is too long (32,000 characters at most)'),
+  message: z
+    .string()
+    .trim()
+    .min(1, 'message must not be empty')
+    .max(32_000, 'message is too long (32,000 characters at most)'),
   conversationId: z.string().min(1).optional(),
 });
 
@@ -24,7 +28,12 @@ export function createChatRoutes(dependencies: ChatDependencies) {
     response.on('close', () => {
       if (!response.writableFinished) abort.abort();
     });
-    const turn = await startChatTurn(dependencies, { user, message: body.message, conversationId: body.conversationId, abortSignal: abort.signal });
+    const turn = await startChatTurn(dependencies, {
+      user,
+      message: body.message,
+      conversationId: body.conversationId,
+      abortSignal: abort.signal,
+    });
     if ((request.get('accept') ?? '').includes('text/event-stream')) {
       streamTurn(turn, response);
       return;
@@ -37,24 +46,31 @@ export function createChatRoutes(dependencies: ChatDependencies) {
       conversationId: turn.conversationId,
       messageId: turn.messageId,
       text: turn.text(),
-      toolCalls: turn.toolCalls.map(({ id, name, server, safeName, arguments: toolArguments, result, isError, status, durationMs }) => ({
-        id,
-        name,
-        server,
-        safeName,
-        arguments: toolArguments,
-        result,
-        isError,
-        status,
-        durationMs,
-      })),
-      ...(outcome.status === 'authorization-lost' ? { wps: { status: 'reauthorization_required', authorizeUrl: outcome.authorizeUrl } } : {}),
+      toolCalls: turn.toolCalls.map(
+        ({ id, name, server, safeName, arguments: toolArguments, result, isError, status, durationMs }) => ({
+          id,
+          name,
+          server,
+          safeName,
+          arguments: toolArguments,
+          result,
+          isError,
+          status,
+          durationMs,
+        }),
+      ),
+      ...(outcome.status === 'authorization-lost'
+        ? { wps: { status: 'reauthorization_required', authorizeUrl: outcome.authorizeUrl } }
+        : {}),
     });
   });
   return router;
 }
 
-function streamTurn(turn: StartedTurn, response: Parameters<typeof pipeUIMessageStreamToResponse>[0]['response']) {
+function streamTurn(
+  turn: StartedTurn,
+  response: Parameters<typeof pipeUIMessageStreamToResponse>[0]['response'],
+) {
   const stream = createUIMessageStream({
     onError: turn.describeError,
     execute: async ({ writer }) => {

@@ -14,5 +14,7 @@ export function createLanguageModel(options: { openai: Config['openai']; fetch?:
     baseURL: options.openai.baseUrl,
     ...(options.fetch ? { fetch: options.fetch as typeof globalThis.fetch } : {}),
   });
-  return options.openai.apiMode === 'chat' ? provider.chat(options.openai.model) : provider.responses(options.openai.model);
+  return options.openai.apiMode === 'chat'
+    ? provider.chat(options.openai.model)
+    : provider.responses(options.openai.model);
 }

@@ -7,11 +7,21 @@ import { APICallError, RetryError } from 'ai';
 export function describeModelError(error: unknown, secrets: string[]): string {
   const last = RetryError.isInstance(error) ? error.lastError : error;
   let message: string;
-  if (APICallError.isInstance(last)) {
+  if (APICallError.isInstance(last) && last.statusCode === undefined) {
+    message = `The model endpoint could not be reached (${last.message.slice(0, 200)}). Check OPENAI_BASE_URL.`;
+  } else if (APICallError.isInstance(last)) {
     const status = last.statusCode ? ` (HTTP ${last.statusCode})` : '';
-    const hint = last.statusCode === 401 ? ' Check OPENAI_API_KEY.' : last.statusCode === 404 ? ' Check OPENAI_MODEL and OPENAI_BASE_URL.' : '';
+    const hint =
+      last.statusCode === 401
+        ? ' Check OPENAI_API_KEY.'
+        : last.statusCode === 404
+          ? ' Check OPENAI_MODEL and OPENAI_BASE_URL.'
+          : '';
     message = `The model endpoint failed${status}: ${last.message.slice(0, 300)}.${hint}`;
-  } else if (last instanceof Error && /fetch failed|ECONNREFUSED|ENOTFOUND|ETIMEDOUT/i.test(`${last.message} ${String(last.cause)}`)) {
+  } else if (
+    last instanceof Error &&
+    /fetch failed|ECONNREFUSED|ENOTFOUND|ETIMEDOUT/i.test(`${last.message} ${String(last.cause)}`)
+  ) {
     message = 'The model endpoint could not be reached. Check OPENAI_BASE_URL.';
   } else {
     message = `The model request failed: ${last instanceof Error ? last.message.slice(0, 300) : 'unknown error'}.`;

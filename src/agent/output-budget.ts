@@ -3,7 +3,10 @@
  * document's title and structure, and its end), with a marker that says how much was cut and that the
  * full result is in the transcript.
  */
-export function fitToBudget(text: string, budget: number): { text: string; truncated: boolean; originalLength: number } {
+export function fitToBudget(
+  text: string,
+  budget: number,
+): { text: string; truncated: boolean; originalLength: number } {
   if (text.length <= budget) return { text, truncated: false, originalLength: text.length };
   const marker = (omitted: number) =>
     `\n\n[… truncated ${omitted} of ${text.length} characters; the full result is in the transcript …]\n\n`;

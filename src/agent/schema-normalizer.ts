@@ -19,46 +19,57 @@ type JsonObject = Record<string, unknown>;
 const DROPPED = new Set(['$schema', '$id', '$comment', '$defs', 'definitions', '$anchor', '$dynamicAnchor']);
 
 /** Rejected by at least one common provider; moved into the description as plain words. */
-const DESCRIBED: Record<string, (value: unknown) => string> = {
-  format: (value) => `format: ${String(value)}`,
-  pattern: (value) => `pattern: ${String(value)}`,
-  minLength: (value) => `at least ${String(value)} characters`,
-  maxLength: (value) => `at most ${String(value)} characters`,
-  minimum: (value) => `minimum ${String(value)}`,
-  maximum: (value) => `maximum ${String(value)}`,
-  exclusiveMinimum: (value) => `greater than ${String(value)}`,
-  exclusiveMaximum: (value) => `less than ${String(value)}`,
-  multipleOf: (value) => `multiple of ${String(value)}`,
-  minItems: (value) => `at least ${String(value)} items`,
-  maxItems: (value) => `at most ${String(value)} items`,
-  uniqueItems: (value) => (value ? 'items must be unique' : ''),
-  minProperties: (value) => `at least ${String(value)} properties`,
-  maxProperties: (value) => `at most ${String(value)} properties`,
-  default: (value) => `default: ${JSON.stringify(value)}`,
-  examples: (value) => `examples: ${JSON.stringify(value)}`,
-  const: (value) => `must be ${JSON.stringify(value)}`,
-  patternProperties: () => '',
-  propertyNames: () => '',
-  if: () => '',
-  then: () => '',
-  else: () => '',
-  not: () => '',
-  dependentRequired: (value) => `dependent requirements: ${JSON.stringify(value)}`,
-  dependentSchemas: () => '',
-  contentEncoding: (value) => `encoding: ${String(value)}`,
-  contentMediaType: (value) => `media type: ${String(value)}`,
-};
+// A Map, not an object literal: keys include `then`, which would make an object look like a promise.
+const DESCRIBED = new Map<string, (value: unknown) => string>([
+  ['format', (value) => `format: ${String(value)}`],
+  ['pattern', (value) => `pattern: ${String(value)}`],
+  ['minLength', (value) => `at least ${String(value)} characters`],
+  ['maxLength', (value) => `at most ${String(value)} characters`],
+  ['minimum', (value) => `minimum ${String(value)}`],
+  ['maximum', (value) => `maximum ${String(value)}`],
+  ['exclusiveMinimum', (value) => `greater than ${String(value)}`],
+  ['exclusiveMaximum', (value) => `less than ${String(value)}`],
+  ['multipleOf', (value) => `multiple of ${String(value)}`],
+  ['minItems', (value) => `at least ${String(value)} items`],
+  ['maxItems', (value) => `at most ${String(value)} items`],
+  ['uniqueItems', (value) => (value ? 'items must be unique' : '')],
+  ['minProperties', (value) => `at least ${String(value)} properties`],
+  ['maxProperties', (value) => `at most ${String(value)} properties`],
+  ['default', (value) => `default: ${JSON.stringify(value)}`],
+  ['examples', (value) => `examples: ${JSON.stringify(value)}`],
+  ['const', (value) => `must be ${JSON.stringify(value)}`],
+  ['patternProperties', () => ''],
+  ['propertyNames', () => ''],
+  ['if', () => ''],
+  ['then', () => ''],
+  ['else', () => ''],
+  ['not', () => ''],
+  ['dependentRequired', (value) => `dependent requirements: ${JSON.stringify(value)}`],
+  ['dependentSchemas', () => ''],
+  ['contentEncoding', (value) => `encoding: ${String(value)}`],
+  ['contentMediaType', (value) => `media type: ${String(value)}`],
+]);
 
-const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function normalizeToolSchema(original: unknown): NormalizedSchema {
   const root = isObject(original) ? original : {};
   const resolved = normalizeNode(root, root, new Set());
-  const isPlainObject = resolved.type === 'object' && !('anyOf' in resolved) && !('oneOf' in resolved) && !('allOf' in resolved);
+  const isPlainObject =
+    resolved.type === 'object' && !('anyOf' in resolved) && !('oneOf' in resolved) && !('allOf' in resolved);
   if (isPlainObject || (resolved.type === undefined && isObject(resolved.properties))) {
-    return { schema: { ...resolved, type: 'object', properties: isObject(resolved.properties) ? resolved.properties : {} }, wrapped: false };
+    return {
+      schema: {
+        ...resolved,
+        type: 'object',
+        properties: isObject(resolved.properties) ? resolved.properties : {},
+      },
+      wrapped: false,
+    };
   }
-  if (Object.keys(resolved).length === 0) return { schema: { type: 'object', properties: {} }, wrapped: false };
+  if (Object.keys(resolved).length === 0)
+    return { schema: { type: 'object', properties: {} }, wrapped: false };
   return {
     schema: {
       type: 'object',
@@ -80,7 +91,10 @@ function normalizeNode(node: JsonObject, root: JsonObject, resolving: Set<string
     const reference = node.$ref;
     const target = resolveReference(root, reference);
     if (!target || resolving.has(reference)) {
-      return { type: 'object', description: withNote(node.description as string | undefined, 'recursive structure') };
+      return {
+        type: 'object',
+        description: withNote(node.description as string | undefined, 'recursive structure'),
+      };
     }
     const { $ref: _ignored, ...siblings } = node;
     return normalizeNode({ ...target, ...siblings }, root, new Set([...resolving, reference]));
@@ -89,7 +103,7 @@ function normalizeNode(node: JsonObject, root: JsonObject, resolving: Set<string
   const notes: string[] = [];
   for (const [key, value] of Object.entries(node)) {
     if (DROPPED.has(key)) continue;
-    const describe = DESCRIBED[key];
+    const describe = DESCRIBED.get(key);
     if (describe) {
       const note = describe(value);
       if (note) notes.push(note);
@@ -97,7 +111,10 @@ function normalizeNode(node: JsonObject, root: JsonObject, resolving: Set<string
     }
     if (key === 'properties' && isObject(value)) {
       result.properties = Object.fromEntries(
-        Object.entries(value).map(([name, child]) => [name, isObject(child) ? normalizeNode(child, root, resolving) : {}]),
+        Object.entries(value).map(([name, child]) => [
+          name,
+          isObject(child) ? normalizeNode(child, root, resolving) : {},
+        ]),
       );
     } else if ((key === 'items' || key === 'additionalProperties') && isObject(value)) {
       result[key] = normalizeNode(value, root, resolving);
@@ -108,7 +125,8 @@ function normalizeNode(node: JsonObject, root: JsonObject, resolving: Set<string
     }
   }
   if (Array.isArray(result.type) && result.type.length === 1) result.type = result.type[0];
-  if (notes.length > 0) result.description = withNote(result.description as string | undefined, notes.join('; '));
+  if (notes.length > 0)
+    result.description = withNote(result.description as string | undefined, notes.join('; '));
   return result;
 }
 

@@ -35,7 +35,10 @@ export function createToolAliases(tools: Array<{ name: string; server: string }>
 }
 
 function clean(name: string): string {
-  const cleaned = name.replace(UNSAFE, '_').replace(/_+/g, '_').replace(/^_+|_+$/g, '');
+  const cleaned = name
+    .replace(UNSAFE, '_')
+    .replace(/_+/g, '_')
+    .replace(/^_+|_+$/g, '');
   return (cleaned || 'tool').slice(0, MAX_LENGTH);
 }
 

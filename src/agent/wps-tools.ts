@@ -4,7 +4,10 @@ import type { ArgumentValidator } from '../mcp/argument-validator.js';
 import type { CatalogTool } from '../mcp/tool-catalog.js';
 import type { ToolRunner } from '../mcp/tool-runner.js';
 import type { ToolCallStatus } from '../transcripts/tool-calls.repository.js';
-import { findAuthorizationRequired, type WpsAuthorizationRequiredError } from '../wps-auth/wps-auth.errors.js';
+import {
+  findAuthorizationRequired,
+  type WpsAuthorizationRequiredError,
+} from '../wps-auth/wps-auth.errors.js';
 import { fitToBudget } from './output-budget.js';
 import { normalizeToolSchema, unwrapArguments } from './schema-normalizer.js';
 import { createToolAliases, type ToolAlias } from './tool-naming.js';
@@ -64,7 +67,9 @@ export function createWpsToolSet(options: {
   const { aliases, resolve } = createToolAliases(options.catalog);
   const tools: ToolSet = {};
   for (const alias of aliases) {
-    const tool = options.catalog.find((candidate) => candidate.name === alias.name && candidate.server === alias.server);
+    const tool = options.catalog.find(
+      (candidate) => candidate.name === alias.name && candidate.server === alias.server,
+    );
     if (!tool) continue;
     const normalized = normalizeToolSchema(tool.inputSchema);
     tools[alias.safeName] = dynamicTool({
@@ -86,7 +91,10 @@ export function createWpsToolSet(options: {
         let outcome: Awaited<ReturnType<ToolRunner['run']>>;
         if (issues.length > 0) {
           const details = issues.map((issue) => `${issue.path || '(arguments)'} ${issue.message}`).join('; ');
-          outcome = runner.recordRejected(base, `Invalid arguments for ${tool.name}: ${details}. Fix them and call the tool again.`);
+          outcome = runner.recordRejected(
+            base,
+            `Invalid arguments for ${tool.name}: ${details}. Fix them and call the tool again.`,
+          );
         } else {
           try {
             outcome = await runner.run({ ...base, signal: abortSignal });
@@ -96,7 +104,12 @@ export function createWpsToolSet(options: {
             context.onAuthorizationLost(authorization);
             const result: CallToolResult = {
               isError: true,
-              content: [{ type: 'text', text: 'WPS authorization was lost; the user must reconnect WPS before any more tool calls.' }],
+              content: [
+                {
+                  type: 'text',
+                  text: 'WPS authorization was lost; the user must reconnect WPS before any more tool calls.',
+                },
+              ],
             };
             return { toolCallId: 'authorization-lost', isError: true, result };
           }

@@ -33,7 +33,10 @@ export async function runCli(argv: string[], dependencies: CliDependencies): Pro
   let database: { config: Config; db: AppDatabase } | undefined;
   try {
     database = dependencies.openDatabase();
-    const usersService = createUsersService({ usersRepository: createUsersRepository({ db: database.db }), clock: dependencies.clock });
+    const usersService = createUsersService({
+      usersRepository: createUsersRepository({ db: database.db }),
+      clock: dependencies.clock,
+    });
     const print = (value: unknown) => dependencies.stdout(`${JSON.stringify(value, null, 2)}\n`);
     const argument = (name: string) => {
       const value = rest[0];
@@ -48,7 +51,13 @@ export async function runCli(argv: string[], dependencies: CliDependencies): Pro
         break;
       }
       case 'users list':
-        print(usersService.listUsers().map((user) => ({ id: user.id, name: user.name, createdAt: new Date(user.createdAt).toISOString() })));
+        print(
+          usersService.listUsers().map((user) => ({
+            id: user.id,
+            name: user.name,
+            createdAt: new Date(user.createdAt).toISOString(),
+          })),
+        );
         break;
       case 'keys create':
         print(usersService.createApiKeyFor(argument('user id or name')));
@@ -66,7 +75,8 @@ export async function runCli(argv: string[], dependencies: CliDependencies): Pro
   } catch (error) {
     if (error instanceof UsageError) dependencies.stderr(`${error.message}\n\n${USAGE}`);
     else if (error instanceof ConfigError) dependencies.stderr(`${error.message}\n`);
-    else if (isAppError(error)) dependencies.stderr(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
+    else if (isAppError(error))
+      dependencies.stderr(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
     else dependencies.stderr(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
     return error instanceof UsageError ? 2 : 1;
   } finally {

@@ -18,76 +18,75 @@ const url = (name: string) =>
     .refine((value) => URL.canParse(value) && /^https?:/.test(value), `${name} must be an http(s) URL`)
     .transform((value) => value.replace(/\/+$/, ''));
 
-const list = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item.length > 0),
-  );
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
 
 /**
  * Every environment variable the server reads, with its default. Names and defaults of the contract's
  * variables are fixed by ../shared/product-contract.md; the rest are this project's additions and are
  * documented in the README's configuration table.
  */
-export const environmentSchema = z
-  .object({
-    PORT: integer('PORT', { min: 0, max: 65535 }).default(8080),
-    HOST: z.string().trim().min(1).default('127.0.0.1'),
-    PUBLIC_URL: url('PUBLIC_URL').optional(),
-    WPS_REDIRECT_URI: url('WPS_REDIRECT_URI').optional(),
-    DATA_DIR: z.string().trim().min(1).default('./data'),
-    DATABASE_URL: z.string().trim().min(1).optional(),
-    TOKEN_ENCRYPTION_KEY: z
-      .string()
-      .trim()
-      .refine(
-        (value) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32,
-        'TOKEN_ENCRYPTION_KEY must be 32 random bytes, base64-encoded (try: openssl rand -base64 32)',
-      )
-      .optional(),
-    WPS_APP_ID: z.string().trim().min(1).optional(),
-    WPS_APP_KEY: z.string().trim().min(1).optional(),
-    WPS_MCP_URL: url('WPS_MCP_URL').default('https://openapi.wps.cn/mcp/v2'),
-    WPS_MCP_SERVERS: list
-      .pipe(
-        z
-          .array(z.string().regex(serverName, 'WPS_MCP_SERVERS entries look like kso-yundoc'))
-          .min(1, 'WPS_MCP_SERVERS must name at least one server'),
-      )
-      .default(['kso-yundoc', 'kso-airpage', 'kso-dbsheet']),
-    WPS_MCP_TRANSPORT: z
-      .enum(['auto', 'streamable-http', 'sse'], {
-        error: 'WPS_MCP_TRANSPORT must be one of auto, streamable-http, sse',
-      })
-      .default('auto'),
-    WPS_OAUTH_AUTHORIZE_URL: url('WPS_OAUTH_AUTHORIZE_URL').default('https://openapi.wps.cn/oauth2/auth'),
-    WPS_OAUTH_TOKEN_URL: url('WPS_OAUTH_TOKEN_URL').default('https://openapi.wps.cn/oauth2/token'),
-    WPS_SCOPES: list.pipe(z.array(z.string().regex(/^[\w.:-]+$/, 'WPS_SCOPES entries look like kso.mcp_yundoc.readwrite'))).optional(),
-    OPENAI_API_KEY: z.string().trim().min(1).optional(),
-    OPENAI_BASE_URL: url('OPENAI_BASE_URL').default('https://api.openai.com/v1'),
-    OPENAI_MODEL: z.string().trim().min(1).default('gpt-5-mini'),
-    OPENAI_API_MODE: z
-      .enum(['chat', 'responses'], { error: 'OPENAI_API_MODE must be chat or responses' })
-      .default('chat'),
-    // Additions to the contract (README: "More settings").
-    SANDBOX_PORT: integer('SANDBOX_PORT', { min: 0, max: 65535 }).default(8090),
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-        error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
-      })
-      .default('info'),
-    TOKEN_REFRESH_MARGIN_SECONDS: integer('TOKEN_REFRESH_MARGIN_SECONDS', { min: 0, max: 3600 }).default(300),
-    MCP_CALL_TIMEOUT_MS: integer('MCP_CALL_TIMEOUT_MS', { min: 100, max: 600_000 }).default(60_000),
-    MCP_IDLE_TIMEOUT_MS: integer('MCP_IDLE_TIMEOUT_MS', { min: 1000, max: 86_400_000 }).default(600_000),
-    TOOLS_CACHE_TTL_MS: integer('TOOLS_CACHE_TTL_MS', { min: 0, max: 86_400_000 }).default(300_000),
-    AGENT_MAX_STEPS: integer('AGENT_MAX_STEPS', { min: 1, max: 100 }).default(12),
-    TOOL_OUTPUT_BUDGET_CHARS: integer('TOOL_OUTPUT_BUDGET_CHARS', { min: 200, max: 1_000_000 }).default(16_000),
-    CONTEXT_BUDGET_CHARS: integer('CONTEXT_BUDGET_CHARS', { min: 1000, max: 10_000_000 }).default(120_000),
-    RATE_LIMIT_PER_MINUTE: integer('RATE_LIMIT_PER_MINUTE', { min: 0, max: 100_000 }).default(120),
-  });
+export const environmentSchema = z.object({
+  PORT: integer('PORT', { min: 0, max: 65535 }).default(8080),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  PUBLIC_URL: url('PUBLIC_URL').optional(),
+  WPS_REDIRECT_URI: url('WPS_REDIRECT_URI').optional(),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  DATABASE_URL: z.string().trim().min(1).optional(),
+  TOKEN_ENCRYPTION_KEY: z
+    .string()
+    .trim()
+    .refine(
+      (value) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32,
+      'TOKEN_ENCRYPTION_KEY must be 32 random bytes, base64-encoded (try: openssl rand -base64 32)',
+    )
+    .optional(),
+  WPS_APP_ID: z.string().trim().min(1).optional(),
+  WPS_APP_KEY: z.string().trim().min(1).optional(),
+  WPS_MCP_URL: url('WPS_MCP_URL').default('https://openapi.wps.cn/mcp/v2'),
+  WPS_MCP_SERVERS: list
+    .pipe(
+      z
+        .array(z.string().regex(serverName, 'WPS_MCP_SERVERS entries look like kso-yundoc'))
+        .min(1, 'WPS_MCP_SERVERS must name at least one server'),
+    )
+    .default(['kso-yundoc', 'kso-airpage', 'kso-dbsheet']),
+  WPS_MCP_TRANSPORT: z
+    .enum(['auto', 'streamable-http', 'sse'], {
+      error: 'WPS_MCP_TRANSPORT must be one of auto, streamable-http, sse',
+    })
+    .default('auto'),
+  WPS_OAUTH_AUTHORIZE_URL: url('WPS_OAUTH_AUTHORIZE_URL').default('https://openapi.wps.cn/oauth2/auth'),
+  WPS_OAUTH_TOKEN_URL: url('WPS_OAUTH_TOKEN_URL').default('https://openapi.wps.cn/oauth2/token'),
+  WPS_SCOPES: list
+    .pipe(z.array(z.string().regex(/^[\w.:-]+$/, 'WPS_SCOPES entries look like kso.mcp_yundoc.readwrite')))
+    .optional(),
+  OPENAI_API_KEY: z.string().trim().min(1).optional(),
+  OPENAI_BASE_URL: url('OPENAI_BASE_URL').default('https://api.openai.com/v1'),
+  OPENAI_MODEL: z.string().trim().min(1).default('gpt-5-mini'),
+  OPENAI_API_MODE: z
+    .enum(['chat', 'responses'], { error: 'OPENAI_API_MODE must be chat or responses' })
+    .default('chat'),
+  // Additions to the contract (README: "More settings").
+  SANDBOX_PORT: integer('SANDBOX_PORT', { min: 0, max: 65535 }).default(8090),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  TOKEN_REFRESH_MARGIN_SECONDS: integer('TOKEN_REFRESH_MARGIN_SECONDS', { min: 0, max: 3600 }).default(300),
+  MCP_CALL_TIMEOUT_MS: integer('MCP_CALL_TIMEOUT_MS', { min: 100, max: 600_000 }).default(60_000),
+  MCP_IDLE_TIMEOUT_MS: integer('MCP_IDLE_TIMEOUT_MS', { min: 1000, max: 86_400_000 }).default(600_000),
+  TOOLS_CACHE_TTL_MS: integer('TOOLS_CACHE_TTL_MS', { min: 0, max: 86_400_000 }).default(300_000),
+  AGENT_MAX_STEPS: integer('AGENT_MAX_STEPS', { min: 1, max: 100 }).default(12),
+  TOOL_OUTPUT_BUDGET_CHARS: integer('TOOL_OUTPUT_BUDGET_CHARS', { min: 200, max: 1_000_000 }).default(16_000),
+  CONTEXT_BUDGET_CHARS: integer('CONTEXT_BUDGET_CHARS', { min: 1000, max: 10_000_000 }).default(120_000),
+  RATE_LIMIT_PER_MINUTE: integer('RATE_LIMIT_PER_MINUTE', { min: 0, max: 100_000 }).default(120),
+});
 
 /**
  * Rules across variables. Kept outside the object schema so they are reported even when a single
@@ -95,11 +94,15 @@ export const environmentSchema = z
  */
 export function crossVariableProblems(environment: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
-  if (environment.WPS_APP_ID && !environment.WPS_APP_KEY) problems.push('WPS_APP_KEY: WPS_APP_KEY is required when WPS_APP_ID is set');
-  if (environment.WPS_APP_KEY && !environment.WPS_APP_ID) problems.push('WPS_APP_ID: WPS_APP_ID is required when WPS_APP_KEY is set');
+  if (environment.WPS_APP_ID && !environment.WPS_APP_KEY)
+    problems.push('WPS_APP_KEY: WPS_APP_KEY is required when WPS_APP_ID is set');
+  if (environment.WPS_APP_KEY && !environment.WPS_APP_ID)
+    problems.push('WPS_APP_ID: WPS_APP_ID is required when WPS_APP_KEY is set');
   const databaseUrl = environment.DATABASE_URL;
   if (databaseUrl && /^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl) && !/^(sqlite|file):/i.test(databaseUrl)) {
-    problems.push(`DATABASE_URL: only SQLite file paths are supported in this version (got a "${databaseUrl.split(':')[0]}" URL)`);
+    problems.push(
+      `DATABASE_URL: only SQLite file paths are supported in this version (got a "${databaseUrl.split(':')[0]}" URL)`,
+    );
   }
   return problems;
 }

@@ -84,10 +84,17 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
   const sandboxUrl = `http://127.0.0.1:${env.SANDBOX_PORT}`;
   const dataDir = path.resolve(env.DATA_DIR);
   return {
-    server: { port: env.PORT, host: env.HOST, publicUrl, redirectUri: env.WPS_REDIRECT_URI ?? `${publicUrl}/callback` },
+    server: {
+      port: env.PORT,
+      host: env.HOST,
+      publicUrl,
+      redirectUri: env.WPS_REDIRECT_URI ?? `${publicUrl}/callback`,
+    },
     dataDir,
     databasePath: env.DATABASE_URL ? databasePathFrom(env.DATABASE_URL) : path.join(dataDir, 'agent.db'),
-    tokenEncryptionKey: env.TOKEN_ENCRYPTION_KEY ? Buffer.from(env.TOKEN_ENCRYPTION_KEY, 'base64') : undefined,
+    tokenEncryptionKey: env.TOKEN_ENCRYPTION_KEY
+      ? Buffer.from(env.TOKEN_ENCRYPTION_KEY, 'base64')
+      : undefined,
     wps: {
       mode,
       clientId: env.WPS_APP_ID ?? SANDBOX_CLIENT.clientId,
@@ -107,7 +114,10 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       apiMode: env.OPENAI_API_MODE,
     },
     logLevel: env.LOG_LEVEL,
-    auth: { refreshMarginMs: env.TOKEN_REFRESH_MARGIN_SECONDS * 1000, pendingAuthorizationTtlMs: 10 * 60_000 },
+    auth: {
+      refreshMarginMs: env.TOKEN_REFRESH_MARGIN_SECONDS * 1000,
+      pendingAuthorizationTtlMs: 10 * 60_000,
+    },
     mcp: {
       callTimeoutMs: env.MCP_CALL_TIMEOUT_MS,
       idleTimeoutMs: env.MCP_IDLE_TIMEOUT_MS,

@@ -12,7 +12,10 @@ export function createErrorHandler({ logger }: { logger: Logger }): ErrorRequest
   return (error: unknown, request, response, _next) => {
     const appError = isAppError(error) ? error : fromExpressError(error);
     if (appError.status >= 500) {
-      logger.error({ err: appError.cause ?? appError, method: request.method, path: request.path, code: appError.code }, 'request failed');
+      logger.error(
+        { err: appError.cause ?? appError, method: request.method, path: request.path, code: appError.code },
+        'request failed',
+      );
     }
     if (response.headersSent) {
       response.end();
@@ -25,8 +28,10 @@ export function createErrorHandler({ logger }: { logger: Logger }): ErrorRequest
 /** Body-parser and friends throw errors carrying `status` and `type`; map the ones a client caused. */
 function fromExpressError(error: unknown): AppError {
   const candidate = error as { status?: number; type?: string } | undefined;
-  if (candidate?.type === 'entity.parse.failed') return errors.validationFailed('The request body is not valid JSON.');
-  if (candidate?.type === 'entity.too.large') return errors.validationFailed('The request body is too large.');
+  if (candidate?.type === 'entity.parse.failed')
+    return errors.validationFailed('The request body is not valid JSON.');
+  if (candidate?.type === 'entity.too.large')
+    return errors.validationFailed('The request body is too large.');
   if (candidate?.status === 415 || candidate?.type === 'encoding.unsupported') {
     return errors.validationFailed('Unsupported request body encoding.');
   }

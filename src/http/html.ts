@@ -1,11 +1,22 @@
-const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const entities: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (character) => entities[character] ?? character);
 }
 
 /** A small self-contained page (the OAuth callback's answers); every dynamic value is escaped. */
-export function simplePage(options: { title: string; heading: string; body: string; tone: 'ok' | 'error' }): string {
+export function simplePage(options: {
+  title: string;
+  heading: string;
+  body: string;
+  tone: 'ok' | 'error';
+}): string {
   const color = options.tone === 'ok' ? '#1a7f37' : '#cf222e';
   return `<!doctype html>
 <html lang="en">

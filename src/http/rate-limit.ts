@@ -18,7 +18,13 @@ export function perUserRateLimit({ perMinute }: { perMinute: number }): RequestH
     legacyHeaders: false,
     keyGenerator: (_request, response) => String(response.locals.user?.id ?? 'anonymous'),
     handler: (_request, response) => {
-      response.status(429).json(errorBody(errors.rateLimited(`At most ${perMinute} chat turns and tool calls per minute; slow down.`)));
+      response
+        .status(429)
+        .json(
+          errorBody(
+            errors.rateLimited(`At most ${perMinute} chat turns and tool calls per minute; slow down.`),
+          ),
+        );
     },
   });
 }

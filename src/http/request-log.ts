@@ -10,7 +10,12 @@ export function requestLog({ logger }: { logger: Logger }): RequestHandler {
     const started = performance.now();
     response.on('finish', () => {
       logger.info(
-        { method: request.method, path: request.path, status: response.statusCode, durationMs: Math.round(performance.now() - started) },
+        {
+          method: request.method,
+          path: request.path,
+          status: response.statusCode,
+          durationMs: Math.round(performance.now() - started),
+        },
         'request',
       );
     });

@@ -7,7 +7,8 @@ export interface ArgumentIssue {
 }
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
-const addFormats = ((formatsModule as unknown as { default?: FormatsPlugin }).default ?? formatsModule) as FormatsPlugin;
+const addFormats = ((formatsModule as unknown as { default?: FormatsPlugin }).default ??
+  formatsModule) as FormatsPlugin;
 
 /**
  * Validates tool arguments against the tool's ORIGINAL input schema (what the WPS server declared), before

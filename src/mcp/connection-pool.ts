@@ -1,8 +1,15 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  StreamableHTTPClientTransport,
+  StreamableHTTPError,
+} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { type CallToolResult, ToolListChangedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type CallToolResult,
+  type Tool,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { McpTransportSetting } from '../config/config.js';
 import type { Clock } from '../shared/clock.js';
 import type { FetchLike } from '../shared/fetch.js';
@@ -46,12 +53,25 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
 
   async function open(userId: string, server: string): Promise<PooledConnection> {
     const url = new URL(`${options.mcpUrl}/${server}/message`);
-    const fetch = createAuthenticatedFetch({ userId, server, tokenManager: options.tokenManager, fetch: options.fetch });
+    const fetch = createAuthenticatedFetch({
+      userId,
+      server,
+      tokenManager: options.tokenManager,
+      fetch: options.fetch,
+    });
     const attempt = async (kind: PooledConnection['kind']): Promise<PooledConnection> => {
       const client = new Client(CLIENT_INFO, { capabilities: {} });
       const transport =
-        kind === 'streamable-http' ? new StreamableHTTPClientTransport(url, { fetch }) : new SSEClientTransport(url, { fetch });
-      const connection: PooledConnection = { client, transport, kind, lastUsedAt: clock.now(), closed: false };
+        kind === 'streamable-http'
+          ? new StreamableHTTPClientTransport(url, { fetch })
+          : new SSEClientTransport(url, { fetch });
+      const connection: PooledConnection = {
+        client,
+        transport,
+        kind,
+        lastUsedAt: clock.now(),
+        closed: false,
+      };
       client.onclose = () => {
         connection.closed = true;
         if (connections.get(keyOf(userId, server)) === connection) connections.delete(keyOf(userId, server));
@@ -68,7 +88,10 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
       return await attempt('streamable-http');
     } catch (error) {
       if (options.transport !== 'auto' || !shouldFallBackToSse(error)) throw error;
-      logger.info({ server, status: error instanceof StreamableHTTPError ? error.code : undefined }, 'streamable http refused; falling back to legacy sse');
+      logger.info(
+        { server, status: error instanceof StreamableHTTPError ? error.code : undefined },
+        'streamable http refused; falling back to legacy sse',
+      );
       return attempt('sse');
     }
   }
@@ -101,7 +124,11 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
   }
 
   /** Runs an operation on the pooled client; if the session was lost, reconnects once and runs it again. */
-  async function withClient<T>(userId: string, server: string, operation: (client: Client) => Promise<T>): Promise<T> {
+  async function withClient<T>(
+    userId: string,
+    server: string,
+    operation: (client: Client) => Promise<T>,
+  ): Promise<T> {
     const connection = await acquire(userId, server);
     try {
       return await operation(connection.client);
@@ -114,15 +141,18 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
     }
   }
 
-  const sweeper = setInterval(() => {
-    const cutoff = clock.now() - options.idleTimeoutMs;
-    for (const [key, connection] of connections) {
-      if (connection.lastUsedAt < cutoff) {
-        const [userId = '', server = ''] = key.split('\u0000');
-        void discard(userId, server, connection);
+  const sweeper = setInterval(
+    () => {
+      const cutoff = clock.now() - options.idleTimeoutMs;
+      for (const [key, connection] of connections) {
+        if (connection.lastUsedAt < cutoff) {
+          const [userId = '', server = ''] = key.split('\u0000');
+          void discard(userId, server, connection);
+        }
       }
-    }
-  }, Math.min(30_000, Math.max(1_000, Math.floor(options.idleTimeoutMs / 2))));
+    },
+    Math.min(30_000, Math.max(1_000, Math.floor(options.idleTimeoutMs / 2))),
+  );
   sweeper.unref();
 
   return {
@@ -131,7 +161,9 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
         const tools: Tool[] = [];
         let cursor: string | undefined;
         do {
-          const page = await client.listTools(cursor ? { cursor } : undefined, { timeout: options.callTimeoutMs });
+          const page = await client.listTools(cursor ? { cursor } : undefined, {
+            timeout: options.callTimeoutMs,
+          });
           tools.push(...page.tools);
           cursor = page.nextCursor;
         } while (cursor);
@@ -148,10 +180,14 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
       timeoutMs?: number;
     }): Promise<CallToolResult> {
       return withClient(options_.userId, options_.server, async (client) => {
-        const result = await client.callTool({ name: options_.name, arguments: options_.arguments }, undefined, {
-          timeout: options_.timeoutMs ?? options.callTimeoutMs,
-          signal: options_.signal,
-        });
+        const result = await client.callTool(
+          { name: options_.name, arguments: options_.arguments },
+          undefined,
+          {
+            timeout: options_.timeoutMs ?? options.callTimeoutMs,
+            signal: options_.signal,
+          },
+        );
         return result as CallToolResult;
       });
     },
@@ -171,10 +207,12 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
 
     async close(): Promise<void> {
       clearInterval(sweeper);
-      await Promise.all([...connections.entries()].map(([key, connection]) => {
-        const [userId = '', server = ''] = key.split('\u0000');
-        return discard(userId, server, connection);
-      }));
+      await Promise.all(
+        [...connections.entries()].map(([key, connection]) => {
+          const [userId = '', server = ''] = key.split('\u0000');
+          return discard(userId, server, connection);
+        }),
+      );
     },
 
     stats() {

@@ -20,7 +20,14 @@ export function isSessionLost(error: unknown): boolean {
 /** A server that refuses Streamable HTTP this way probably speaks only the legacy SSE transport. */
 export function shouldFallBackToSse(error: unknown): boolean {
   const status = statusOf(error);
-  return status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429;
+  return (
+    status !== undefined &&
+    status >= 400 &&
+    status < 500 &&
+    status !== 401 &&
+    status !== 403 &&
+    status !== 429
+  );
 }
 
 export function isTimeout(error: unknown): boolean {

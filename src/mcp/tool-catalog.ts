@@ -42,18 +42,26 @@ export function createToolCatalog(options: {
       ),
     );
     const failures = results.flatMap((result, index) =>
-      result.status === 'rejected' ? [{ server: options.servers[index], error: result.reason as unknown }] : [],
+      result.status === 'rejected'
+        ? [{ server: options.servers[index], error: result.reason as unknown }]
+        : [],
     );
     // An authorization problem concerns every server: surface it rather than a partial list.
     const authorization = failures.map((failure) => findAuthorizationRequired(failure.error)).find(Boolean);
     if (authorization) throw authorization;
     if (failures.length === results.length && failures[0]) throw failures[0].error;
     for (const failure of failures) {
-      options.logger.warn({ err: failure.error, server: failure.server, userId }, 'tools/list failed; that server is left out');
+      options.logger.warn(
+        { err: failure.error, server: failure.server, userId },
+        'tools/list failed; that server is left out',
+      );
     }
     const tools = results.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
     // A partial catalogue is kept only briefly so the missing server is retried soon.
-    cache.set(userId, { tools, until: options.clock.now() + (failures.length ? Math.min(options.ttlMs, 10_000) : options.ttlMs) });
+    cache.set(userId, {
+      tools,
+      until: options.clock.now() + (failures.length ? Math.min(options.ttlMs, 10_000) : options.ttlMs),
+    });
     return tools;
   }
 

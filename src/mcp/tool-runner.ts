@@ -2,7 +2,11 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Clock } from '../shared/clock.js';
 import { createId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
-import type { ToolCallSource, ToolCallsRepository, ToolCallStatus } from '../transcripts/tool-calls.repository.js';
+import type {
+  ToolCallSource,
+  ToolCallStatus,
+  ToolCallsRepository,
+} from '../transcripts/tool-calls.repository.js';
 import { findAuthorizationRequired } from '../wps-auth/wps-auth.errors.js';
 import type { McpConnectionPool } from './connection-pool.js';
 import { isTimeout } from './mcp-errors.js';
@@ -95,7 +99,12 @@ export function createToolRunner(options: {
       });
       const finish = (outcome: Omit<ToolRunOutcome, 'toolCallId' | 'durationMs'>): ToolRunOutcome => {
         const durationMs = Math.round(performance.now() - started);
-        toolCallsRepository.finish(toolCallId, { result: outcome.result, isError: outcome.isError, status: outcome.status, durationMs });
+        toolCallsRepository.finish(toolCallId, {
+          result: outcome.result,
+          isError: outcome.isError,
+          status: outcome.status,
+          durationMs,
+        });
         return { toolCallId, durationMs, ...outcome };
       };
       try {
@@ -117,15 +126,33 @@ export function createToolRunner(options: {
         }
         if (request.signal?.aborted) {
           const message = 'The call was cancelled before WPS answered.';
-          return finish({ status: 'aborted', result: errorResult(message), isError: true, failure: { kind: 'aborted', message } });
+          return finish({
+            status: 'aborted',
+            result: errorResult(message),
+            isError: true,
+            failure: { kind: 'aborted', message },
+          });
         }
         if (isTimeout(error)) {
           const message = `WPS did not answer within ${timeoutMs} ms; the tool call timed out.`;
-          return finish({ status: 'timeout', result: errorResult(message), isError: true, failure: { kind: 'timeout', message } });
+          return finish({
+            status: 'timeout',
+            result: errorResult(message),
+            isError: true,
+            failure: { kind: 'timeout', message },
+          });
         }
-        options.logger.warn({ err: error, tool: request.tool.name, server: request.tool.server }, 'tool call failed');
+        options.logger.warn(
+          { err: error, tool: request.tool.name, server: request.tool.server },
+          'tool call failed',
+        );
         const message = `WPS ${request.tool.server} could not be reached or failed: ${error instanceof Error ? error.message.slice(0, 300) : 'unknown error'}`;
-        return finish({ status: 'error', result: errorResult(message), isError: true, failure: { kind: 'upstream', message } });
+        return finish({
+          status: 'error',
+          result: errorResult(message),
+          isError: true,
+          failure: { kind: 'upstream', message },
+        });
       }
     },
   };

@@ -32,7 +32,12 @@ export function createToolsRoutes(dependencies: {
       return await operation();
     } catch (error) {
       const authorization = findAuthorizationRequired(error);
-      if (authorization) throw await authorizationRequiredAnswer({ authorizationFlow: dependencies.authorizationFlow, userId, error: authorization });
+      if (authorization)
+        throw await authorizationRequiredAnswer({
+          authorizationFlow: dependencies.authorizationFlow,
+          userId,
+          error: authorization,
+        });
       if (isAppError(error)) throw error;
       throw errors.upstreamUnavailable('WPS could not be reached or failed; try again shortly.', error);
     }
@@ -41,26 +46,43 @@ export function createToolsRoutes(dependencies: {
   router.get('/tools', async (request, response) => {
     const user = currentUser(request);
     const tools = await asUser(user.id, () => dependencies.catalog.list(user.id));
-    response.json({ tools: tools.map(({ name, server, description, inputSchema }) => ({ name, server, description, inputSchema })) });
+    response.json({
+      tools: tools.map(({ name, server, description, inputSchema }) => ({
+        name,
+        server,
+        description,
+        inputSchema,
+      })),
+    });
   });
 
   router.post('/tools/call', async (request, response) => {
     const user = currentUser(request);
     const body = parseInput(callBodySchema, request.body ?? {}, 'tool call');
     const tools = await asUser(user.id, () => dependencies.catalog.list(user.id));
-    const tool = tools.find((candidate) => candidate.name === body.name && (!body.server || candidate.server === body.server));
+    const tool = tools.find(
+      (candidate) => candidate.name === body.name && (!body.server || candidate.server === body.server),
+    );
     if (!tool) throw errors.toolNotFound(body.name);
     const issues = dependencies.validator.validate(tool.inputSchema, body.arguments);
     if (issues.length > 0) {
       const summary = issues.map((issue) => `${issue.path || '(arguments)'} ${issue.message}`).join('; ');
-      throw errors.validationFailed(`The arguments do not match ${tool.name}'s input schema: ${summary}`, { issues });
+      throw errors.validationFailed(`The arguments do not match ${tool.name}'s input schema: ${summary}`, {
+        issues,
+      });
     }
     const abort = new AbortController();
     response.on('close', () => {
       if (!response.writableFinished) abort.abort();
     });
     const outcome = await asUser(user.id, () =>
-      dependencies.runner.run({ userId: user.id, tool, arguments: body.arguments, source: 'direct', signal: abort.signal }),
+      dependencies.runner.run({
+        userId: user.id,
+        tool,
+        arguments: body.arguments,
+        source: 'direct',
+        signal: abort.signal,
+      }),
     );
     if (outcome.failure?.kind === 'upstream' || outcome.failure?.kind === 'timeout') {
       throw errors.upstreamUnavailable(outcome.failure.message);

@@ -20,12 +20,19 @@ export function createConversationsRepository({ db }: { db: AppDatabase }) {
         .get();
     },
 
-    listConversations(options: { userId: string; before?: { updatedAt: number; id: string }; limit: number }): ConversationRow[] {
+    listConversations(options: {
+      userId: string;
+      before?: { updatedAt: number; id: string };
+      limit: number;
+    }): ConversationRow[] {
       const conditions: SQL[] = [eq(conversationsTable.userId, options.userId)];
       if (options.before) {
         const { updatedAt, id } = options.before;
         conditions.push(
-          or(lt(conversationsTable.updatedAt, updatedAt), and(eq(conversationsTable.updatedAt, updatedAt), lt(conversationsTable.id, id))) as SQL,
+          or(
+            lt(conversationsTable.updatedAt, updatedAt),
+            and(eq(conversationsTable.updatedAt, updatedAt), lt(conversationsTable.id, id)),
+          ) as SQL,
         );
       }
       return db
@@ -74,7 +81,10 @@ export function createConversationsRepository({ db }: { db: AppDatabase }) {
       });
     },
 
-    updateMessage(id: string, changes: Partial<Pick<MessageRow, 'text' | 'status' | 'modelMessages' | 'error'>>): void {
+    updateMessage(
+      id: string,
+      changes: Partial<Pick<MessageRow, 'text' | 'status' | 'modelMessages' | 'error'>>,
+    ): void {
       db.update(messagesTable).set(changes).where(eq(messagesTable.id, id)).run();
     },
 
@@ -89,7 +99,11 @@ export function createConversationsRepository({ db }: { db: AppDatabase }) {
 
     /** Turns left `streaming` by a crash are closed as aborted at start-up. */
     abortStreaming(): number {
-      return db.update(messagesTable).set({ status: 'aborted' }).where(eq(messagesTable.status, 'streaming')).run().changes;
+      return db
+        .update(messagesTable)
+        .set({ status: 'aborted' })
+        .where(eq(messagesTable.status, 'streaming'))
+        .run().changes;
     },
   };
 }

@@ -37,7 +37,8 @@ export function createConversationsRoutes(dependencies: {
         createdAt: new Date(row.createdAt).toISOString(),
         updatedAt: new Date(row.updatedAt).toISOString(),
       })),
-      nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.updatedAt, id: last.id }) : null,
+      nextCursor:
+        rows.length > query.limit && last ? encodeCursor({ at: last.updatedAt, id: last.id }) : null,
     });
   });
 
@@ -50,7 +51,8 @@ export function createConversationsRoutes(dependencies: {
 
   router.delete('/conversations/:id', (request, response) => {
     const user = currentUser(request);
-    if (!conversationsRepository.deleteConversation(user.id, request.params.id)) throw errors.notFound('No conversation with this id.');
+    if (!conversationsRepository.deleteConversation(user.id, request.params.id))
+      throw errors.notFound('No conversation with this id.');
     response.status(204).end();
   });
 

@@ -23,7 +23,10 @@ export function createToolCallsRepository({ db }: { db: AppDatabase }) {
       db.insert(toolCallsTable).values(row).run();
     },
 
-    finish(id: string, outcome: { result: unknown; isError: boolean; status: ToolCallStatus; durationMs: number }): void {
+    finish(
+      id: string,
+      outcome: { result: unknown; isError: boolean; status: ToolCallStatus; durationMs: number },
+    ): void {
       db.update(toolCallsTable).set(outcome).where(eq(toolCallsTable.id, id)).run();
     },
 
@@ -36,7 +39,10 @@ export function createToolCallsRepository({ db }: { db: AppDatabase }) {
       if (filters.before) {
         const { startedAt, id } = filters.before;
         conditions.push(
-          or(lt(toolCallsTable.startedAt, startedAt), and(eq(toolCallsTable.startedAt, startedAt), lt(toolCallsTable.id, id))) as SQL,
+          or(
+            lt(toolCallsTable.startedAt, startedAt),
+            and(eq(toolCallsTable.startedAt, startedAt), lt(toolCallsTable.id, id)),
+          ) as SQL,
         );
       }
       return db

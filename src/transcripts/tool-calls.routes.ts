@@ -37,7 +37,8 @@ export function createToolCallsRoutes({ toolCallsRepository }: { toolCallsReposi
     const last = page.at(-1);
     response.json({
       toolCalls: page.map(toolCallView),
-      nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.startedAt, id: last.id }) : null,
+      nextCursor:
+        rows.length > query.limit && last ? encodeCursor({ at: last.startedAt, id: last.id }) : null,
     });
   });
   return router;

@@ -25,7 +25,13 @@ export function createUsersRepository({ db }: { db: AppDatabase }) {
     findUserByName(name: string): User | undefined {
       return db.select().from(usersTable).where(eq(usersTable.name, name)).get();
     },
-    insertApiKey(key: { id: string; userId: string; keyHash: string; prefix: string; createdAt: number }): void {
+    insertApiKey(key: {
+      id: string;
+      userId: string;
+      keyHash: string;
+      prefix: string;
+      createdAt: number;
+    }): void {
       db.insert(apiKeysTable).values(key).run();
     },
     /** The user owning an active (not revoked) key with this hash. */

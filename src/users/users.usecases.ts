@@ -13,7 +13,13 @@ export interface CreatedApiKey {
   apiKey: string;
 }
 
-export function createUsersService({ usersRepository, clock }: { usersRepository: UsersRepository; clock: Clock }) {
+export function createUsersService({
+  usersRepository,
+  clock,
+}: {
+  usersRepository: UsersRepository;
+  clock: Clock;
+}) {
   function createApiKey(userId: string): CreatedApiKey {
     const apiKey = `${API_KEY_PREFIX}${randomToken(32)}`;
     const id = createId('key');
@@ -34,7 +40,11 @@ export function createUsersService({ usersRepository, clock }: { usersRepository
         throw errors.validationFailed('A user name must be 1 to 100 characters.');
       }
       if (usersRepository.findUserByName(trimmed)) {
-        throw new AppError({ code: 'user_exists', status: 409, message: `A user named "${trimmed}" already exists.` });
+        throw new AppError({
+          code: 'user_exists',
+          status: 409,
+          message: `A user named "${trimmed}" already exists.`,
+        });
       }
       const user: User = { id: createId('usr'), name: trimmed, createdAt: clock.now() };
       usersRepository.insertUser(user);
@@ -56,7 +66,11 @@ export function createUsersService({ usersRepository, clock }: { usersRepository
       if (!usersRepository.revokeApiKey(keyId, clock.now())) {
         const existing = usersRepository.findApiKey(keyId);
         throw existing
-          ? new AppError({ code: 'already_revoked', status: 409, message: `Key ${keyId} is already revoked.` })
+          ? new AppError({
+              code: 'already_revoked',
+              status: 409,
+              message: `Key ${keyId} is already revoked.`,
+            })
           : errors.notFound(`No API key with id "${keyId}".`);
       }
     },

@@ -12,7 +12,15 @@ export type CallbackOutcome =
   | { status: 'connected'; userId: string }
   | {
       status: 'failed';
-      reason: 'missing_state' | 'unknown_state' | 'expired_state' | 'used_state' | 'denied' | 'wps_error' | 'exchange_failed' | 'wps_unavailable';
+      reason:
+        | 'missing_state'
+        | 'unknown_state'
+        | 'expired_state'
+        | 'used_state'
+        | 'denied'
+        | 'wps_error'
+        | 'exchange_failed'
+        | 'wps_unavailable';
       message: string;
     };
 
@@ -71,12 +79,16 @@ export function createAuthorizationFlow(options: {
 
     /** Handles WPS's redirect back. Nothing is stored unless the code exchange succeeds. */
     async complete(query: { code?: string; state?: string; error?: string }): Promise<CallbackOutcome> {
-      if (!query.state) return { status: 'failed', reason: 'missing_state', message: 'The callback has no state parameter.' };
+      if (!query.state)
+        return { status: 'failed', reason: 'missing_state', message: 'The callback has no state parameter.' };
       const claim = repository.claimPendingAuthorization(sha256(query.state), clock.now());
       if (claim.status !== 'claimed') {
         const reasons = {
           unknown: ['unknown_state', 'This authorization link is unknown. Start again from the app.'],
-          expired: ['expired_state', 'This authorization took too long and expired. Start again from the app.'],
+          expired: [
+            'expired_state',
+            'This authorization took too long and expired. Start again from the app.',
+          ],
           used: ['used_state', 'This authorization has already been used. Start again from the app.'],
         } as const;
         const [reason, message] = reasons[claim.status];
@@ -88,10 +100,17 @@ export function createAuthorizationFlow(options: {
         return {
           status: 'failed',
           reason: denied ? 'denied' : 'wps_error',
-          message: denied ? 'You declined the authorization; nothing was connected.' : `WPS reported an error: ${query.error.slice(0, 100)}.`,
+          message: denied
+            ? 'You declined the authorization; nothing was connected.'
+            : `WPS reported an error: ${query.error.slice(0, 100)}.`,
         };
       }
-      if (!query.code) return { status: 'failed', reason: 'exchange_failed', message: 'The callback has no authorization code.' };
+      if (!query.code)
+        return {
+          status: 'failed',
+          reason: 'exchange_failed',
+          message: 'The callback has no authorization code.',
+        };
       try {
         const tokens = await requestTokens({
           fetch: options.fetch,
@@ -102,7 +121,9 @@ export function createAuthorizationFlow(options: {
             grant_type: 'authorization_code',
             code: query.code,
             redirect_uri: pending.redirectUri,
-            ...(pending.codeVerifierCiphertext ? { code_verifier: secretBox.open(pending.codeVerifierCiphertext) } : {}),
+            ...(pending.codeVerifierCiphertext
+              ? { code_verifier: secretBox.open(pending.codeVerifierCiphertext) }
+              : {}),
           },
         });
         options.tokenManager.storeAuthorized(pending.userId, tokens, pending.scopes.split(','));
@@ -110,10 +131,21 @@ export function createAuthorizationFlow(options: {
         return { status: 'connected', userId: pending.userId };
       } catch (error) {
         if (!(error instanceof TokenEndpointError)) throw error;
-        logger.warn({ userId: pending.userId, reason: error.reason, kind: error.kind }, 'wps code exchange failed');
+        logger.warn(
+          { userId: pending.userId, reason: error.reason, kind: error.kind },
+          'wps code exchange failed',
+        );
         return error.kind === 'rejected'
-          ? { status: 'failed', reason: 'exchange_failed', message: `WPS did not accept the authorization code (${error.reason}). Start again from the app.` }
-          : { status: 'failed', reason: 'wps_unavailable', message: 'WPS could not be reached to finish the authorization. Try again shortly.' };
+          ? {
+              status: 'failed',
+              reason: 'exchange_failed',
+              message: `WPS did not accept the authorization code (${error.reason}). Start again from the app.`,
+            }
+          : {
+              status: 'failed',
+              reason: 'wps_unavailable',
+              message: 'WPS could not be reached to finish the authorization. Try again shortly.',
+            };
       }
     },
 

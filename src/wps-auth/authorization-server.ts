@@ -45,7 +45,10 @@ export function createAuthorizationServerResolver(options: {
         };
       }
     } catch (error) {
-      options.logger.warn({ err: error }, 'authorization server discovery failed; using configured endpoints');
+      options.logger.warn(
+        { err: error },
+        'authorization server discovery failed; using configured endpoints',
+      );
     }
     return { ...options.configured, pkce: false, discovered: false };
   }
@@ -54,7 +57,10 @@ export function createAuthorizationServerResolver(options: {
     async resolve(): Promise<AuthorizationEndpoints> {
       if (cached && cached.until > options.clock.now()) return cached.value;
       inFlight ??= discover().then((value) => {
-        cached = { value, until: options.clock.now() + (value.discovered ? DISCOVERED_TTL_MS : FALLBACK_TTL_MS) };
+        cached = {
+          value,
+          until: options.clock.now() + (value.discovered ? DISCOVERED_TTL_MS : FALLBACK_TTL_MS),
+        };
         inFlight = undefined;
         return value;
       });

@@ -20,7 +20,10 @@ export class TokenEndpointError extends Error {
   /** WPS's error name (`invalid_grant`…) or HTTP status; safe to show, never contains a token. */
   readonly reason: string;
   constructor(kind: 'rejected' | 'unavailable', reason: string, options?: { cause?: unknown }) {
-    super(`WPS token endpoint ${kind === 'rejected' ? 'rejected the request' : 'is unavailable'}: ${reason}`, options);
+    super(
+      `WPS token endpoint ${kind === 'rejected' ? 'rejected the request' : 'is unavailable'}: ${reason}`,
+      options,
+    );
     this.name = 'TokenEndpointError';
     this.kind = kind;
     this.reason = reason;
@@ -51,10 +54,16 @@ export async function requestTokens(options: {
   tokenUrl: string;
   clientId: string;
   clientSecret: string;
-  grant: { grant_type: 'authorization_code'; code: string; redirect_uri: string; code_verifier?: string } | { grant_type: 'refresh_token'; refresh_token: string };
+  grant:
+    | { grant_type: 'authorization_code'; code: string; redirect_uri: string; code_verifier?: string }
+    | { grant_type: 'refresh_token'; refresh_token: string };
   timeoutMs?: number;
 }): Promise<IssuedTokens> {
-  const body = new URLSearchParams({ ...options.grant, client_id: options.clientId, client_secret: options.clientSecret });
+  const body = new URLSearchParams({
+    ...options.grant,
+    client_id: options.clientId,
+    client_secret: options.clientSecret,
+  });
   let response: Response;
   try {
     response = await options.fetch(options.tokenUrl, {
@@ -74,7 +83,9 @@ export async function requestTokens(options: {
   const failure = failureSchema.safeParse(payload);
   const code = failure.success ? failure.data.code : undefined;
   if (!response.ok || (code !== undefined && Number(code) !== 0)) {
-    const reason = failure.success ? (failure.data.msg ?? failure.data.error ?? `code ${code}`) : `HTTP ${response.status}`;
+    const reason = failure.success
+      ? (failure.data.msg ?? failure.data.error ?? `code ${code}`)
+      : `HTTP ${response.status}`;
     throw new TokenEndpointError('rejected', reason);
   }
   const success = successSchema.safeParse(payload);

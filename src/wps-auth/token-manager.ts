@@ -7,7 +7,11 @@ import { randomToken, type SecretBox, sha256 } from '../shared/secret-box.js';
 import type { AuthorizationServerResolver } from './authorization-server.js';
 import { type IssuedTokens, requestTokens, TokenEndpointError } from './token-endpoint.js';
 import { WpsAuthorizationRequiredError } from './wps-auth.errors.js';
-import type { SealedTokenPair, WpsConnectionRow, WpsConnectionsRepository } from './wps-connections.repository.js';
+import type {
+  SealedTokenPair,
+  WpsConnectionRow,
+  WpsConnectionsRepository,
+} from './wps-connections.repository.js';
 
 /** Longer than one token request may take (15 s timeout), so a live lease means "someone is refreshing". */
 const REFRESH_LEASE_MS = 30_000;
@@ -58,7 +62,8 @@ export function createTokenManager(options: {
   function usableRow(userId: string): WpsConnectionRow {
     const row = repository.find(userId);
     if (!row) throw new WpsAuthorizationRequiredError('not_connected');
-    if (row.status === 'reauthorization_required') throw new WpsAuthorizationRequiredError('reauthorization_required');
+    if (row.status === 'reauthorization_required')
+      throw new WpsAuthorizationRequiredError('reauthorization_required');
     return row;
   }
 
@@ -70,10 +75,19 @@ export function createTokenManager(options: {
     for (let poll = 0; ; poll++) {
       const row = usableRow(userId);
       if (row.refreshTokenHash !== seenHash) return secretBox.open(row.accessTokenCiphertext);
-      if (repository.acquireRefreshLease({ userId, refreshTokenHash: seenHash, owner: instanceId, now: clock.now(), leaseMs: REFRESH_LEASE_MS })) {
+      if (
+        repository.acquireRefreshLease({
+          userId,
+          refreshTokenHash: seenHash,
+          owner: instanceId,
+          now: clock.now(),
+          leaseMs: REFRESH_LEASE_MS,
+        })
+      ) {
         return performRefresh(userId, row);
       }
-      if (poll * LEASE_POLL_MS > REFRESH_LEASE_MS + 5_000) throw errors.upstreamUnavailable('Timed out waiting for a WPS token refresh.');
+      if (poll * LEASE_POLL_MS > REFRESH_LEASE_MS + 5_000)
+        throw errors.upstreamUnavailable('Timed out waiting for a WPS token refresh.');
       await sleep(LEASE_POLL_MS);
     }
   }
@@ -100,13 +114,19 @@ export function createTokenManager(options: {
       repository.releaseRefreshLease(userId, instanceId);
       if (error instanceof TokenEndpointError && error.kind === 'rejected') {
         if (repository.markReauthorizationRequiredIfCurrent(userId, row.refreshTokenHash, clock.now())) {
-          logger.warn({ userId, reason: error.reason }, 'wps refused the refresh token; reauthorization required');
+          logger.warn(
+            { userId, reason: error.reason },
+            'wps refused the refresh token; reauthorization required',
+          );
           throw new WpsAuthorizationRequiredError('reauthorization_required', { cause: error });
         }
         return secretBox.open(usableRow(userId).accessTokenCiphertext);
       }
       if (error instanceof TokenEndpointError) {
-        throw errors.upstreamUnavailable(`WPS could not refresh the authorization (${error.reason}); try again shortly.`, error);
+        throw errors.upstreamUnavailable(
+          `WPS could not refresh the authorization (${error.reason}); try again shortly.`,
+          error,
+        );
       }
       throw error;
     }

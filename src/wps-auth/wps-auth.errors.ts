@@ -9,7 +9,7 @@ export class WpsAuthorizationRequiredError extends Error {
     super(
       reason === 'not_connected'
         ? 'WPS is not connected for this user.'
-        : 'WPS no longer accepts this user\'s authorization; connect again.',
+        : "WPS no longer accepts this user's authorization; connect again.",
       options,
     );
     this.name = 'WpsAuthorizationRequiredError';

@@ -34,23 +34,37 @@ export function createWpsAuthRoutes(dependencies: {
   callback.get('/callback', async (request, response) => {
     const query = request.query;
     const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
-    const outcome = await authorizationFlow.complete({ code: text(query.code), state: text(query.state), error: text(query.error) });
+    const outcome = await authorizationFlow.complete({
+      code: text(query.code),
+      state: text(query.state),
+      error: text(query.error),
+    });
     response.set('cache-control', 'no-store').set('referrer-policy', 'no-referrer');
     if (outcome.status === 'connected') {
-      response.status(200).type('html').send(
-        simplePage({
-          title: 'WPS connected',
-          heading: 'WPS connected · 已连接 WPS',
-          body: 'Connected, you can close this window. 连接成功，可以关闭此窗口。',
-          tone: 'ok',
-        }),
-      );
+      response
+        .status(200)
+        .type('html')
+        .send(
+          simplePage({
+            title: 'WPS connected',
+            heading: 'WPS connected · 已连接 WPS',
+            body: 'Connected, you can close this window. 连接成功，可以关闭此窗口。',
+            tone: 'ok',
+          }),
+        );
       return;
     }
     response
       .status(400)
       .type('html')
-      .send(simplePage({ title: 'WPS connection failed', heading: 'WPS connection failed · 连接失败', body: outcome.message, tone: 'error' }));
+      .send(
+        simplePage({
+          title: 'WPS connection failed',
+          heading: 'WPS connection failed · 连接失败',
+          body: outcome.message,
+          tone: 'error',
+        }),
+      );
   });
 
   return { api, callback };

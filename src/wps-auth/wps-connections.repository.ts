@@ -44,7 +44,12 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
     },
 
     /** Stores a rotated pair only if the stored refresh token is still the one that was used. */
-    replaceIfCurrent(userId: string, usedRefreshTokenHash: string, pair: SealedTokenPair, now: number): boolean {
+    replaceIfCurrent(
+      userId: string,
+      usedRefreshTokenHash: string,
+      pair: SealedTokenPair,
+      now: number,
+    ): boolean {
       const result = db
         .update(wpsConnectionsTable)
         .set({
@@ -55,7 +60,12 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
           refreshLeaseUntil: null,
           updatedAt: now,
         })
-        .where(and(eq(wpsConnectionsTable.userId, userId), eq(wpsConnectionsTable.refreshTokenHash, usedRefreshTokenHash)))
+        .where(
+          and(
+            eq(wpsConnectionsTable.userId, userId),
+            eq(wpsConnectionsTable.refreshTokenHash, usedRefreshTokenHash),
+          ),
+        )
         .run();
       return result.changes > 0;
     },
@@ -64,8 +74,18 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
     markReauthorizationRequiredIfCurrent(userId: string, usedRefreshTokenHash: string, now: number): boolean {
       const result = db
         .update(wpsConnectionsTable)
-        .set({ status: 'reauthorization_required', refreshLeaseOwner: null, refreshLeaseUntil: null, updatedAt: now })
-        .where(and(eq(wpsConnectionsTable.userId, userId), eq(wpsConnectionsTable.refreshTokenHash, usedRefreshTokenHash)))
+        .set({
+          status: 'reauthorization_required',
+          refreshLeaseOwner: null,
+          refreshLeaseUntil: null,
+          updatedAt: now,
+        })
+        .where(
+          and(
+            eq(wpsConnectionsTable.userId, userId),
+            eq(wpsConnectionsTable.refreshTokenHash, usedRefreshTokenHash),
+          ),
+        )
         .run();
       return result.changes > 0;
     },
@@ -74,7 +94,13 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
      * Takes the refresh lease for this user if nobody holds a live one and the refresh token is still the
      * one the caller saw. The lease makes refresh single-flight across processes sharing the database.
      */
-    acquireRefreshLease(options: { userId: string; refreshTokenHash: string; owner: string; now: number; leaseMs: number }): boolean {
+    acquireRefreshLease(options: {
+      userId: string;
+      refreshTokenHash: string;
+      owner: string;
+      now: number;
+      leaseMs: number;
+    }): boolean {
       const result = db
         .update(wpsConnectionsTable)
         .set({ refreshLeaseOwner: options.owner, refreshLeaseUntil: options.now + options.leaseMs })
@@ -82,7 +108,10 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
           and(
             eq(wpsConnectionsTable.userId, options.userId),
             eq(wpsConnectionsTable.refreshTokenHash, options.refreshTokenHash),
-            or(isNull(wpsConnectionsTable.refreshLeaseUntil), lt(wpsConnectionsTable.refreshLeaseUntil, options.now)),
+            or(
+              isNull(wpsConnectionsTable.refreshLeaseUntil),
+              lt(wpsConnectionsTable.refreshLeaseUntil, options.now),
+            ),
           ),
         )
         .run();
@@ -108,9 +137,10 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
      * Claims a pending authorization for its one use: succeeds for exactly one caller, and only while it
      * is unexpired. Returns the row, or why it could not be claimed.
      */
-    claimPendingAuthorization(stateHash: string, now: number):
-      | { status: 'claimed'; row: PendingAuthorizationRow }
-      | { status: 'unknown' | 'expired' | 'used' } {
+    claimPendingAuthorization(
+      stateHash: string,
+      now: number,
+    ): { status: 'claimed'; row: PendingAuthorizationRow } | { status: 'unknown' | 'expired' | 'used' } {
       const claimed = db
         .update(pendingAuthorizationsTable)
         .set({ usedAt: now })
@@ -135,7 +165,10 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
 
     /** Housekeeping: pending authorizations are useless a day after they expire. */
     deleteExpiredPendingAuthorizations(before: number): number {
-      return db.delete(pendingAuthorizationsTable).where(lt(pendingAuthorizationsTable.expiresAt, before)).run().changes;
+      return db
+        .delete(pendingAuthorizationsTable)
+        .where(lt(pendingAuthorizationsTable.expiresAt, before))
+        .run().changes;
     },
   };
 }

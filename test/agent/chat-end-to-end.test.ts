@@ -9,7 +9,8 @@ afterEach(async () => {
   await harness?.close();
 });
 
-const RISKS = '## 风险 / Risks\n\n- Hiring for the data team may slip to Q4.\n- Vendor contract renewal is pending.';
+const RISKS =
+  '## 风险 / Risks\n\n- Hiring for the data team may slip to Q4.\n- Vendor contract renewal is pending.';
 
 /** The model a person would hope for: search, read, write back with a new section, then say what changed. */
 function addRisksSectionScript(): ScriptedStep[] {
@@ -18,15 +19,29 @@ function addRisksSectionScript(): ScriptedStep[] {
     (request: RecordedRequest) => {
       const found = JSON.parse(lastToolResults(request)[0]?.content ?? '{}');
       const file = found.items[0].file;
-      return { toolCalls: [{ name: 'kso_yundoc_extract_yundoc_content', arguments: { drive_id: file.drive_id, file_id: file.id } }] };
+      return {
+        toolCalls: [
+          {
+            name: 'kso_yundoc_extract_yundoc_content',
+            arguments: { drive_id: file.drive_id, file_id: file.id },
+          },
+        ],
+      };
     },
     (request: RecordedRequest) => {
       const content = JSON.parse(lastToolResults(request)[0]?.content ?? '{}');
-      const searchCall = request.body.messages?.flatMap((message: any) => message.tool_calls ?? []).find((call: any) => call.function.name === 'kso_yundoc_extract_yundoc_content');
+      const searchCall = request.body.messages
+        ?.flatMap((message: any) => message.tool_calls ?? [])
+        .find((call: any) => call.function.name === 'kso_yundoc_extract_yundoc_content');
       const fileId = JSON.parse(searchCall.function.arguments).file_id;
       return {
         text: 'I will add the section now.',
-        toolCalls: [{ name: 'kso_airpage_import_markdown_data', arguments: { file_id: fileId, markdown_content: `${content.markdown.trimEnd()}\n\n${RISKS}\n` } }],
+        toolCalls: [
+          {
+            name: 'kso_airpage_import_markdown_data',
+            arguments: { file_id: fileId, markdown_content: `${content.markdown.trimEnd()}\n\n${RISKS}\n` },
+          },
+        ],
       };
     },
     { text: 'Added a "风险 / Risks" section with two risks to the end of "Q3 计划 Q3 Plan".' },
@@ -56,7 +71,9 @@ describe('asking the agent to edit a document', () => {
     const { agent, model, user } = harness;
     model.script(...addRisksSectionScript());
 
-    const reply = await agent.api(user.apiKey, 'POST', '/v1/chat', { message: 'Add a risks section to the Q3 plan' });
+    const reply = await agent.api(user.apiKey, 'POST', '/v1/chat', {
+      message: 'Add a risks section to the Q3 plan',
+    });
     expect(reply.status).toBe(200);
     expect(reply.body.text).toContain('Added a "风险 / Risks" section');
     expect(reply.body.toolCalls.map((call: any) => call.name)).toEqual([
@@ -64,7 +81,9 @@ describe('asking the agent to edit a document', () => {
       'kso_yundoc_extract_yundoc_content',
       'kso_airpage_import_markdown_data',
     ]);
-    expect(reply.body.toolCalls.every((call: any) => call.isError === false && call.durationMs >= 0)).toBe(true);
+    expect(reply.body.toolCalls.every((call: any) => call.isError === false && call.durationMs >= 0)).toBe(
+      true,
+    );
 
     const plan = agent.sandbox.documents('alice').find((document) => document.name.includes('Q3'));
     expect(plan?.markdown).toContain('## 风险 / Risks');
@@ -94,13 +113,20 @@ describe('asking the agent to edit a document', () => {
     });
     expect(assistant.toolCalls[2].arguments.markdown_content).toContain('## 风险 / Risks');
 
-    const review = await agent.api(user.apiKey, 'GET', `/v1/tool-calls?conversationId=${reply.body.conversationId}&source=chat`);
+    const review = await agent.api(
+      user.apiKey,
+      'GET',
+      `/v1/tool-calls?conversationId=${reply.body.conversationId}&source=chat`,
+    );
     expect(review.body.toolCalls).toHaveLength(3);
     expect(review.body.toolCalls[0].result.content[0].text).toBeTypeOf('string');
 
     // A follow-up turn sees the earlier turn's history, tool calls and results included.
     model.script({ text: 'It has two risks.' });
-    const followUp = await agent.api(user.apiKey, 'POST', '/v1/chat', { message: 'How many risks are there?', conversationId: reply.body.conversationId });
+    const followUp = await agent.api(user.apiKey, 'POST', '/v1/chat', {
+      message: 'How many risks are there?',
+      conversationId: reply.body.conversationId,
+    });
     expect(followUp.status).toBe(200);
     const sent = JSON.stringify(model.requests.at(-1)?.body.messages);
     expect(sent).toContain('Add a risks section to the Q3 plan');
@@ -115,7 +141,11 @@ describe('asking the agent to edit a document', () => {
     model.script(...addRisksSectionScript());
     const response = await fetch(`${agent.url}/v1/chat`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${user.apiKey}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+      headers: {
+        authorization: `Bearer ${user.apiKey}`,
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+      },
       body: JSON.stringify({ message: 'Add a risks section to the Q3 plan' }),
     });
     expect(response.status).toBe(200);
@@ -124,9 +154,16 @@ describe('asking the agent to edit a document', () => {
     const conversationId = response.headers.get('x-conversation-id');
     expect(conversationId).toMatch(/^conv_/);
     const message = await readStream(response);
-    const text = message.parts.filter((part) => part.type === 'text').map((part) => (part as { text: string }).text).join('');
+    const text = message.parts
+      .filter((part) => part.type === 'text')
+      .map((part) => (part as { text: string }).text)
+      .join('');
     expect(text).toContain('Added a "风险 / Risks" section');
-    const tools = message.parts.filter((part) => part.type === 'dynamic-tool') as Array<{ toolName: string; state: string; output: any }>;
+    const tools = message.parts.filter((part) => part.type === 'dynamic-tool') as Array<{
+      toolName: string;
+      state: string;
+      output: any;
+    }>;
     expect(tools.map((part) => part.toolName)).toEqual([
       'kso_yundoc_search_yundoc',
       'kso_yundoc_extract_yundoc_content',
@@ -134,7 +171,9 @@ describe('asking the agent to edit a document', () => {
     ]);
     expect(tools.every((part) => part.state === 'output-available')).toBe(true);
     expect(tools[2]?.output.result.isError).toBeFalsy();
-    expect(agent.sandbox.documents('alice').find((document) => document.name.includes('Q3'))?.markdown).toContain('## 风险 / Risks');
+    expect(
+      agent.sandbox.documents('alice').find((document) => document.name.includes('Q3'))?.markdown,
+    ).toContain('## 风险 / Risks');
     const list = await agent.api(user.apiKey, 'GET', '/v1/conversations');
     expect(list.body.conversations[0].id).toBe(conversationId);
   });

@@ -7,10 +7,19 @@ import { ConfigError, loadConfig, readEnvironment } from '../../src/config/confi
 describe('configuration', () => {
   it('with nothing set, starts in sandbox mode on the contract defaults', () => {
     const config = loadConfig({});
-    expect(config.server).toMatchObject({ port: 8080, host: '127.0.0.1', publicUrl: 'http://localhost:8080', redirectUri: 'http://localhost:8080/callback' });
+    expect(config.server).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      publicUrl: 'http://localhost:8080',
+      redirectUri: 'http://localhost:8080/callback',
+    });
     expect(config.wps.mode).toBe('sandbox');
     expect(config.wps.servers).toEqual(['kso-yundoc', 'kso-airpage', 'kso-dbsheet']);
-    expect(config.wps.scopes).toEqual(['kso.mcp_yundoc.readwrite', 'kso.mcp_airpage.readwrite', 'kso.mcp_dbsheet.readwrite']);
+    expect(config.wps.scopes).toEqual([
+      'kso.mcp_yundoc.readwrite',
+      'kso.mcp_airpage.readwrite',
+      'kso.mcp_dbsheet.readwrite',
+    ]);
     expect(config.wps.transport).toBe('auto');
     expect(config.wps.mcpUrl).toBe('http://127.0.0.1:8090/mcp/v2');
     expect(config.databasePath).toBe(path.resolve('./data/agent.db'));
@@ -38,7 +47,12 @@ describe('configuration', () => {
   it('lists every problem at once', () => {
     let caught: unknown;
     try {
-      loadConfig({ PORT: 'abc', WPS_MCP_TRANSPORT: 'carrier-pigeon', WPS_APP_ID: 'app', TOKEN_ENCRYPTION_KEY: 'short' });
+      loadConfig({
+        PORT: 'abc',
+        WPS_MCP_TRANSPORT: 'carrier-pigeon',
+        WPS_APP_ID: 'app',
+        TOKEN_ENCRYPTION_KEY: 'short',
+      });
     } catch (error) {
       caught = error;
     }

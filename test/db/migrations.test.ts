@@ -10,11 +10,21 @@ describe('database', () => {
     migrateDatabase(db);
     migrateDatabase(db);
     const tables = db.$client
-      .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'")
+      .prepare(
+        "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'",
+      )
       .all()
       .map((row) => (row as { name: string }).name)
       .sort();
-    expect(tables).toEqual(['api_keys', 'conversations', 'messages', 'pending_authorizations', 'tool_calls', 'users', 'wps_connections']);
+    expect(tables).toEqual([
+      'api_keys',
+      'conversations',
+      'messages',
+      'pending_authorizations',
+      'tool_calls',
+      'users',
+      'wps_connections',
+    ]);
   });
 
   it('opens files in WAL mode with foreign keys enforced', () => {
@@ -24,7 +34,11 @@ describe('database', () => {
     expect(db.$client.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(() =>
-      db.$client.prepare("insert into api_keys (id, user_id, key_hash, prefix, created_at) values ('k', 'nobody', 'h', 'p', 1)").run(),
+      db.$client
+        .prepare(
+          "insert into api_keys (id, user_id, key_hash, prefix, created_at) values ('k', 'nobody', 'h', 'p', 1)",
+        )
+        .run(),
     ).toThrow(/FOREIGN KEY/);
   });
 });

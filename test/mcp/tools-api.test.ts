@@ -21,7 +21,10 @@ describe('GET /v1/tools', () => {
     const { status, body } = await harness.api(user.apiKey, 'GET', '/v1/tools');
     expect(status).toBe(200);
     const byName = new Map(body.tools.map((tool: any) => [tool.name, tool]));
-    expect(byName.get('kso_yundoc_search_yundoc')).toMatchObject({ server: 'kso-yundoc', inputSchema: { type: 'object' } });
+    expect(byName.get('kso_yundoc_search_yundoc')).toMatchObject({
+      server: 'kso-yundoc',
+      inputSchema: { type: 'object' },
+    });
     expect(byName.get('kso_airpage_import_markdown_data')).toMatchObject({ server: 'kso-airpage' });
     expect(byName.get('kso_dbsheet_create_sheet_records')).toMatchObject({ server: 'kso-dbsheet' });
     expect(typeof (byName.get('kso_yundoc_search_yundoc') as any).description).toBe('string');
@@ -40,10 +43,12 @@ describe('GET /v1/tools', () => {
     await harness.api(user.apiKey, 'GET', '/v1/tools');
     expect(harness.sandbox.requestCounts().mcp['kso-yundoc']?.['tools/list'] ?? 0).toBe(0);
     harness.sandbox.setToolEnabled('kso-yundoc', 'kso_yundoc_extract_yundoc_comment', false);
-    await expect.poll(async () => {
-      const { body } = await harness.api(user.apiKey, 'GET', '/v1/tools');
-      return body.tools.some((tool: any) => tool.name === 'kso_yundoc_extract_yundoc_comment');
-    }).toBe(false);
+    await expect
+      .poll(async () => {
+        const { body } = await harness.api(user.apiKey, 'GET', '/v1/tools');
+        return body.tools.some((tool: any) => tool.name === 'kso_yundoc_extract_yundoc_comment');
+      })
+      .toBe(false);
   });
 
   it('needs an API key', async () => {
@@ -80,7 +85,9 @@ describe('POST /v1/tools/call', () => {
 
   it('edits persist: read, overwrite with import_markdown_data, read again', async () => {
     const user = await connected();
-    const found = JSON.parse((await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).body.result.content[0].text);
+    const found = JSON.parse(
+      (await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).body.result.content[0].text,
+    );
     const file = found.items[0].file;
     const markdown = '# Q3 Plan\n\n## Risks\n\n- Hiring may slip\n';
     const written = await harness.api(user.apiKey, 'POST', '/v1/tools/call', {
@@ -104,13 +111,18 @@ describe('POST /v1/tools/call', () => {
     });
     expect(status).toBe(400);
     expect(body.error.code).toBe('validation_failed');
-    expect(body.error.issues).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'keyword', message: 'is required' })]));
+    expect(body.error.issues).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: 'keyword', message: 'is required' })]),
+    );
     expect(harness.sandbox.requestCounts().mcp['kso-yundoc']?.['tools/call'] ?? 0).toBe(0);
   });
 
   it('answers tool_not_found for an unknown tool and validation_failed for a bad body', async () => {
     const user = await connected();
-    const unknown = await harness.api(user.apiKey, 'POST', '/v1/tools/call', { name: 'kso_nope', arguments: {} });
+    const unknown = await harness.api(user.apiKey, 'POST', '/v1/tools/call', {
+      name: 'kso_nope',
+      arguments: {},
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('tool_not_found');
     const noName = await harness.api(user.apiKey, 'POST', '/v1/tools/call', { arguments: {} });
@@ -161,7 +173,10 @@ describe('POST /v1/tools/call', () => {
 
 describe('MCP transports', () => {
   it('WPS_MCP_TRANSPORT=sse uses the legacy SSE transport', async () => {
-    const user = await connected({ env: { WPS_MCP_TRANSPORT: 'sse' }, sandboxOptions: { transports: { streamableHttp: false } } });
+    const user = await connected({
+      env: { WPS_MCP_TRANSPORT: 'sse' },
+      sandboxOptions: { transports: { streamableHttp: false } },
+    });
     expect((await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
   });
 

@@ -96,7 +96,6 @@ export function sessionIdOf(transport: StreamableHTTPClientTransport | SSEClient
 }
 
 /** Parsed JSON the tests assert on field by field. */
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked with matchers, not types
 export type Json = any;
 
 export async function jsonOf(response: Response): Promise<Json> {

@@ -33,9 +33,18 @@ export interface AgentHarness {
   logs: string[];
   createUser(name: string): { id: string; apiKey: string };
   /** Calls the agent's API with a key; parses JSON answers. */
-  api(apiKey: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
+  api(
+    apiKey: string,
+    method: string,
+    route: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   /** Runs the whole browser flow: authorize URL → sandbox consent → callback. Returns the callback answer. */
-  connectWps(apiKey: string, account: string, decision?: 'approve' | 'deny'): Promise<{ status: number; html: string }>;
+  connectWps(
+    apiKey: string,
+    account: string,
+    decision?: 'approve' | 'deny',
+  ): Promise<{ status: number; html: string }>;
   close(): Promise<void>;
 }
 
@@ -52,7 +61,9 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
   const sandbox =
     options.sandbox ??
     (await createWpsSandbox({
-      clients: [{ clientId: 'agent-test', clientSecret: 'agent-test-secret', redirectUris: [`${url}/callback`] }],
+      clients: [
+        { clientId: 'agent-test', clientSecret: 'agent-test-secret', redirectUris: [`${url}/callback`] },
+      ],
       ...options.sandboxOptions,
     }));
   const ownsDataDir = !options.dataDir;
@@ -71,7 +82,10 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
     ...options.env,
   });
   const logs: string[] = [];
-  const logger = createLogger({ level: config.logLevel, destination: { write: (line: string) => logs.push(line) } });
+  const logger = createLogger({
+    level: config.logLevel,
+    destination: { write: (line: string) => logs.push(line) },
+  });
   const db = openDatabase(config.databasePath);
   migrateDatabase(db);
   const services = createServices({
@@ -87,7 +101,10 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
   const api: AgentHarness['api'] = async (apiKey, method, route, body) => {
     const response = await fetch(`${url}${route}`, {
       method,
-      headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
@@ -114,7 +131,8 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
     api,
     async connectWps(apiKey, account, decision = 'approve') {
       const started = await api(apiKey, 'POST', '/v1/wps/authorize');
-      if (started.status !== 200) throw new Error(`authorize failed: ${started.status} ${JSON.stringify(started.body)}`);
+      if (started.status !== 200)
+        throw new Error(`authorize failed: ${started.status} ${JSON.stringify(started.body)}`);
       const callbackUrl = await passConsent(started.body.authorizeUrl, account, decision);
       const callback = await fetch(callbackUrl);
       return { status: callback.status, html: await callback.text() };
@@ -131,7 +149,11 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
 }
 
 /** Plays the person at WPS's consent page: picks the account, approves or denies; returns the redirect. */
-export async function passConsent(authorizeUrl: string, account: string, decision: 'approve' | 'deny'): Promise<string> {
+export async function passConsent(
+  authorizeUrl: string,
+  account: string,
+  decision: 'approve' | 'deny',
+): Promise<string> {
   const page = await fetch(authorizeUrl, { redirect: 'manual' });
   if (page.status === 302) return page.headers.get('location') ?? '';
   const html = await page.text();
@@ -148,7 +170,8 @@ export async function passConsent(authorizeUrl: string, account: string, decisio
     body: form,
     redirect: 'manual',
   });
-  if (decided.status !== 302) throw new Error(`consent decision answered ${decided.status}: ${await decided.text()}`);
+  if (decided.status !== 302)
+    throw new Error(`consent decision answered ${decided.status}: ${await decided.text()}`);
   return decided.headers.get('location') ?? '';
 }
 

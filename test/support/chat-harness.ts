@@ -9,11 +9,18 @@ export interface ChatHarness {
 }
 
 /** An agent wired to a scripted model, with one user already connected to the sandbox account `alice`. */
-export async function startChatHarness(options: AgentHarnessOptions & { connect?: boolean } = {}): Promise<ChatHarness> {
+export async function startChatHarness(
+  options: AgentHarnessOptions & { connect?: boolean } = {},
+): Promise<ChatHarness> {
   const model = await createScriptedModel();
   const agent = await startAgentHarness({
     ...options,
-    env: { OPENAI_BASE_URL: model.baseUrl, OPENAI_API_KEY: 'sk-test-model-key-123456', OPENAI_MODEL: 'scripted-model', ...options.env },
+    env: {
+      OPENAI_BASE_URL: model.baseUrl,
+      OPENAI_API_KEY: 'sk-test-model-key-123456',
+      OPENAI_MODEL: 'scripted-model',
+      ...options.env,
+    },
   });
   const user = agent.createUser('ann');
   if (options.connect !== false) {

@@ -40,7 +40,11 @@ describe('the admin CLI', () => {
     const created = await cli('users', 'create', 'Zhang Wei 张伟');
     expect(created.exitCode).toBe(0);
     const user = created.json();
-    expect(user).toEqual({ id: expect.stringMatching(/^usr_/), name: 'Zhang Wei 张伟', apiKey: expect.stringMatching(/^wpsa_/) });
+    expect(user).toEqual({
+      id: expect.stringMatching(/^usr_/),
+      name: 'Zhang Wei 张伟',
+      apiKey: expect.stringMatching(/^wpsa_/),
+    });
 
     const listed = (await cli('users', 'list')).json();
     expect(listed).toEqual([{ id: user.id, name: 'Zhang Wei 张伟', createdAt: expect.any(String) }]);
@@ -50,7 +54,10 @@ describe('the admin CLI', () => {
     expect(key).toEqual({ id: expect.stringMatching(/^key_/), apiKey: expect.stringMatching(/^wpsa_/) });
 
     const db = openDatabase(databasePath);
-    const service = createUsersService({ usersRepository: createUsersRepository({ db }), clock: systemClock });
+    const service = createUsersService({
+      usersRepository: createUsersRepository({ db }),
+      clock: systemClock,
+    });
     expect(service.authenticate(key.apiKey)?.id).toBe(user.id);
     expect(service.authenticate(user.apiKey)?.id).toBe(user.id);
     // Only hashes are stored.

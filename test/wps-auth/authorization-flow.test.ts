@@ -7,7 +7,8 @@ afterEach(async () => {
 });
 
 const searchFor = (keyword: string) => ({ name: 'kso_yundoc_search_yundoc', arguments: { keyword } });
-const fileNames = (body: any): string[] => JSON.parse(body.result.content[0].text).items.map((item: any) => item.file.name);
+const fileNames = (body: any): string[] =>
+  JSON.parse(body.result.content[0].text).items.map((item: any) => item.file.name);
 
 describe('connecting WPS through the authorization-code flow', () => {
   it('two users connect different sandbox accounts and each sees only their own documents', async () => {
@@ -24,7 +25,11 @@ describe('connecting WPS through the authorization-code flow', () => {
 
     const me = await harness.api(ann.apiKey, 'GET', '/v1/me');
     expect(me.body).toMatchObject({ user: { id: ann.id, name: 'ann' }, wps: { status: 'connected' } });
-    expect(me.body.wps.scopes).toEqual(['kso.mcp_yundoc.readwrite', 'kso.mcp_airpage.readwrite', 'kso.mcp_dbsheet.readwrite']);
+    expect(me.body.wps.scopes).toEqual([
+      'kso.mcp_yundoc.readwrite',
+      'kso.mcp_airpage.readwrite',
+      'kso.mcp_dbsheet.readwrite',
+    ]);
     expect(Date.parse(me.body.wps.expiresAt)).toBeGreaterThan(Date.now());
 
     const annSearch = await harness.api(ann.apiKey, 'POST', '/v1/tools/call', searchFor('Q3'));
@@ -45,7 +50,9 @@ describe('connecting WPS through the authorization-code flow', () => {
     const { body } = await harness.api(ann.apiKey, 'POST', '/v1/wps/authorize');
     const url = new URL(body.authorizeUrl);
     expect(url.origin + url.pathname).toBe(harness.sandbox.authorizeUrl);
-    expect(url.searchParams.get('scope')).toBe('kso.mcp_yundoc.readwrite,kso.mcp_airpage.readwrite,kso.mcp_dbsheet.readwrite');
+    expect(url.searchParams.get('scope')).toBe(
+      'kso.mcp_yundoc.readwrite,kso.mcp_airpage.readwrite,kso.mcp_dbsheet.readwrite',
+    );
     expect(url.searchParams.get('redirect_uri')).toBe(`${harness.url}/callback`);
     expect(url.searchParams.get('client_id')).toBe('agent-test');
     expect(url.searchParams.get('response_type')).toBe('code');
@@ -57,7 +64,10 @@ describe('connecting WPS through the authorization-code flow', () => {
   it('with discovery served, uses the discovered endpoints and PKCE, and the flow completes', async () => {
     harness = await startAgentHarness({
       sandboxOptions: { discovery: true },
-      env: { WPS_OAUTH_AUTHORIZE_URL: 'http://127.0.0.1:9/not-used', WPS_OAUTH_TOKEN_URL: 'http://127.0.0.1:9/not-used' },
+      env: {
+        WPS_OAUTH_AUTHORIZE_URL: 'http://127.0.0.1:9/not-used',
+        WPS_OAUTH_TOKEN_URL: 'http://127.0.0.1:9/not-used',
+      },
     });
     const ann = harness.createUser('ann');
     const { body } = await harness.api(ann.apiKey, 'POST', '/v1/wps/authorize');

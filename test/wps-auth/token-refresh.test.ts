@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWpsSandbox, type WpsSandbox } from '../../src/sandbox/index.js';
 import { createManualClock } from '../../src/shared/clock.js';
-import { type AgentHarness, startAgentHarness } from '../support/agent-harness.js';
+import { startAgentHarness } from '../support/agent-harness.js';
 import { expectNoWpsSecretsLeaked } from '../support/secrets.js';
 
 const TWO_HOURS = 2 * 60 * 60_000;
@@ -61,7 +61,9 @@ describe('refreshing WPS tokens', () => {
     expect((await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
     harness.sandbox.resetCounts();
     clock.advance(TWO_HOURS);
-    const answers = await Promise.all(Array.from({ length: 20 }, () => harness.api(user.apiKey, 'POST', '/v1/tools/call', search)));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => harness.api(user.apiKey, 'POST', '/v1/tools/call', search)),
+    );
     expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
     expect(harness.sandbox.requestCounts().token.refresh_token).toBe(1);
   });
@@ -71,7 +73,10 @@ describe('refreshing WPS tokens', () => {
     // does not: the agent only learns it from the 401.
     const agentClock = createManualClock(Date.now());
     const wpsClock = createManualClock(Date.now());
-    const { harness, user } = await connectedHarness({ clock: agentClock, sandboxOptions: { clock: wpsClock } });
+    const { harness, user } = await connectedHarness({
+      clock: agentClock,
+      sandboxOptions: { clock: wpsClock },
+    });
     expect((await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
     harness.sandbox.resetCounts();
     wpsClock.advance(TWO_HOURS);
@@ -96,7 +101,9 @@ describe('refreshing WPS tokens', () => {
     sandbox.resetCounts();
     clock.advance(TWO_HOURS);
     const answers = await Promise.all(
-      Array.from({ length: 20 }, (_, index) => (index % 2 ? first : second).api(user.apiKey, 'POST', '/v1/tools/call', search)),
+      Array.from({ length: 20 }, (_, index) =>
+        (index % 2 ? first : second).api(user.apiKey, 'POST', '/v1/tools/call', search),
+      ),
     );
     expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
     expect(sandbox.requestCounts().token.refresh_token).toBe(1);
@@ -116,7 +123,9 @@ describe('when WPS refuses the refresh token', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('wps_authorization_required');
     expect(refused.body.error.authorizeUrl).toMatch(/state=/);
-    expect((await harness.api(user.apiKey, 'GET', '/v1/me')).body.wps.status).toBe('reauthorization_required');
+    expect((await harness.api(user.apiKey, 'GET', '/v1/me')).body.wps.status).toBe(
+      'reauthorization_required',
+    );
     const tools = await harness.api(user.apiKey, 'GET', '/v1/tools');
     expect(tools.status).toBe(409);
     expect((await harness.connectWps(user.apiKey, 'alice')).status).toBe(200);
@@ -139,12 +148,17 @@ describe('when WPS refuses the refresh token', () => {
 
   it('treats a 200 answer carrying a non-zero code as a refusal', async () => {
     const { clock, options } = withClock();
-    const { harness, user } = await connectedHarness({ ...options, sandboxOptions: { ...options.sandboxOptions, tokenErrorHttpStatus: 200 } });
+    const { harness, user } = await connectedHarness({
+      ...options,
+      sandboxOptions: { ...options.sandboxOptions, tokenErrorHttpStatus: 200 },
+    });
     harness.sandbox.revokeAccount('alice');
     clock.advance(TWO_HOURS);
     const refused = await harness.api(user.apiKey, 'POST', '/v1/tools/call', search);
     expect(refused.status).toBe(409);
-    expect((await harness.api(user.apiKey, 'GET', '/v1/me')).body.wps.status).toBe('reauthorization_required');
+    expect((await harness.api(user.apiKey, 'GET', '/v1/me')).body.wps.status).toBe(
+      'reauthorization_required',
+    );
   });
 });
 
