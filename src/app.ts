@@ -1,6 +1,7 @@
 import express from 'express';
 import { createChatRoutes } from './agent/chat.routes.js';
 import { requireApiKey } from './http/api-key-auth.js';
+import { serveConsole } from './http/console.js';
 import { createErrorHandler, notFoundHandler } from './http/error-handler.js';
 import { perUserRateLimit } from './http/rate-limit.js';
 import { requestLog } from './http/request-log.js';
@@ -13,6 +14,8 @@ import { createWpsAuthRoutes } from './wps-auth/wps-auth.routes.js';
 export interface AppOptions {
   /** Shown on /health: the in-process sandbox's URL in sandbox mode. */
   sandboxUrl?: string;
+  /** The built web console (`npm run build:web`); main.ts passes `web/dist`. */
+  consoleDistDir?: string;
 }
 
 /** Builds the express app from the services. Never listens: main.ts and tests decide where. */
@@ -69,6 +72,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
   );
   v1.use(createChatRoutes(services.chat));
   app.use('/v1', v1);
+  if (options.consoleDistDir) serveConsole(app, { distDir: options.consoleDistDir });
 
   app.use(notFoundHandler);
   app.use(createErrorHandler({ logger: services.logger }));

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig, pointAtSandbox, readEnvironment } from './config/config.js';
 import { resolveEncryptionKey } from './config/encryption-key.js';
@@ -64,7 +65,8 @@ async function main(): Promise<void> {
   services.conversationsRepository.abortStreaming();
 
   const firstUser = ensureFirstUser(services.usersService);
-  const server = createServer(createApp(services, { sandboxUrl: sandbox?.url }));
+  const consoleDistDir = fileURLToPath(new URL('../web/dist', import.meta.url));
+  const server = createServer(createApp(services, { sandboxUrl: sandbox?.url, consoleDistDir }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, resolve);

@@ -25,10 +25,19 @@ export interface TurnToolCall {
   durationMs: number;
 }
 
-/** What a tool's execute returns: the full result for the UI stream, the transcript and toModelOutput. */
+/**
+ * What a tool's execute returns: the full result plus what the console's live tool cards show (server,
+ * status, duration, whether the model saw a truncated copy). Only `toModelOutput` decides what the
+ * model is sent.
+ */
 interface ToolOutput {
   toolCallId: string;
+  name: string;
+  server: string;
+  status: TurnToolCall['status'];
+  durationMs: number;
   isError: boolean;
+  truncated: boolean;
   result: CallToolResult;
 }
 
@@ -111,7 +120,16 @@ export function createWpsToolSet(options: {
                 },
               ],
             };
-            return { toolCallId: 'authorization-lost', isError: true, result };
+            return {
+              toolCallId: 'authorization-lost',
+              name: tool.name,
+              server: tool.server,
+              status: 'error',
+              durationMs: 0,
+              isError: true,
+              truncated: false,
+              result,
+            };
           }
         }
         context.onToolCall({
@@ -125,7 +143,16 @@ export function createWpsToolSet(options: {
           status: outcome.status,
           durationMs: outcome.durationMs,
         });
-        return { toolCallId: outcome.toolCallId, isError: outcome.isError, result: outcome.result };
+        return {
+          toolCallId: outcome.toolCallId,
+          name: tool.name,
+          server: tool.server,
+          status: outcome.status,
+          durationMs: outcome.durationMs,
+          isError: outcome.isError,
+          truncated: resultText(outcome.result).length > options.outputBudgetChars,
+          result: outcome.result,
+        };
       },
       toModelOutput: ({ output }) => {
         const { isError, result } = output as ToolOutput;

@@ -12,6 +12,7 @@ const exitCode = await runCli(process.argv.slice(2), {
     return { config, db };
   },
   clock: systemClock,
+  fetch: globalThis.fetch,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 });

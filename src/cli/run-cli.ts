@@ -2,13 +2,20 @@ import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/config.js';
 import type { AppDatabase } from '../db/database.js';
 import type { Clock } from '../shared/clock.js';
-import { isAppError } from '../shared/errors.js';
+import { errors, isAppError } from '../shared/errors.js';
+import type { FetchLike } from '../shared/fetch.js';
+import { createLogger } from '../shared/logger.js';
+import { createConversationsRepository } from '../transcripts/conversations.repository.js';
+import { conversationTranscript } from '../transcripts/conversations.view.js';
+import { createToolCallsRepository } from '../transcripts/tool-calls.repository.js';
 import { createUsersRepository } from '../users/users.repository.js';
 import { createUsersService } from '../users/users.usecases.js';
+import { runDoctor } from './doctor.js';
 
 export interface CliDependencies {
   openDatabase: () => { config: Config; db: AppDatabase };
   clock: Clock;
+  fetch: FetchLike;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
 }
@@ -19,6 +26,9 @@ const USAGE = `Usage: npm run cli -- <command>
   users list                     list users
   keys create <user id or name>  create another API key for a user; prints {"id","apiKey"}
   keys revoke <key id>           revoke an API key
+  conversations export <user id or name> [--since <ISO date>]
+                                 every conversation of the user with messages and tool calls, one JSON per line
+  doctor                         check configuration, WPS OAuth and MCP endpoints and the model endpoint
 `;
 
 class UsageError extends Error {}
@@ -33,10 +43,8 @@ export async function runCli(argv: string[], dependencies: CliDependencies): Pro
   let database: { config: Config; db: AppDatabase } | undefined;
   try {
     database = dependencies.openDatabase();
-    const usersService = createUsersService({
-      usersRepository: createUsersRepository({ db: database.db }),
-      clock: dependencies.clock,
-    });
+    const usersRepository = createUsersRepository({ db: database.db });
+    const usersService = createUsersService({ usersRepository, clock: dependencies.clock });
     const print = (value: unknown) => dependencies.stdout(`${JSON.stringify(value, null, 2)}\n`);
     const argument = (name: string) => {
       const value = rest[0];
@@ -68,6 +76,30 @@ export async function runCli(argv: string[], dependencies: CliDependencies): Pro
         print({ id, revoked: true });
         break;
       }
+      case 'conversations export': {
+        const who = argument('user id or name');
+        const user = usersRepository.findUserById(who) ?? usersRepository.findUserByName(who);
+        if (!user) throw errors.notFound(`No user with id or name "${who}".`);
+        const since = sinceOption(rest);
+        const conversationsRepository = createConversationsRepository({ db: database.db });
+        const toolCallsRepository = createToolCallsRepository({ db: database.db });
+        for (const conversation of conversationsRepository.listConversationsSince(user.id, since)) {
+          dependencies.stdout(
+            `${JSON.stringify(conversationTranscript({ conversation, conversationsRepository, toolCallsRepository }))}\n`,
+          );
+        }
+        break;
+      }
+      case 'doctor': {
+        const checks = await runDoctor({
+          config: database.config,
+          fetch: dependencies.fetch,
+          logger: createLogger({ level: 'silent' }),
+        });
+        const ok = checks.every((check) => check.ok);
+        print({ ok, checks });
+        return ok ? 0 : 1;
+      }
       default:
         throw new UsageError(`Unknown command "${command}".`);
     }
@@ -82,4 +114,15 @@ export async function runCli(argv: string[], dependencies: CliDependencies): Pro
   } finally {
     database?.db.$client.close();
   }
+}
+
+/** `--since 2026-11-01` (any date `Date.parse` reads); without it, everything. */
+function sinceOption(rest: string[]): number {
+  const index = rest.indexOf('--since');
+  if (index === -1) return 0;
+  const value = rest[index + 1];
+  const parsed = value ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(parsed))
+    throw new UsageError(`--since needs a date, like 2026-11-01 (got ${value ?? 'nothing'}).`);
+  return parsed;
 }

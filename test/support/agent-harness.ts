@@ -21,6 +21,8 @@ export interface AgentHarnessOptions {
   clock?: Clock;
   /** Share one database file between harnesses (two processes on one database). */
   dataDir?: string;
+  /** Serve a built web console at `/`. */
+  consoleDistDir?: string;
 }
 
 export interface AgentHarness {
@@ -96,7 +98,7 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
     logger,
     encryptionKey: config.tokenEncryptionKey ?? Buffer.alloc(32, 7),
   });
-  httpServer.on('request', createApp(services));
+  httpServer.on('request', createApp(services, { consoleDistDir: options.consoleDistDir }));
 
   const api: AgentHarness['api'] = async (apiKey, method, route, body) => {
     const response = await fetch(`${url}${route}`, {

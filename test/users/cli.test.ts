@@ -21,6 +21,7 @@ function cliAgainst(databasePath: string) {
         return { config, db };
       },
       clock: systemClock,
+      fetch: globalThis.fetch,
       stdout: (text) => {
         stdout += text;
       },

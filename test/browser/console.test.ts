@@ -1,0 +1,294 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AgentHarness, type AgentHarnessOptions, startAgentHarness } from '../support/agent-harness.js';
+import { createScriptedModel, lastToolResults, type ScriptedModel } from '../support/scripted-model/index.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const chromiumMissing = !existsSync(CHROMIUM);
+if (chromiumMissing && !process.env.CI) {
+  console.warn(
+    `Skipping the browser tests: ${CHROMIUM} is missing (apt-get install -y chromium). In CI they run.`,
+  );
+}
+
+const projectRoot = path.resolve(import.meta.dirname, '../..');
+const screenshotDir = path.join(projectRoot, 'screenshots');
+const PHONE = { width: 375, height: 740 };
+const WIDE = { width: 1280, height: 820 };
+
+/** The edit the scripted model makes: the Q3 plan gains this section. */
+const RISKS_SECTION = '## Risks 风险\n\n- Supplier delays 供应商延期\n- Hiring freeze';
+/** A reply that tries every way Markdown could run script: none may work. */
+const FINAL_REPLY = [
+  'I added a **Risks** section to the Q3 plan. 已添加“风险”一节。',
+  '',
+  '<img src="x" onerror="window.__pwned = true"> <script>window.__pwned = true</script>',
+  '',
+  '[a link](javascript:window.__pwned=true) and [the plan](https://example.com/q3)',
+].join('\n');
+
+describe.skipIf(chromiumMissing && !process.env.CI)('web console in a real browser', () => {
+  let model: ScriptedModel;
+  let harness: AgentHarness;
+  let consoleUrl: string;
+  let distDir: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let apiKey: string;
+
+  async function screenshot(name: string) {
+    for (const [label, viewport] of [
+      ['wide', WIDE],
+      ['phone', PHONE],
+    ] as const) {
+      await page.setViewportSize(viewport);
+      await page.screenshot({ path: path.join(screenshotDir, `${name}-${label}.png`), fullPage: false });
+    }
+    await page.setViewportSize(WIDE);
+  }
+
+  beforeAll(async () => {
+    // Built from source into a temporary directory: the test sees the console as it is now.
+    distDir = mkdtempSync(path.join(tmpdir(), 'wps-agent-console-'));
+    // vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await build({
+        configFile: path.join(projectRoot, 'web/vite.config.ts'),
+        mode: 'production',
+        build: { outDir: distDir, emptyOutDir: true, sourcemap: false },
+        logLevel: 'warn',
+      });
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+    }
+    mkdirSync(screenshotDir, { recursive: true });
+
+    model = await createScriptedModel();
+    const options: AgentHarnessOptions & { consoleDistDir: string } = {
+      consoleDistDir: distDir,
+      env: { OPENAI_BASE_URL: model.baseUrl, OPENAI_API_KEY: 'test' },
+    };
+    harness = await startAgentHarness(options);
+    consoleUrl = harness.url;
+    apiKey = harness.createUser('Alice 爱丽丝').apiKey;
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    context = await browser.newContext({ viewport: WIDE, acceptDownloads: true, locale: 'en-US' });
+    page = await context.newPage();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await harness?.close();
+    await model?.close();
+    if (distDir) rmSync(distDir, { recursive: true, force: true });
+  });
+
+  it('refuses an unknown API key with a clear message, then signs in and shows the user and WPS state', async () => {
+    await page.goto(consoleUrl);
+    await page.getByTestId('sign-in-key').fill('not-a-key');
+    await page.getByTestId('sign-in-submit').click();
+    await expect
+      .poll(() => page.getByTestId('sign-in-error').textContent())
+      .toContain('unknown or has been revoked');
+    await screenshot('01-sign-in');
+
+    await page.getByTestId('sign-in-key').fill(apiKey);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('user-name').getByText('Alice 爱丽丝').waitFor();
+    await expect.poll(() => page.getByTestId('wps-status').getAttribute('data-status')).toBe('not_connected');
+    // The key is kept for this tab only.
+    expect(await page.evaluate('sessionStorage.length')).toBe(1);
+    expect(await page.evaluate('localStorage.length')).toBe(0);
+  });
+
+  it('connects WPS through the sandbox consent page and the state updates by itself', async () => {
+    const [popup] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByTestId('wps-connect').click(),
+    ]);
+    await popup.waitForSelector('#account-alice');
+    await popup.check('#account-alice');
+    await popup.click('#approve');
+    await popup.waitForURL(/\/callback\?/);
+    await expect
+      .poll(() => page.getByTestId('wps-status').getAttribute('data-status'), { timeout: 8_000 })
+      .toBe('connected');
+    await popup.close();
+  });
+
+  it('asks for an edit and shows the tool cards and the streamed reply as they arrive', async () => {
+    model.setLatency(250);
+    let plan: { id: string; drive_id: string } | undefined;
+    model.script(
+      { toolCalls: [{ name: 'kso_yundoc_search_yundoc', arguments: { keyword: 'Q3' } }] },
+      (request) => {
+        plan = JSON.parse(lastToolResults(request)[0]?.content ?? '{}').items[0].file;
+        return {
+          toolCalls: [
+            {
+              name: 'kso_yundoc_extract_yundoc_content',
+              arguments: { drive_id: plan?.drive_id, file_id: plan?.id },
+            },
+          ],
+        };
+      },
+      (request) => {
+        const extracted = JSON.parse(lastToolResults(request)[0]?.content ?? '{}');
+        return {
+          toolCalls: [
+            {
+              name: 'kso_airpage_import_markdown_data',
+              arguments: {
+                file_id: plan?.id,
+                markdown_content: `${extracted.markdown}\n\n${RISKS_SECTION}\n`,
+              },
+            },
+          ],
+        };
+      },
+      { text: FINAL_REPLY },
+    );
+
+    await page.getByTestId('chat-input').fill('Add a risks section to the Q3 plan');
+    await page.getByTestId('chat-input').press('Enter');
+    // The first card shows up while the turn is still running.
+    await page.getByTestId('tool-card').first().waitFor();
+    expect(await page.getByTestId('chat-status').getAttribute('data-status')).toMatch(/submitted|streaming/);
+    await page.getByTestId('assistant-text').getByText('已添加').waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.getByTestId('chat-status').getAttribute('data-status')).toBe('ready');
+
+    const cards = page.getByTestId('tool-card');
+    expect(
+      await cards.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-tool'))),
+    ).toEqual([
+      'kso_yundoc_search_yundoc',
+      'kso_yundoc_extract_yundoc_content',
+      'kso_airpage_import_markdown_data',
+    ]);
+    expect(
+      await cards.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-state'))),
+    ).toEqual(['ok', 'ok', 'ok']);
+    await cards.first().locator('summary').click();
+    expect(await cards.first().getByTestId('tool-arguments').textContent()).toContain('"keyword": "Q3"');
+    expect(await cards.first().getByTestId('tool-result').textContent()).toContain('Q3');
+
+    // The edit really happened in the (sandbox) WPS document.
+    const edited = harness.sandbox.documents('alice').find((document) => document.id === plan?.id);
+    expect(edited?.markdown).toContain('## Risks 风险');
+
+    // Markdown is rendered, and nothing in it ran or links to script.
+    expect(await page.getByTestId('assistant-text').locator('strong').first().textContent()).toBe('Risks');
+    expect(await page.evaluate('window.__pwned')).toBeUndefined();
+    expect(await page.locator('[data-testid="messages"] img, [data-testid="messages"] script').count()).toBe(
+      0,
+    );
+    expect(await page.locator('a[href^="javascript:"]').count()).toBe(0);
+    await screenshot('02-chat');
+  });
+
+  it('stops a turn that hangs, and the chat returns to idle', async () => {
+    model.setLatency(0);
+    model.script({ hang: true });
+    const requestsBefore = model.requests.length;
+    await page.getByTestId('chat-input').fill('继续：再加一个结论部分');
+    await page.getByTestId('chat-send').click();
+    await page.getByTestId('chat-stop').waitFor();
+    await expect.poll(() => model.requests.length).toBeGreaterThan(requestsBefore);
+    await page.getByTestId('chat-stop').click();
+    await page.getByTestId('chat-send').waitFor();
+    await expect.poll(() => page.getByTestId('chat-status').getAttribute('data-status')).toBe('ready');
+    // The agent saw the browser go away and gave up on the model too.
+    await expect.poll(() => model.requests.at(-1)?.aborted, { timeout: 5_000 }).toBe(true);
+  });
+
+  it('lists the conversation, shows its transcript with tool calls, and exports it as JSON', async () => {
+    await page.getByTestId('nav-conversations').click();
+    const item = page.getByTestId('conversation-item').first();
+    await item.waitFor();
+    await item.locator('.conversation-link').click();
+    await page.getByTestId('transcript-title').waitFor();
+    await expect.poll(() => page.getByTestId('transcript').getByTestId('tool-card').count()).toBe(3);
+    await screenshot('03-transcript');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-conversation').click(),
+    ]);
+    const exported = JSON.parse(readFileSync((await download.path()) ?? '', 'utf8'));
+    expect(download.suggestedFilename()).toBe(`conversation-${exported.id}.json`);
+    expect(
+      exported.messages.some((message: { text: string }) => message.text?.includes('risks section')),
+    ).toBe(true);
+
+    // Continuing it in the chat shows the earlier turns, and the next turn goes to the same conversation.
+    await page.getByTestId('continue-conversation').click();
+    await page.getByTestId('message').first().waitFor();
+    expect(await page.getByTestId('tool-card').count()).toBe(3);
+    model.script({ text: 'Done. 完成。' });
+    await page.getByTestId('chat-input').fill('Thanks');
+    await page.getByTestId('chat-input').press('Enter');
+    await page.getByText('完成').waitFor();
+    const conversations = await harness.api(apiKey, 'GET', '/v1/conversations');
+    expect(conversations.body.conversations).toHaveLength(1);
+  });
+
+  it('reviews tool calls across conversations with filters and load more', async () => {
+    for (let index = 0; index < 26; index++) {
+      await harness.api(apiKey, 'POST', '/v1/tools/call', {
+        name: 'kso_yundoc_search_yundoc',
+        arguments: { keyword: index === 0 ? '' : `plan ${index}` },
+      });
+    }
+    await page.getByTestId('nav-tool-calls').click();
+    const rows = page.getByTestId('tool-call-row');
+    await expect.poll(() => rows.count()).toBe(25);
+    await page.getByTestId('load-more').click();
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(26);
+
+    await page.getByTestId('filter-status').selectOption('error');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().getAttribute('data-status')).toBe('error');
+    await screenshot('04-tool-calls');
+
+    await page.getByTestId('filter-clear').click();
+    await page.getByTestId('filter-source').selectOption('direct');
+    await expect.poll(() => rows.count()).toBe(25);
+    await page.getByTestId('filter-source').selectOption('chat');
+    await expect.poll(() => rows.count()).toBe(3);
+    expect(await rows.evaluateAll((elements) => elements.map((element) => element.dataset.source))).toEqual([
+      'chat',
+      'chat',
+      'chat',
+    ]);
+    await page.getByTestId('filter-name').fill('kso_airpage_import_markdown_data');
+    await page.getByTestId('filter-name').press('Enter');
+    await expect.poll(() => rows.count()).toBe(1);
+  });
+
+  it('a refused key anywhere returns to sign-in with a message', async () => {
+    await page.evaluate("sessionStorage.setItem('wps-agent.apiKey', 'revoked-key')");
+    await page.reload();
+    await page.getByTestId('sign-in-error').waitFor();
+    expect(await page.getByTestId('sign-in-error').textContent()).toContain('Sign in again');
+  });
+});

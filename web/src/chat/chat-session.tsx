@@ -1,0 +1,255 @@
+import { useChat } from '@ai-sdk/react';
+import type { UIMessage } from 'ai';
+import { type FormEvent, type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
+import type { ApiClient } from '../api/api-client';
+import { ApiError } from '../api/api-error';
+import { createChatTransport, textOf } from './chat-transport';
+import { Markdown } from './markdown';
+import { fromToolPart } from './tool-call-view';
+import { ToolCard } from './tool-card';
+
+const SUGGESTIONS = ['What documents do I have about Q3?', '总结一下最近修改的文档'];
+
+export interface ChatSessionProps {
+  api: ApiClient;
+  /** useChat's id: a new one starts a new chat. */
+  chatId: string;
+  conversationId?: string;
+  initialMessages?: UIMessage[];
+  onConversationId(id: string): void;
+  /** Opens WPS consent; `authorizeUrl` is the one a 409 answer carried. */
+  onConnect(authorizeUrl?: string): void;
+}
+
+type Timing = { startedAt: number; finishedAt?: number };
+
+/** One conversation with the agent: the streamed messages with their tool cards, and the composer. */
+export function ChatSession({
+  api,
+  chatId,
+  conversationId,
+  initialMessages,
+  onConversationId,
+  onConnect,
+}: ChatSessionProps) {
+  const conversationRef = useRef(conversationId);
+  const onConversationIdRef = useRef(onConversationId);
+  onConversationIdRef.current = onConversationId;
+  const transport = useMemo(
+    () =>
+      createChatTransport({
+        api,
+        conversationId: () => conversationRef.current,
+        onConversationId: (id) => {
+          if (conversationRef.current === id) return;
+          conversationRef.current = id;
+          onConversationIdRef.current(id);
+        },
+      }),
+    [api],
+  );
+  const { messages, sendMessage, status, stop, error, clearError, regenerate } = useChat({
+    id: chatId,
+    messages: initialMessages,
+    transport,
+    experimental_throttle: 40,
+  });
+  const [draft, setDraft] = useState('');
+  const inputId = useId();
+  const busy = status === 'submitted' || status === 'streaming';
+
+  // When each tool call was first seen and when its result arrived: the live duration on its card.
+  const timings = useRef(new Map<string, Timing>());
+  const now = Date.now();
+  for (const message of messages) {
+    for (const part of message.parts) {
+      if (part.type !== 'dynamic-tool') continue;
+      let timing = timings.current.get(part.toolCallId);
+      if (!timing) {
+        // Calls loaded from a transcript carry their recorded duration instead.
+        timing = { startedAt: now };
+        timings.current.set(part.toolCallId, timing);
+        if (part.state === 'output-available' || part.state === 'output-error') continue;
+      }
+      if (
+        timing.finishedAt === undefined &&
+        (part.state === 'output-available' || part.state === 'output-error')
+      ) {
+        timing.finishedAt = now;
+      }
+    }
+  }
+
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const stickToBottom = useRef(true);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: scroll whenever the messages change.
+  useEffect(() => {
+    const element = scrollRef.current;
+    if (element && stickToBottom.current) element.scrollTop = element.scrollHeight;
+  }, [messages, status]);
+
+  function send(text: string) {
+    const message = text.trim();
+    if (!message || busy) return;
+    clearError();
+    stickToBottom.current = true;
+    void sendMessage({ text: message });
+    setDraft('');
+  }
+
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    send(draft);
+  }
+
+  function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    // Enter sends, Shift+Enter is a new line; Enter that confirms an IME composition (Chinese) does neither.
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      send(draft);
+    }
+  }
+
+  const authorizationRequired = error instanceof ApiError && error.code === 'wps_authorization_required';
+  const lastMessage = messages.at(-1);
+  const waitingForFirstPart = busy && (lastMessage?.role !== 'assistant' || lastMessage.parts.length === 0);
+
+  return (
+    <section className="chat" aria-label="Chat">
+      <div
+        className="messages"
+        ref={scrollRef}
+        data-testid="messages"
+        onScroll={(event) => {
+          const element = event.currentTarget;
+          stickToBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < 80;
+        }}
+      >
+        {messages.length === 0 && (
+          <div className="empty-chat">
+            <h2>Ask about your WPS documents</h2>
+            <p className="muted">
+              The assistant searches, reads and edits them with your WPS account. 中文也可以。
+            </p>
+            <div className="suggestions">
+              {SUGGESTIONS.map((suggestion) => (
+                <button
+                  key={suggestion}
+                  type="button"
+                  className="suggestion"
+                  onClick={() => setDraft(suggestion)}
+                >
+                  {suggestion}
+                </button>
+              ))}
+            </div>
+          </div>
+        )}
+        {messages.map((message) => (
+          <MessageBubble key={message.id} message={message} timings={timings.current} />
+        ))}
+        {waitingForFirstPart && (
+          <div className="thinking muted" data-testid="chat-thinking" aria-live="polite">
+            Thinking…
+          </div>
+        )}
+        {error && (
+          <div
+            className="chat-error"
+            role="alert"
+            data-testid="chat-error"
+            data-code={error instanceof ApiError ? error.code : undefined}
+          >
+            <p>
+              {authorizationRequired
+                ? 'Connect your WPS account to let the assistant use your documents.'
+                : error.message}
+            </p>
+            <div className="row">
+              {authorizationRequired && (
+                <button
+                  type="button"
+                  className="primary small"
+                  data-testid="chat-connect"
+                  onClick={() => onConnect(error instanceof ApiError ? error.authorizeUrl : undefined)}
+                >
+                  Connect WPS
+                </button>
+              )}
+              <button
+                type="button"
+                className="small"
+                data-testid="chat-retry"
+                onClick={() => void regenerate()}
+              >
+                Try again
+              </button>
+              <button type="button" className="small" onClick={() => clearError()}>
+                Dismiss
+              </button>
+            </div>
+          </div>
+        )}
+      </div>
+      <form className="composer" onSubmit={onSubmit}>
+        <label htmlFor={inputId} className="visually-hidden">
+          Message
+        </label>
+        <textarea
+          id={inputId}
+          data-testid="chat-input"
+          rows={2}
+          placeholder="Message the assistant (Enter to send, Shift+Enter for a new line)"
+          value={draft}
+          onChange={(event) => setDraft(event.target.value)}
+          onKeyDown={onKeyDown}
+        />
+        {busy ? (
+          <button type="button" className="stop" data-testid="chat-stop" onClick={() => void stop()}>
+            Stop
+          </button>
+        ) : (
+          <button type="submit" className="primary" data-testid="chat-send" disabled={!draft.trim()}>
+            Send
+          </button>
+        )}
+      </form>
+      <p
+        className="chat-status visually-hidden"
+        data-testid="chat-status"
+        data-status={status}
+        aria-live="polite"
+      >
+        {busy ? 'The assistant is answering' : 'Ready'}
+      </p>
+    </section>
+  );
+}
+
+function MessageBubble({ message, timings }: { message: UIMessage; timings: Map<string, Timing> }) {
+  if (message.role === 'user') {
+    return (
+      <div className="message user" data-testid="message" data-role="user">
+        <div className="bubble">{textOf(message)}</div>
+      </div>
+    );
+  }
+  return (
+    <div className="message assistant" data-testid="message" data-role="assistant">
+      {message.parts.map((part, index) => {
+        const key = `${message.id}-${index}`;
+        if (part.type === 'text') {
+          return part.text ? (
+            <div key={key} className="bubble" data-testid="assistant-text">
+              <Markdown text={part.text} />
+            </div>
+          ) : null;
+        }
+        if (part.type === 'dynamic-tool') {
+          return <ToolCard key={key} call={fromToolPart(part, timings.get(part.toolCallId))} />;
+        }
+        return null;
+      })}
+    </div>
+  );
+}

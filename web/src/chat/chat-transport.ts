@@ -1,0 +1,43 @@
+import { DefaultChatTransport, type UIMessage } from 'ai';
+import type { ApiClient } from '../api/api-client';
+import { apiErrorFrom } from '../api/api-error';
+
+/** The text of a UI message's text parts. */
+export function textOf(message: UIMessage): string {
+  return message.parts
+    .filter((part) => part.type === 'text')
+    .map((part) => part.text)
+    .join('');
+}
+
+/**
+ * `useChat`'s transport for `POST /v1/chat`. The server keeps the conversation, so each turn sends only
+ * the new user message and the conversation id (not useChat's whole-history body); the id comes back in
+ * `X-Conversation-Id` on the first turn. Errors before the stream starts are the API's JSON errors and
+ * are thrown as ApiError, so the chat can offer Connect on `wps_authorization_required`.
+ */
+export function createChatTransport(options: {
+  api: ApiClient;
+  conversationId: () => string | undefined;
+  onConversationId(id: string): void;
+}) {
+  return new DefaultChatTransport<UIMessage>({
+    api: '/v1/chat',
+    headers: { accept: 'text/event-stream' },
+    prepareSendMessagesRequest({ messages, headers }) {
+      const last = messages.findLast((message) => message.role === 'user');
+      const conversationId = options.conversationId();
+      return {
+        headers,
+        body: { message: last ? textOf(last) : '', ...(conversationId ? { conversationId } : {}) },
+      };
+    },
+    fetch: async (input, init) => {
+      const response = await options.api.fetch(input, init);
+      const conversationId = response.headers.get('x-conversation-id');
+      if (conversationId) options.onConversationId(conversationId);
+      if (!response.ok) throw await apiErrorFrom(response);
+      return response;
+    },
+  });
+}
