@@ -1,0 +1,139 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run-cli.js';
+import { loadConfig } from '../../src/config/config.js';
+import { migrateDatabase, openDatabase } from '../../src/db/database.js';
+import { systemClock } from '../../src/shared/clock.js';
+import { type ChatHarness, startChatHarness } from '../support/chat-harness.js';
+
+let harness: ChatHarness;
+afterEach(async () => {
+  await harness?.close();
+});
+
+/** Runs the CLI as an operator would on the agent's machine: same database, same WPS and model settings. */
+async function cli(environment: Record<string, string>, ...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const exitCode = await runCli(argv, {
+    openDatabase: () => {
+      const config = loadConfig(environment);
+      const db = openDatabase(config.databasePath);
+      migrateDatabase(db);
+      return { config, db };
+    },
+    clock: systemClock,
+    fetch: globalThis.fetch,
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+  });
+  return { exitCode, stdout, stderr };
+}
+
+function environmentOf(chat: ChatHarness): Record<string, string> {
+  const { sandbox } = chat.agent;
+  return {
+    DATABASE_URL: path.join(chat.agent.dataDir, 'agent.db'),
+    WPS_APP_ID: 'agent-test',
+    WPS_APP_KEY: 'agent-test-secret',
+    WPS_MCP_URL: sandbox.mcpBaseUrl,
+    WPS_OAUTH_AUTHORIZE_URL: sandbox.authorizeUrl,
+    WPS_OAUTH_TOKEN_URL: sandbox.tokenUrl,
+    OPENAI_BASE_URL: chat.model.baseUrl,
+    OPENAI_API_KEY: 'sk-test-model-key-123456',
+    OPENAI_MODEL: 'scripted-model',
+  };
+}
+
+describe('conversations export', () => {
+  it('writes one JSON transcript per line, with tool calls, and honours --since', async () => {
+    harness = await startChatHarness();
+    harness.model.script(
+      { toolCalls: [{ name: 'kso_yundoc_search_yundoc', arguments: { keyword: 'Q3' } }] },
+      { text: 'Found it.' },
+      { text: 'Second.' },
+    );
+    await harness.agent.api(harness.user.apiKey, 'POST', '/v1/chat', { message: 'Find the Q3 plan' });
+    await harness.agent.api(harness.user.apiKey, 'POST', '/v1/chat', { message: 'Another conversation' });
+    const environment = environmentOf(harness);
+    const exported = await cli(environment, 'conversations', 'export', 'ann');
+    expect(exported.exitCode).toBe(0);
+    const lines = exported.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.title)).toEqual(['Find the Q3 plan', 'Another conversation']);
+    expect(lines[0].messages[1].toolCalls[0]).toMatchObject({
+      name: 'kso_yundoc_search_yundoc',
+      status: 'ok',
+      source: 'chat',
+    });
+    const future = await cli(
+      environment,
+      'conversations',
+      'export',
+      harness.user.id,
+      '--since',
+      '2999-01-01',
+    );
+    expect(future.stdout).toBe('');
+    const badDate = await cli(environment, 'conversations', 'export', 'ann', '--since', 'someday');
+    expect(badDate.exitCode).toBe(2);
+    expect(badDate.stderr).toContain('--since needs a date');
+  });
+});
+
+describe('doctor', () => {
+  it('reports every endpoint as reachable when WPS and the model are there', async () => {
+    harness = await startChatHarness({ connect: false });
+    const { exitCode, stdout } = await cli(environmentOf(harness), 'doctor');
+    const report = JSON.parse(stdout);
+    expect(report.checks.map((check: any) => check.name)).toEqual([
+      'configuration',
+      'wps oauth discovery',
+      'wps token endpoint',
+      'mcp kso-yundoc',
+      'mcp kso-airpage',
+      'mcp kso-dbsheet',
+      'model endpoint',
+    ]);
+    expect(report.checks.filter((check: any) => !check.ok)).toEqual([]);
+    expect(exitCode).toBe(0);
+    expect(report.checks[1].detail).toContain('No discovery metadata');
+    expect(report.checks[3].detail).toContain('asks for a user token');
+    expect(stdout).not.toContain('agent-test-secret');
+    expect(stdout).not.toContain('sk-test-model-key');
+  });
+
+  it('says in plain words what is wrong: bad app credentials, an unknown server, a model endpoint that is down', async () => {
+    harness = await startChatHarness({ connect: false });
+    const environment = {
+      ...environmentOf(harness),
+      WPS_APP_KEY: 'wrong-secret',
+      WPS_MCP_SERVERS: 'kso-yundoc,kso-nope',
+      OPENAI_BASE_URL: 'http://127.0.0.1:1/v1',
+    };
+    const { exitCode, stdout } = await cli(environment, 'doctor');
+    const report = JSON.parse(stdout);
+    const byName = Object.fromEntries(report.checks.map((check: any) => [check.name, check]));
+    expect(exitCode).toBe(1);
+    expect(report.ok).toBe(false);
+    expect(byName['wps token endpoint']).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('check WPS_APP_ID and WPS_APP_KEY'),
+    });
+    expect(byName['mcp kso-nope']).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('does not exist'),
+    });
+    expect(byName['mcp kso-yundoc'].ok).toBe(true);
+    expect(byName['model endpoint']).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('Cannot reach'),
+    });
+  });
+});
