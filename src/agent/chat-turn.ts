@@ -1,4 +1,5 @@
 import {
+  generateText,
   type LanguageModel,
   type ModelMessage,
   type StreamTextResult,
@@ -33,7 +34,8 @@ export type TurnOutcome =
 export interface StartedTurn {
   conversationId: string;
   messageId: string;
-  result: StreamTextResult<ToolSet, never>;
+  /** The model's stream, for streaming clients (`stream: true`); undefined otherwise. */
+  result: StreamTextResult<ToolSet, never> | undefined;
   toolCalls: TurnToolCall[];
   /** All text the model wrote in this turn, across steps. */
   text: () => string;
@@ -71,7 +73,13 @@ export interface ChatDependencies {
  */
 export async function startChatTurn(
   dependencies: ChatDependencies,
-  request: { user: User; message: string; conversationId?: string; abortSignal: AbortSignal },
+  request: {
+    user: User;
+    message: string;
+    conversationId?: string;
+    abortSignal: AbortSignal;
+    stream: boolean;
+  },
 ): Promise<StartedTurn> {
   const { conversationsRepository, clock, logger, settings } = dependencies;
   const { user } = request;
@@ -192,7 +200,11 @@ export async function startChatTurn(
   };
 
   const messages: ModelMessage[] = [...history, { role: 'user', content: request.message }];
-  const result = streamText({
+  const failed = (error: unknown) => {
+    logger.warn({ err: error, userId: user.id, conversationId }, 'model request failed');
+    return finish('error', errors.modelError(describeError(error), error));
+  };
+  const modelCall = {
     model: dependencies.model,
     system: systemPrompt({ now: new Date(clock.now()), userName: user.name }),
     messages,
@@ -201,11 +213,11 @@ export async function startChatTurn(
     stopWhen: [stepCountIs(settings.maxSteps), () => authorizationLost !== undefined],
     maxRetries: settings.maxRetries ?? 2,
     abortSignal: request.abortSignal,
-    prepareStep: ({ stepNumber }) => {
+    prepareStep: ({ stepNumber }: { stepNumber: number }) => {
       currentStep = stepNumber + 1;
       return undefined;
     },
-    onStepFinish: (step) => {
+    onStepFinish: (step: { text: string; response: { messages: unknown[] } }) => {
       stepTexts.push(step.text);
       // `response.messages` is cumulative over the turn's steps: store it whole after every step.
       conversationsRepository.updateMessage(messageId, {
@@ -213,12 +225,22 @@ export async function startChatTurn(
         modelMessages: step.response.messages,
       });
     },
+  };
+
+  // A streaming client gets the model's stream; a JSON client gets a plain (non-streaming) completion,
+  // which every OpenAI-compatible server supports.
+  if (!request.stream) {
+    generateText(modelCall).then(
+      () => finish('complete'),
+      (error: unknown) => (request.abortSignal.aborted ? finish('aborted') : failed(error)),
+    );
+    return { conversationId, messageId, result: undefined, toolCalls, text, outcome, describeError };
+  }
+  const result = streamText({
+    ...modelCall,
     onFinish: () => finish('complete'),
     onAbort: () => finish('aborted'),
-    onError: ({ error }) => {
-      logger.warn({ err: error, userId: user.id, conversationId }, 'model request failed');
-      return finish('error', errors.modelError(describeError(error), error));
-    },
+    onError: ({ error }) => failed(error),
   });
 
   return { conversationId, messageId, result, toolCalls, text, outcome, describeError };

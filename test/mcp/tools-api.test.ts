@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createManualClock } from '../../src/shared/clock.js';
 import { type AgentHarness, startAgentHarness } from '../support/agent-harness.js';
 
 let harness: AgentHarness;
@@ -196,5 +197,32 @@ describe('MCP transports', () => {
     expect(counts.initialize ?? 0).toBe(0);
     expect(counts['tools/call']).toBe(5);
     expect(harness.services.pool.stats().connections).toBe(3);
+  });
+});
+
+describe('pooled connections over time', () => {
+  it('closes a connection left idle past MCP_IDLE_TIMEOUT_MS and reopens it on the next call', async () => {
+    const clock = createManualClock(Date.now());
+    const user = await connected({ clock, env: { MCP_IDLE_TIMEOUT_MS: '1000' } });
+    expect((await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
+    expect(harness.services.pool.stats().connections).toBe(3);
+    clock.advance(5_000);
+    await expect.poll(() => harness.services.pool.stats().connections, { timeout: 3_000 }).toBe(0);
+    harness.sandbox.resetCounts();
+    expect((await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
+    expect(harness.sandbox.requestCounts().mcp['kso-yundoc']?.initialize).toBe(1);
+  });
+
+  it('at most one connect is in flight per user and server, however many calls arrive at once', async () => {
+    const user = await connected();
+    harness.sandbox.resetCounts();
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => harness.api(user.apiKey, 'POST', '/v1/tools/call', search)),
+    );
+    expect(answers.every((answer) => answer.status === 200)).toBe(true);
+    const counts = harness.sandbox.requestCounts().mcp;
+    expect(counts['kso-yundoc']?.initialize).toBe(1);
+    expect(counts['kso-airpage']?.initialize).toBe(1);
+    expect(counts['kso-yundoc']?.['tools/list']).toBe(1);
   });
 });

@@ -1,0 +1,54 @@
+/**
+ * The agent under test, alone in its process: the real express app, services and SQLite database of the
+ * test harness, in front of the sandbox and the scripted model that the parent process runs.
+ */
+import type { WpsSandbox } from '../src/sandbox/index.js';
+import { startAgentHarness } from '../test/support/agent-harness.js';
+import { serveParent } from './child-process-rpc.js';
+import { createProfiler, sampleProcess, settledMemory } from './process-metrics.js';
+
+export interface AgentProcessOptions {
+  modelBaseUrl: string;
+  sandbox: Pick<WpsSandbox, 'url' | 'mcpBaseUrl' | 'authorizeUrl' | 'tokenUrl' | 'accounts'>;
+}
+
+let harness: Awaited<ReturnType<typeof startAgentHarness>> | undefined;
+let profiler: ReturnType<typeof createProfiler> | undefined;
+
+serveParent({
+  async start(options: AgentProcessOptions) {
+    // The sandbox lives in the parent: the harness only needs its URLs (and must not close it).
+    const remoteSandbox = { ...options.sandbox, close: async () => undefined } as unknown as WpsSandbox;
+    harness = await startAgentHarness({
+      sandbox: remoteSandbox,
+      env: {
+        OPENAI_BASE_URL: options.modelBaseUrl,
+        OPENAI_API_KEY: 'sk-bench-model-key-123456',
+        OPENAI_MODEL: 'scripted-model',
+        // The harness keeps every log line in memory at debug level: a benchmark wants neither.
+        LOG_LEVEL: 'warn',
+        // The per-user guard would turn a load test into 429s.
+        RATE_LIMIT_PER_MINUTE: '0',
+      },
+    });
+    return { url: harness.url };
+  },
+  createUsers({ count, prefix }: { count: number; prefix: string }) {
+    if (!harness) throw new Error('start first');
+    const current = harness;
+    return Array.from({ length: count }, (_, index) => current.createUser(`${prefix}-${index}`));
+  },
+  sample: () => sampleProcess(),
+  memory: () => settledMemory(),
+  poolStats: () => harness?.services.pool.stats(),
+  warnings: () => harness?.logs.slice(-5) ?? [],
+  async profileStart() {
+    profiler = createProfiler();
+    await profiler.start();
+  },
+  profileStop: () => profiler?.stop({ top: 15 }),
+  async close() {
+    await harness?.close();
+    harness = undefined;
+  },
+});

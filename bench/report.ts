@@ -1,0 +1,228 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ProfileSummary } from './process-metrics.js';
+import { type Distribution, formatNumber } from './stats.js';
+
+/** One phase of turns: who ran it, at which model latency, and where the time went. */
+export interface LatencyRow {
+  label: string;
+  users: number;
+  latencyMs: number;
+  turns: number;
+  overhead: Distribution;
+  wall: Distribution;
+  model: Distribution;
+  tool: Distribution;
+  modelRequestsPerTurn: number;
+  turnsPerSecond: number;
+  agentCpuMsPerTurn: number;
+  agentLoopUtilization: number;
+  driverLoopUtilization: number;
+}
+
+export interface BenchResults {
+  date: string;
+  modelLatencyMs: number;
+  agentRows: LatencyRow[];
+  baselineRows: LatencyRow[];
+  upstream: { turns: number; toolCalls: number; extra: Record<string, number>; extraPerTurn: number };
+  throughput: {
+    users: number;
+    turns: number;
+    seconds: number;
+    turnsPerSecond: number;
+    agentCpuMsPerTurn: number;
+    agentLoopUtilization: number;
+    driverLoopUtilization: number;
+  };
+  memory: {
+    users: number;
+    servers: number;
+    toolsPerUser: number;
+    heapPerUserBytes: number;
+    rssPerUserBytes: number;
+    heapBeforeBytes: number;
+    heapAfterBytes: number;
+  };
+  profile?: ProfileSummary & { description: string };
+  failures: string[];
+  runSeconds: number;
+  loadAverageAtStart: number[];
+}
+
+/** The issue's targets, at 200 concurrent users on 2 cores. */
+export const TARGETS = { overheadP50Ms: 5, overheadP99Ms: 25, extraUpstreamPerTurn: 0 };
+
+const kib = (bytes: number) => `${formatNumber(bytes / 1024, 1)} KiB`;
+const percent = (fraction: number) => `${Math.round(fraction * 100)}%`;
+
+function machine() {
+  let cores = String(os.availableParallelism());
+  try {
+    cores = execFileSync('nproc', { encoding: 'utf8' }).trim();
+  } catch {
+    // No coreutils (macOS): Node's count is the same figure.
+  }
+  return {
+    cores,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}
+
+function targetVerdict(results: BenchResults): {
+  p50: boolean;
+  p99: boolean;
+  upstream: boolean;
+  row?: LatencyRow;
+} {
+  const row = results.agentRows.find(
+    (candidate) => candidate.users === 200 && candidate.latencyMs === results.modelLatencyMs,
+  );
+  return {
+    row,
+    p50: row !== undefined && row.overhead.p50 < TARGETS.overheadP50Ms,
+    p99: row !== undefined && row.overhead.p99 < TARGETS.overheadP99Ms,
+    upstream: results.upstream.extraPerTurn <= TARGETS.extraUpstreamPerTurn,
+  };
+}
+
+function latencyTable(rows: LatencyRow[]): string[] {
+  const lines = [
+    '| run | users | model ms/step | turns | overhead p50 | overhead p99 | turn p50 | turn p99 | model p50 | tool p50 | turns/s | agent CPU ms/turn | agent loop busy | driver loop busy |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const row of rows) {
+    lines.push(
+      `| ${row.label} | ${row.users} | ${row.latencyMs} | ${row.turns} | ${formatNumber(row.overhead.p50)} | ${formatNumber(row.overhead.p99)} | ${formatNumber(row.wall.p50)} | ${formatNumber(row.wall.p99)} | ${formatNumber(row.model.p50)} | ${formatNumber(row.tool.p50)} | ${formatNumber(row.turnsPerSecond, 0)} | ${formatNumber(row.agentCpuMsPerTurn, 2)} | ${percent(row.agentLoopUtilization)} | ${percent(row.driverLoopUtilization)} |`,
+    );
+  }
+  return lines;
+}
+
+function figures(results: BenchResults): string[] {
+  const verdict = targetVerdict(results);
+  const mark = (met: boolean) => (met ? 'met' : '**missed**');
+  const extra = Object.entries(results.upstream.extra);
+  const lines = [
+    `Model latency ${results.modelLatencyMs} ms per step; whole run ${formatNumber(results.runSeconds, 0)} s.`,
+    '',
+    '### Orchestrator overhead per turn (ms)',
+    '',
+    ...latencyTable(results.agentRows),
+    '',
+    '### Baseline: one MCP client + `generateText`, no HTTP server, no database (ms)',
+    '',
+    ...latencyTable(results.baselineRows),
+    '',
+    '### Targets (200 concurrent users, 2 cores)',
+    '',
+    `- overhead p50 < ${TARGETS.overheadP50Ms} ms: ${mark(verdict.p50)} (${formatNumber(verdict.row?.overhead.p50 ?? Number.NaN)} ms)`,
+    `- overhead p99 < ${TARGETS.overheadP99Ms} ms: ${mark(verdict.p99)} (${formatNumber(verdict.row?.overhead.p99 ?? Number.NaN)} ms)`,
+    `- upstream requests per turn beyond the tool calls = 0: ${mark(verdict.upstream)} (${formatNumber(results.upstream.extraPerTurn, 3)} over ${results.upstream.turns} turns, ${results.upstream.toolCalls} tools/call${extra.length ? `; ${extra.map(([key, value]) => `${key}: ${value}`).join(', ')}` : ''})`,
+    '',
+    '### Throughput and memory',
+    '',
+    `- turns per second, model latency 0, ${results.throughput.users} users, ${results.throughput.turns} turns: **${formatNumber(results.throughput.turnsPerSecond, 0)}** (agent CPU ${formatNumber(results.throughput.agentCpuMsPerTurn, 2)} ms/turn, agent loop busy ${percent(results.throughput.agentLoopUtilization)}, driver loop busy ${percent(results.throughput.driverLoopUtilization)})`,
+    `- memory per connected idle user (${results.memory.users} users, ${formatNumber(results.memory.servers, 1)} MCP connections and ${results.memory.toolsPerUser} catalogued tools each): heap **${kib(results.memory.heapPerUserBytes)}**, RSS ${kib(results.memory.rssPerUserBytes)} (heap ${formatNumber(results.memory.heapBeforeBytes / 1048576, 1)} → ${formatNumber(results.memory.heapAfterBytes / 1048576, 1)} MiB)`,
+  ];
+  if (results.failures.length > 0) {
+    lines.push(
+      '',
+      `**${results.failures.length} measured turns failed**, e.g. ${results.failures.slice(0, 3).join('; ')}`,
+    );
+  }
+  if (results.profile) {
+    lines.push(
+      '',
+      `### Where the agent's CPU goes (sampled profile, ${results.profile.description}, not in the figures)`,
+      '',
+    );
+    lines.push('| area | self % |', '|---|--:|');
+    for (const entry of results.profile.areas.slice(0, 10))
+      lines.push(`| ${entry.where} | ${formatNumber(entry.selfPercent)} |`);
+    lines.push('', '| function | self % |', '|---|--:|');
+    for (const entry of results.profile.functions.slice(0, 12))
+      lines.push(`| \`${entry.where}\` | ${formatNumber(entry.selfPercent)} |`);
+    lines.push('', '| agent function (src/), with everything it calls | % of busy time |', '|---|--:|');
+    for (const entry of results.profile.sourceInclusive.slice(0, 15))
+      lines.push(`| \`${entry.where}\` | ${formatNumber(entry.selfPercent)} |`);
+  }
+  return lines;
+}
+
+export function printReport(results: BenchResults): void {
+  process.stdout.write(`\n${figures(results).join('\n')}\n`);
+}
+
+const howToRead = (modelLatencyMs: number) => `## How to read the figures
+
+- **Layout.** The agent runs alone in a child process (the harness's real express app, services and SQLite
+  file, \`LOG_LEVEL=warn\`, \`RATE_LIMIT_PER_MINUTE=0\`). The parent process runs the WPS sandbox, the
+  scripted model and the load generator, all on loopback. On 2 cores each side gets about one core.
+- **A turn** is one \`POST /v1/chat\` (JSON answer) in a new conversation: model step 1 calls
+  \`kso_yundoc_search_yundoc {keyword: 'Q3'}\`, the tool runs against the sandbox, model step 2 answers in
+  text. Users are closed loops: send, wait for the answer, send again; no think time.
+- **turn** is the client's wall time for the HTTP round trip. **model** is measured inside the model
+  server's process with Node's HTTP diagnostics channels, from \`http.server.request.start\` (request
+  headers parsed) to \`http.server.response.finish\` (last byte handed to the socket), summed over the
+  turn's model requests (the message carries a turn tag the scripted model reads): the configured
+  latency plus the scripted server's own work. **tool** is the sum of the \`durationMs\` of the turn's
+  tool calls in the JSON reply (the agent's own timing around the MCP call, rounded to 1 ms).
+- **overhead = turn − model − tool**: HTTP in and out of the agent, authentication, the database writes,
+  tool-set building, the AI SDK, sending model requests and parsing their streams, and any time a
+  request waits for the agent's busy event loop. It is what the orchestrator costs per turn.
+- **agent CPU ms/turn** is the agent process's CPU time over the phase divided by its turns: the cost
+  that does not depend on concurrency. **agent loop busy** is its event-loop utilisation: near 100%
+  means the agent is saturated and overhead is mostly queueing (Little's law: at N users in a closed
+  loop, turn time ≈ N ÷ turns per second). **driver loop busy** is the same for the parent process;
+  if it were near 100%, the load generator, not the agent, would be the bottleneck.
+- **Saturation.** With a ${modelLatencyMs} ms model step, each user offers about one turn per
+  (2 × ${modelLatencyMs} ms + turn overhead); 50 or 200 such users ask for more turns per second than one
+  agent process can serve (see turns per second), so those rows measure queueing, not the cost of one
+  turn: read **agent CPU ms/turn** for that. Under saturation part of the queueing also lands in **tool**
+  (the agent's \`durationMs\` includes waiting for its own busy event loop to read WPS's answer).
+- **Baseline** rows do the same turn with one MCP \`Client\` + \`StreamableHTTPClientTransport\` and
+  \`generateText\` (\`stopWhen: stepCountIs(3)\`) in their own child process, timed the same way (turn
+  = \`generateText\`'s wall time, tool = time around \`client.callTool\`). Differences that remain: the
+  agent streams from the model (\`streamText\`), the baseline does not; the baseline shares one MCP
+  session between its concurrent turns, the agent has one per user and server.
+- **Upstream requests beyond the tool calls**: sandbox counters reset after one warm-up turn per user,
+  then every request other than \`tools/call\` (token requests, \`initialize\`, \`tools/list\`, GET
+  streams...) during the measured phases, divided by their turns.
+- **Turns per second**: 50 users, model latency 0, fixed number of turns; bounded by the agent process's
+  single event loop, and by the parent process doing the model's and the sandbox's share.
+- **Memory per connected idle user**: the agent process's heap and RSS after forced garbage collection
+  (\`--expose-gc\`), before creating the users and after connecting them to WPS and listing their tools
+  (\`GET /v1/tools\`, which opens one MCP connection per configured server and caches the catalogue),
+  divided by the number of users. RSS includes SQLite's page cache and is noisier than heap.
+- **The profile** is a sampling CPU profile of the agent process (\`node:inspector\`) over a short extra
+  phase whose figures are not used. "Self" time is where the CPU actually was; the last table charges
+  each sample to every project function on its stack, so callers include their callees and express
+  middleware includes the handlers after it.
+- **Noise.** The machine may be shared (other test runs): the load average when the run started is
+  printed at the top; above the core count, every figure is pessimistic. p99 of a phase with a few
+  hundred turns is close to its maximum; run twice before reading much into a difference of a few ms. \`BENCH_MODEL_LATENCY_MS\` (default 20) changes the model latency;
+  \`BENCH_PROFILE=0\` skips the profile; \`BENCH_WRITE_DOCS=0\` leaves this file alone.
+`;
+
+/** Writes docs/benchmarks.md: the machine, the figures and how to read them. */
+export async function writeReport(results: BenchResults, file: string): Promise<void> {
+  const host = machine();
+  const text = [
+    '# Benchmarks',
+    '',
+    'Written by `npm run bench` (bench/run.ts); rerun it to refresh. What is measured and why: issue 4, "Benchmarks".',
+    '',
+    `Run ${results.date.slice(0, 16).replace('T', ' ')} UTC on ${host.cores} cores (\`nproc\`), ${host.cpu}, Node ${host.node}, ${host.platform}; load average ${results.loadAverageAtStart.map((value) => value.toFixed(2)).join(' / ')} (1 / 5 / 15 min) when it started.`,
+    '',
+    ...figures(results),
+    '',
+    howToRead(results.modelLatencyMs),
+  ].join('\n');
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, text);
+}

@@ -1,0 +1,304 @@
+/**
+ * `npm run bench`: the agent's cost per turn against the shortest code doing the same work. See
+ * docs/benchmarks.md for what each figure means; this file writes that page's figures.
+ *
+ * Layout, on purpose: the agent (and, later, the baseline) runs in a child process; this process runs the
+ * WPS sandbox, the scripted model and the load generator. On 2 cores that gives the code under test a
+ * core of its own, and the upstreams' work is not charged to it.
+ */
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { createWpsSandbox } from '../src/sandbox/index.js';
+import {
+  type BenchUser,
+  connectWps,
+  inBatches,
+  openToolConnections,
+  runAgentTurns,
+  type TurnMeasure,
+} from './agent-load.js';
+import type { BaselineTurn } from './baseline-process.js';
+import { startChildProcess } from './child-process-rpc.js';
+import { startTimedModel } from './model-timing.js';
+import { loadBetween, type ProcessSample, type ProfileSummary, sampleProcess } from './process-metrics.js';
+import { type BenchResults, type LatencyRow, printReport, writeReport } from './report.js';
+import { distribution } from './stats.js';
+
+const numberFromEnvironment = (name: string, fallback: number) => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`${name} must be a non-negative number, got ${raw}`);
+  return value;
+};
+
+/** Model latency per step for the overhead phases; real models take far longer, which only hides overhead. */
+const MODEL_LATENCY_MS = numberFromEnvironment('BENCH_MODEL_LATENCY_MS', 20);
+/** Fixed turn counts keep runs comparable; sized so the whole run stays under two minutes on 2 cores. */
+const PHASES = [
+  { users: 1, turnsEach: 60 },
+  { users: 50, turnsEach: 6 },
+  { users: 200, turnsEach: 3 },
+] as const;
+const THROUGHPUT = { users: 50, turnsEach: 6 };
+const PROFILED = { users: 50, turnsEach: 2 };
+const BASELINE_PHASES = [
+  { users: 1, turnsEach: 60 },
+  { users: 50, turnsEach: 8 },
+] as const;
+const TOTAL_USERS = Math.max(...PHASES.map((phase) => phase.users));
+const ACCOUNTS = ['alice', 'bob', 'carol'];
+/** Parallel connects: each is five HTTP requests and a token exchange; more only queues. */
+const CONNECT_WIDTH = 25;
+const WRITE_DOCS = process.env.BENCH_WRITE_DOCS !== '0';
+const PROFILE = process.env.BENCH_PROFILE !== '0';
+
+const processStarted = performance.now();
+const log = (line: string) =>
+  process.stderr.write(`[bench ${((performance.now() - processStarted) / 1000).toFixed(1)} s] ${line}\n`);
+
+async function main(): Promise<void> {
+  const runStarted = performance.now();
+  const loadAverageAtStart = os.loadavg();
+  const sandbox = await createWpsSandbox({ allowLoopbackRedirects: true });
+  const timedModel = await startTimedModel({ latencyMs: MODEL_LATENCY_MS });
+  const agent = startChildProcess({ entry: 'bench/agent-process.ts' });
+  const baseline = startChildProcess({ entry: 'bench/baseline-process.ts' });
+  try {
+    const { url: agentUrl } = await agent.call<{ url: string }>('start', {
+      modelBaseUrl: timedModel.model.baseUrl,
+      sandbox: {
+        url: sandbox.url,
+        mcpBaseUrl: sandbox.mcpBaseUrl,
+        authorizeUrl: sandbox.authorizeUrl,
+        tokenUrl: sandbox.tokenUrl,
+        accounts: sandbox.accounts,
+      },
+    });
+
+    // Memory per connected idle user: users connected to WPS with their MCP connections open.
+    log(`connecting ${TOTAL_USERS} users`);
+    const memoryBefore = await agent.call<{ heapUsedBytes: number; rssBytes: number }>('memory');
+    const users = await agent.call<BenchUser[]>('createUsers', { count: TOTAL_USERS, prefix: 'bench-user' });
+    await inBatches(users, CONNECT_WIDTH, (user, index) =>
+      connectWps(agentUrl, user, ACCOUNTS[index % ACCOUNTS.length] ?? 'alice'),
+    );
+    let toolsPerUser = 0;
+    log('opening MCP connections');
+    await inBatches(users, CONNECT_WIDTH, async (user) => {
+      toolsPerUser = await openToolConnections(agentUrl, user);
+    });
+    const memoryAfter = await agent.call<{ heapUsedBytes: number; rssBytes: number }>('memory');
+    const poolStats = await agent.call<{ connections: number }>('poolStats');
+
+    // Warm-up, excluded: one turn per user (JIT, prepared statements, first model and tool requests).
+    log('warm-up');
+    const warmUp = await runAgentTurns({
+      agentUrl,
+      users,
+      turnsEach: 1,
+      timedModel,
+      prefix: 'warm',
+      staggerMs: 0,
+    });
+    if (warmUp.failures.length > 0)
+      throw new Error(`warm-up failed: ${warmUp.failures.slice(0, 3).join('; ')}`);
+
+    sandbox.resetCounts();
+    const agentRows: LatencyRow[] = [];
+    const measured: TurnMeasure[] = [];
+    const failures: string[] = [];
+    const measureAgent = async (
+      label: string,
+      phase: { users: number; turnsEach: number },
+      latencyMs: number,
+    ) => {
+      log(`agent: ${label}`);
+      timedModel.model.setLatency(latencyMs);
+      const before = await sampleBoth(agent);
+      const result = await runAgentTurns({
+        agentUrl,
+        users: users.slice(0, phase.users),
+        turnsEach: phase.turnsEach,
+        timedModel,
+        prefix: `${label}`,
+        staggerMs: 2 * latencyMs,
+      });
+      const after = await sampleBoth(agent);
+      failures.push(...result.failures);
+      return {
+        result,
+        row: latencyRow(label, phase.users, latencyMs, result.turns, result.elapsedMs, before, after),
+      };
+    };
+    for (const phase of PHASES) {
+      const { result, row } = await measureAgent(`agent-${phase.users}`, phase, MODEL_LATENCY_MS);
+      measured.push(...result.turns);
+      agentRows.push(row);
+    }
+    const counts = sandbox.requestCounts();
+    const upstream = upstreamBeyondToolCalls(counts, measured.length);
+
+    // Turns per second with an instant model: the agent's own ceiling.
+    const throughputPhase = await measureAgent(`throughput-${THROUGHPUT.users}`, THROUGHPUT, 0);
+
+    let profile: BenchResults['profile'];
+    if (PROFILE) {
+      log('profile (excluded from the figures)');
+      timedModel.model.setLatency(MODEL_LATENCY_MS);
+      await agent.call('profileStart');
+      await runAgentTurns({
+        agentUrl,
+        users: users.slice(0, PROFILED.users),
+        turnsEach: PROFILED.turnsEach,
+        timedModel,
+        prefix: 'profile',
+        staggerMs: 2 * MODEL_LATENCY_MS,
+      });
+      const summary = await agent.call<ProfileSummary>('profileStop');
+      profile = {
+        ...summary,
+        description: `${PROFILED.users} users × ${PROFILED.turnsEach} turns at ${MODEL_LATENCY_MS} ms per model step`,
+      };
+    }
+    await agent.stop();
+
+    // The reference, the same turn with one MCP client and generateText, at the same model latency.
+    log('baseline');
+    timedModel.model.setLatency(MODEL_LATENCY_MS);
+    await baseline.call('start', {
+      modelBaseUrl: timedModel.model.baseUrl,
+      mcpServerUrl: `${sandbox.mcpBaseUrl}/kso-yundoc/message`,
+      accessToken: sandbox.issueTokens('alice').access_token,
+    });
+    await baseline.call('run', { concurrency: 10, turnsEach: 5, prefix: 'baseline-warm' });
+    const baselineRows: LatencyRow[] = [];
+    for (const phase of BASELINE_PHASES) {
+      const label = `baseline-${phase.users}`;
+      log(label);
+      const before = await sampleBoth(baseline);
+      const started = performance.now();
+      const turns = await baseline.call<BaselineTurn[]>('run', {
+        concurrency: phase.users,
+        turnsEach: phase.turnsEach,
+        prefix: label,
+      });
+      const elapsedMs = performance.now() - started;
+      const after = await sampleBoth(baseline);
+      const measures = turns.map((turn): TurnMeasure => {
+        const model = timedModel.takeTurn(turn.id);
+        return {
+          wallMs: turn.wallMs,
+          modelMs: model.modelMs,
+          modelRequests: model.requests,
+          toolMs: turn.toolMs,
+          toolCalls: turn.toolCalls,
+          overheadMs: turn.wallMs - model.modelMs - turn.toolMs,
+        };
+      });
+      baselineRows.push(latencyRow(label, phase.users, MODEL_LATENCY_MS, measures, elapsedMs, before, after));
+    }
+    await baseline.stop();
+
+    const results: BenchResults = {
+      date: new Date().toISOString(),
+      modelLatencyMs: MODEL_LATENCY_MS,
+      agentRows,
+      baselineRows,
+      upstream,
+      throughput: {
+        users: THROUGHPUT.users,
+        turns: throughputPhase.result.turns.length,
+        seconds: throughputPhase.result.elapsedMs / 1000,
+        turnsPerSecond: throughputPhase.row.turnsPerSecond,
+        agentCpuMsPerTurn: throughputPhase.row.agentCpuMsPerTurn,
+        agentLoopUtilization: throughputPhase.row.agentLoopUtilization,
+        driverLoopUtilization: throughputPhase.row.driverLoopUtilization,
+      },
+      memory: {
+        users: TOTAL_USERS,
+        servers: poolStats.connections / TOTAL_USERS,
+        toolsPerUser,
+        heapPerUserBytes: (memoryAfter.heapUsedBytes - memoryBefore.heapUsedBytes) / TOTAL_USERS,
+        rssPerUserBytes: (memoryAfter.rssBytes - memoryBefore.rssBytes) / TOTAL_USERS,
+        heapBeforeBytes: memoryBefore.heapUsedBytes,
+        heapAfterBytes: memoryAfter.heapUsedBytes,
+      },
+      profile,
+      failures,
+      runSeconds: (performance.now() - runStarted) / 1000,
+      loadAverageAtStart,
+    };
+    printReport(results);
+    if (WRITE_DOCS) await writeReport(results, 'docs/benchmarks.md');
+  } finally {
+    await agent.stop().catch(() => undefined);
+    await baseline.stop().catch(() => undefined);
+    await timedModel.close();
+    await sandbox.close();
+  }
+}
+
+/** Samples both processes, so a saturated load generator would show instead of being blamed on the agent. */
+async function sampleBoth(child: {
+  call<T>(method: string): Promise<T>;
+}): Promise<{ child: ProcessSample; driver: ProcessSample }> {
+  return { child: await child.call<ProcessSample>('sample'), driver: sampleProcess() };
+}
+
+function latencyRow(
+  label: string,
+  users: number,
+  latencyMs: number,
+  turns: TurnMeasure[],
+  elapsedMs: number,
+  before: { child: ProcessSample; driver: ProcessSample },
+  after: { child: ProcessSample; driver: ProcessSample },
+): LatencyRow {
+  const childLoad = loadBetween(before.child, after.child);
+  const driverLoad = loadBetween(before.driver, after.driver);
+  return {
+    label,
+    users,
+    latencyMs,
+    turns: turns.length,
+    overhead: distribution(turns.map((turn) => turn.overheadMs)),
+    wall: distribution(turns.map((turn) => turn.wallMs)),
+    model: distribution(turns.map((turn) => turn.modelMs)),
+    tool: distribution(turns.map((turn) => turn.toolMs)),
+    modelRequestsPerTurn:
+      turns.reduce((sum, turn) => sum + turn.modelRequests, 0) / Math.max(1, turns.length),
+    turnsPerSecond: turns.length / (elapsedMs / 1000),
+    agentCpuMsPerTurn: childLoad.cpuMs / Math.max(1, turns.length),
+    agentLoopUtilization: childLoad.loopUtilization,
+    driverLoopUtilization: driverLoad.loopUtilization,
+  };
+}
+
+function upstreamBeyondToolCalls(
+  counts: ReturnType<Awaited<ReturnType<typeof createWpsSandbox>>['requestCounts']>,
+  turns: number,
+): BenchResults['upstream'] {
+  const extra: Record<string, number> = {};
+  let toolCalls = 0;
+  const add = (key: string, value: number) => {
+    if (value > 0) extra[key] = (extra[key] ?? 0) + value;
+  };
+  add('oauth authorize', counts.authorize);
+  for (const [grant, value] of Object.entries(counts.token)) add(`token ${grant}`, value);
+  for (const [server, methods] of Object.entries(counts.mcp)) {
+    for (const [method, value] of Object.entries(methods)) {
+      if (method === 'tools/call') toolCalls += value;
+      else add(`${server} ${method}`, value);
+    }
+  }
+  const extraTotal = Object.values(extra).reduce((sum, value) => sum + value, 0);
+  return { turns, toolCalls, extra, extraPerTurn: extraTotal / Math.max(1, turns) };
+}
+
+// No process.exit(): the run must end because everything it opened is closed.
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
