@@ -107,6 +107,7 @@ export function createServices(infrastructure: Infrastructure) {
     clock,
     logger,
     settings: config.agent,
+    schemaCache: new WeakMap(),
     secrets: [config.openai.apiKey, config.wps.clientSecret].filter((secret): secret is string =>
       Boolean(secret),
     ),

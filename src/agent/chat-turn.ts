@@ -22,6 +22,7 @@ import type { TokenManager } from '../wps-auth/token-manager.js';
 import { findAuthorizationRequired, WpsAuthorizationRequiredError } from '../wps-auth/wps-auth.errors.js';
 import { historyWithinBudget, titleFrom } from './conversation-history.js';
 import { describeModelError } from './model-errors.js';
+import type { NormalizedSchema } from './schema-normalizer.js';
 import { systemPrompt } from './system-prompt.js';
 import { createWpsToolSet, type TurnToolCall } from './wps-tools.js';
 
@@ -63,6 +64,8 @@ export interface ChatDependencies {
   };
   /** Redacted from any model error text shown to users. */
   secrets: string[];
+  /** Tool schemas normalised for the model, reused across turns (see createWpsToolSet). */
+  schemaCache: WeakMap<object, NormalizedSchema>;
 }
 
 /**
@@ -115,41 +118,43 @@ export async function startChatTurn(
 
   const now = clock.now();
   const conversationId = existing?.id ?? createId('conv');
-  if (!existing) {
-    conversationsRepository.insertConversation({
-      id: conversationId,
-      userId: user.id,
-      title: titleFrom(request.message),
-      createdAt: now,
-      updatedAt: now,
-    });
-  }
-  const history = historyWithinBudget(
-    conversationsRepository.listMessages(conversationId),
-    settings.contextBudgetChars,
-  );
-  conversationsRepository.appendMessage({
-    id: createId('msg'),
-    conversationId,
-    role: 'user',
-    text: request.message,
-    status: 'complete',
-    modelMessages: null,
-    error: null,
-    createdAt: now,
-  });
+  const history = existing
+    ? historyWithinBudget(conversationsRepository.listMessages(conversationId), settings.contextBudgetChars)
+    : [];
   const messageId = createId('msg');
-  conversationsRepository.appendMessage({
-    id: messageId,
+  conversationsRepository.beginTurn({
+    newConversation: existing
+      ? undefined
+      : {
+          id: conversationId,
+          userId: user.id,
+          title: titleFrom(request.message),
+          createdAt: now,
+          updatedAt: now,
+        },
     conversationId,
-    role: 'assistant',
-    text: '',
-    status: 'streaming',
-    modelMessages: [],
-    error: null,
-    createdAt: now,
+    messages: [
+      {
+        id: createId('msg'),
+        role: 'user',
+        text: request.message,
+        status: 'complete',
+        modelMessages: null,
+        error: null,
+        createdAt: now,
+      },
+      {
+        id: messageId,
+        role: 'assistant',
+        text: '',
+        status: 'streaming',
+        modelMessages: [],
+        error: null,
+        createdAt: now,
+      },
+    ],
+    now,
   });
-  conversationsRepository.touchConversation(conversationId, now);
 
   const toolCalls: TurnToolCall[] = [];
   const stepTexts: string[] = [];
@@ -160,6 +165,7 @@ export async function startChatTurn(
     runner: dependencies.runner,
     validator: dependencies.validator,
     outputBudgetChars: settings.toolOutputBudgetChars,
+    schemaCache: dependencies.schemaCache,
     context: {
       userId: user.id,
       conversationId,
@@ -183,19 +189,25 @@ export async function startChatTurn(
       const authorizeUrl = await dependencies.authorizationFlow.authorizeUrlFor(user.id).catch(() => '');
       const notice = `WPS authorization was lost while I was working, so I stopped. Reconnect WPS to continue: ${authorizeUrl}`;
       stepTexts.push(notice);
-      conversationsRepository.updateMessage(messageId, { text: text(), status: 'complete' });
-      conversationsRepository.touchConversation(conversationId, clock.now());
+      conversationsRepository.endTurn({
+        conversationId,
+        messageId,
+        changes: { text: text(), status: 'complete' },
+        now: clock.now(),
+      });
       settle({ status: 'authorization-lost', authorizeUrl, notice });
       return;
     }
-    conversationsRepository.updateMessage(messageId, {
-      text: text(),
-      status,
-      error: error ? `${error.code}: ${error.message}` : null,
+    conversationsRepository.endTurn({
+      conversationId,
+      messageId,
+      changes: { text: text(), status, error: error ? `${error.code}: ${error.message}` : null },
+      now: clock.now(),
     });
-    conversationsRepository.touchConversation(conversationId, clock.now());
     settle(
-      status === 'error' && error ? { status, error } : { status: status === 'error' ? 'complete' : status },
+      status === 'error' && error
+        ? { status, error }
+        : { status: status === 'aborted' ? 'aborted' : 'complete' },
     );
   };
 

@@ -9,7 +9,7 @@ import {
   type WpsAuthorizationRequiredError,
 } from '../wps-auth/wps-auth.errors.js';
 import { fitToBudget } from './output-budget.js';
-import { normalizeToolSchema, unwrapArguments } from './schema-normalizer.js';
+import { type NormalizedSchema, normalizeToolSchema, unwrapArguments } from './schema-normalizer.js';
 import { createToolAliases, type ToolAlias } from './tool-naming.js';
 
 /** One tool call of a turn, as the chat reply lists it. */
@@ -71,6 +71,8 @@ export function createWpsToolSet(options: {
   validator: ArgumentValidator;
   outputBudgetChars: number;
   context: TurnToolContext;
+  /** Normalised schemas by original schema object: the catalogue is cached, so most turns reuse them. */
+  schemaCache: WeakMap<object, NormalizedSchema>;
 }): { tools: ToolSet; aliases: ToolAlias[] } {
   const { runner, validator, context } = options;
   const { aliases, resolve } = createToolAliases(options.catalog);
@@ -80,12 +82,17 @@ export function createWpsToolSet(options: {
       (candidate) => candidate.name === alias.name && candidate.server === alias.server,
     );
     if (!tool) continue;
-    const normalized = normalizeToolSchema(tool.inputSchema);
+    let normalized = options.schemaCache.get(tool.inputSchema);
+    if (!normalized) {
+      normalized = normalizeToolSchema(tool.inputSchema);
+      options.schemaCache.set(tool.inputSchema, normalized);
+    }
+    const schema = normalized;
     tools[alias.safeName] = dynamicTool({
       description: tool.description || `${tool.name} (${tool.server})`,
-      inputSchema: jsonSchema(normalized.schema),
+      inputSchema: jsonSchema(schema.schema),
       execute: async (input, { abortSignal }): Promise<ToolOutput> => {
-        const toolArguments = unwrapArguments(normalized, input);
+        const toolArguments = unwrapArguments(schema, input);
         const base = {
           userId: context.userId,
           tool,

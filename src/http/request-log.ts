@@ -7,6 +7,10 @@ import type { Logger } from '../shared/logger.js';
  */
 export function requestLog({ logger }: { logger: Logger }): RequestHandler {
   return (request, response, next) => {
+    if (!logger.isLevelEnabled('info')) {
+      next();
+      return;
+    }
     const started = performance.now();
     response.on('finish', () => {
       logger.info(

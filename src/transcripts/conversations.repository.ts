@@ -8,10 +8,6 @@ export type MessageRow = typeof messagesTable.$inferSelect;
 /** Conversations and their messages. Every read is scoped by user: another user's rows do not exist. */
 export function createConversationsRepository({ db }: { db: AppDatabase }) {
   return {
-    insertConversation(row: ConversationRow): void {
-      db.insert(conversationsTable).values(row).run();
-    },
-
     findConversation(userId: string, id: string): ConversationRow | undefined {
       return db
         .select()
@@ -54,10 +50,6 @@ export function createConversationsRepository({ db }: { db: AppDatabase }) {
         .all();
     },
 
-    touchConversation(id: string, updatedAt: number): void {
-      db.update(conversationsTable).set({ updatedAt }).where(eq(conversationsTable.id, id)).run();
-    },
-
     deleteConversation(userId: string, id: string): boolean {
       return (
         db
@@ -67,25 +59,67 @@ export function createConversationsRepository({ db }: { db: AppDatabase }) {
       );
     },
 
-    /** Appends a message at the end of its conversation (sequence numbers keep the order exact). */
-    appendMessage(row: Omit<MessageRow, 'sequence'>): MessageRow {
-      return db.transaction((transaction) => {
+    /**
+     * Stores the start of a chat turn in one transaction: the conversation when it is new, the user's
+     * message and the (empty, `streaming`) assistant message, in order at the end of the conversation.
+     */
+    beginTurn(options: {
+      newConversation?: ConversationRow;
+      conversationId: string;
+      messages: Array<Omit<MessageRow, 'sequence' | 'conversationId'>>;
+      now: number;
+    }): void {
+      db.transaction((transaction) => {
+        if (options.newConversation)
+          transaction.insert(conversationsTable).values(options.newConversation).run();
         const last = transaction
           .select({ sequence: max(messagesTable.sequence) })
           .from(messagesTable)
-          .where(eq(messagesTable.conversationId, row.conversationId))
+          .where(eq(messagesTable.conversationId, options.conversationId))
           .get();
-        const message = { ...row, sequence: (last?.sequence ?? 0) + 1 };
-        transaction.insert(messagesTable).values(message).run();
-        return message;
+        let sequence = last?.sequence ?? 0;
+        for (const message of options.messages) {
+          sequence += 1;
+          transaction
+            .insert(messagesTable)
+            .values({ ...message, conversationId: options.conversationId, sequence })
+            .run();
+        }
+        transaction
+          .update(conversationsTable)
+          .set({ updatedAt: options.now })
+          .where(eq(conversationsTable.id, options.conversationId))
+          .run();
       });
     },
 
+    /** Updates a message as its turn progresses (after each model step). */
     updateMessage(
       id: string,
       changes: Partial<Pick<MessageRow, 'text' | 'status' | 'modelMessages' | 'error'>>,
     ): void {
       db.update(messagesTable).set(changes).where(eq(messagesTable.id, id)).run();
+    },
+
+    /** Stores how a turn ended and bumps its conversation to the top of the list, in one transaction. */
+    endTurn(options: {
+      conversationId: string;
+      messageId: string;
+      changes: Partial<Pick<MessageRow, 'text' | 'status' | 'error'>>;
+      now: number;
+    }): void {
+      db.transaction((transaction) => {
+        transaction
+          .update(messagesTable)
+          .set(options.changes)
+          .where(eq(messagesTable.id, options.messageId))
+          .run();
+        transaction
+          .update(conversationsTable)
+          .set({ updatedAt: options.now })
+          .where(eq(conversationsTable.id, options.conversationId))
+          .run();
+      });
     },
 
     listMessages(conversationId: string): MessageRow[] {

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNull } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { apiKeysTable, usersTable } from './users.table.js';
 
@@ -9,6 +9,14 @@ export interface User {
 }
 
 export function createUsersRepository({ db }: { db: AppDatabase }) {
+  // Every /v1 request runs this query: prepared once rather than rebuilt per request.
+  const userByActiveKeyHash = db
+    .select({ id: usersTable.id, name: usersTable.name, createdAt: usersTable.createdAt })
+    .from(apiKeysTable)
+    .innerJoin(usersTable, eq(apiKeysTable.userId, usersTable.id))
+    .where(and(eq(apiKeysTable.keyHash, sql.placeholder('keyHash')), isNull(apiKeysTable.revokedAt)))
+    .prepare();
+
   return {
     insertUser(user: User): void {
       db.insert(usersTable).values(user).run();
@@ -36,12 +44,7 @@ export function createUsersRepository({ db }: { db: AppDatabase }) {
     },
     /** The user owning an active (not revoked) key with this hash. */
     findUserByActiveKeyHash(keyHash: string): User | undefined {
-      return db
-        .select({ id: usersTable.id, name: usersTable.name, createdAt: usersTable.createdAt })
-        .from(apiKeysTable)
-        .innerJoin(usersTable, eq(apiKeysTable.userId, usersTable.id))
-        .where(and(eq(apiKeysTable.keyHash, keyHash), isNull(apiKeysTable.revokedAt)))
-        .get();
+      return userByActiveKeyHash.get({ keyHash });
     },
     /** Marks a key revoked; false when no active key has this id. */
     revokeApiKey(id: string, revokedAt: number): boolean {

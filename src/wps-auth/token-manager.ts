@@ -17,6 +17,12 @@ import type {
 const REFRESH_LEASE_MS = 30_000;
 /** How often a process waiting on another process's refresh looks at the database again. */
 const LEASE_POLL_MS = 25;
+/**
+ * How long this process trusts its in-memory copy of a fresh access token before reading the database
+ * again: saves a query and a decryption per MCP request, yet a disconnect or re-authorization made by
+ * another process takes effect within seconds.
+ */
+const TOKEN_MEMORY_MS = 5_000;
 
 export interface WpsConnectionStatus {
   status: 'connected' | 'not_connected' | 'reauthorization_required';
@@ -46,6 +52,11 @@ export function createTokenManager(options: {
   const { repository, secretBox, clock, logger } = options;
   const instanceId = randomToken(9);
   const refreshesInFlight = new Map<string, Promise<string>>();
+  const remembered = new Map<string, { accessToken: string; until: number }>();
+  const remember = (userId: string, accessToken: string, accessExpiresAt: number) => {
+    const until = Math.min(accessExpiresAt - options.refreshMarginMs, clock.now() + TOKEN_MEMORY_MS);
+    if (until > clock.now()) remembered.set(userId, { accessToken, until });
+  };
 
   function seal(tokens: IssuedTokens, fallbackScopes: string): SealedTokenPair {
     const now = clock.now();
@@ -133,6 +144,7 @@ export function createTokenManager(options: {
   }
 
   function singleFlight(userId: string, seenHash: string): Promise<string> {
+    remembered.delete(userId);
     const existing = refreshesInFlight.get(userId);
     if (existing) return existing;
     const refresh = refreshFrom(userId, seenHash).finally(() => refreshesInFlight.delete(userId));
@@ -143,8 +155,14 @@ export function createTokenManager(options: {
   return {
     /** A usable access token, refreshed first when it expires within the margin. */
     async getAccessToken(userId: string): Promise<string> {
+      const known = remembered.get(userId);
+      if (known && known.until > clock.now()) return known.accessToken;
       const row = usableRow(userId);
-      if (isFresh(row)) return secretBox.open(row.accessTokenCiphertext);
+      if (isFresh(row)) {
+        const accessToken = secretBox.open(row.accessTokenCiphertext);
+        remember(userId, accessToken, row.accessExpiresAt);
+        return accessToken;
+      }
       return singleFlight(userId, row.refreshTokenHash);
     },
 
@@ -153,6 +171,7 @@ export function createTokenManager(options: {
      * on (another request refreshed meanwhile), and return the token to retry with.
      */
     async handleUnauthorized(userId: string, rejectedAccessToken: string): Promise<string> {
+      remembered.delete(userId);
       const row = usableRow(userId);
       const stored = secretBox.open(row.accessTokenCiphertext);
       if (stored !== rejectedAccessToken) return stored;
@@ -161,10 +180,12 @@ export function createTokenManager(options: {
 
     /** Stores the pair from a completed authorization, replacing anything the user had. */
     storeAuthorized(userId: string, tokens: IssuedTokens, requestedScopes: string[]): void {
+      remembered.delete(userId);
       repository.storeAuthorized(userId, seal(tokens, requestedScopes.join(',')), clock.now());
     },
 
     forget(userId: string): boolean {
+      remembered.delete(userId);
       return repository.delete(userId);
     },
 

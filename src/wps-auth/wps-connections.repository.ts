@@ -20,9 +20,16 @@ export interface SealedTokenPair {
  * from, so a slow or stale refresh (in this process or another one) can never undo a newer pair.
  */
 export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
+  // Read before MCP requests and on every status check: prepared once.
+  const connectionOfUser = db
+    .select()
+    .from(wpsConnectionsTable)
+    .where(eq(wpsConnectionsTable.userId, sql.placeholder('userId')))
+    .prepare();
+
   return {
     find(userId: string): WpsConnectionRow | undefined {
-      return db.select().from(wpsConnectionsTable).where(eq(wpsConnectionsTable.userId, userId)).get();
+      return connectionOfUser.get({ userId });
     },
 
     /** A completed authorization always wins: it replaces whatever the user had. */

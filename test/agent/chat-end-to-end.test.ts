@@ -18,7 +18,10 @@ function addRisksSectionScript(): ScriptedStep[] {
     { toolCalls: [{ name: 'kso_yundoc_search_yundoc', arguments: { keyword: 'Q3' } }] },
     (request: RecordedRequest) => {
       const found = JSON.parse(lastToolResults(request)[0]?.content ?? '{}');
-      const file = found.items[0].file;
+      // Pick the smart document by name, as a model would, not whatever happens to come first.
+      const file = found.items.find(
+        (item: any) => item.file.type === 'otl' && item.file.name.includes('Q3'),
+      ).file;
       return {
         toolCalls: [
           {

@@ -31,9 +31,11 @@ export function createSandboxStore(options: {
     return sequence;
   };
 
-  const newFileIdentity = (name: string): SandboxFileIdentity => {
+  const newFileIdentity = (name: string, options_: { seeded?: boolean } = {}): SandboxFileIdentity => {
     const n = next();
-    const now = clock.now();
+    // Seeded files are dated a minute apart, older the later they are seeded, so "most recently
+    // modified first" lists come out in one fixed order however fast the seeding runs.
+    const now = options_.seeded ? clock.now() - n * 60_000 : clock.now();
     return {
       id: String(100_000_000_000 + n),
       name,
@@ -49,7 +51,7 @@ export function createSandboxStore(options: {
   for (const [account, seed] of Object.entries(options.seed ?? SEED_ACCOUNTS)) {
     const driveId = String(200_000_000 + next());
     const documents: SandboxDocument[] = seed.documents.map((document) => ({
-      ...newFileIdentity(document.name),
+      ...newFileIdentity(document.name, { seeded: true }),
       driveId,
       type: document.type,
       version: document.version ?? 1,
@@ -57,7 +59,7 @@ export function createSandboxStore(options: {
       comments: (document.comments ?? []).map((comment) => ({ ...comment })),
     }));
     const tables: SandboxDbsheet[] = seed.tables.map((table) => ({
-      ...newFileIdentity(table.name),
+      ...newFileIdentity(table.name, { seeded: true }),
       driveId,
       sheets: table.sheets.map((sheet, index) => ({
         id: index + 1,
