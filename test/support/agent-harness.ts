@@ -140,12 +140,18 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
       return { status: callback.status, html: await callback.text() };
     },
     async close() {
+      // Every test that uses the harness also proves no WPS token reached the agent's logs.
+      const issued = typeof sandbox.issuedTokens === 'function' ? sandbox.issuedTokens() : [];
+      const leaked = issued.filter(
+        (secret) => secret.length >= 16 && logs.some((line) => line.includes(secret)),
+      );
       await services.close();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       if (ownsSandbox) await sandbox.close();
       db.$client.close();
       if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (leaked.length > 0) throw new Error(`${leaked.length} WPS token(s) appeared in the agent's logs`);
     },
   };
 }

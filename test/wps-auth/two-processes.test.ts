@@ -1,0 +1,101 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createWpsSandbox, type WpsSandbox } from '../../src/sandbox/index.js';
+import { type AgentHarness, startAgentHarness } from '../support/agent-harness.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The real server (`src/main.ts`) in its own OS process, on the same data directory as the harness. */
+async function startServerProcess(
+  environment: Record<string, string>,
+): Promise<{ url: string; process: ChildProcess; output: () => string }> {
+  const port = await freePort();
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, ...environment, PORT: String(port), LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
+    const ready = await fetch(`${url}/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) return { url, process: child, output: () => output };
+    await sleep(100);
+  }
+  throw new Error(`server did not start: ${output}`);
+}
+
+describe('two server processes on one database', () => {
+  it('refresh once between them when the token nears expiry, and both keep working', async () => {
+    // Tokens live 304 s and are refreshed 300 s before expiry: after ~4 s both processes want a refresh.
+    const sandbox: WpsSandbox = await createWpsSandbox({
+      allowLoopbackRedirects: true,
+      accessTokenTtlSeconds: 304,
+    });
+    cleanups.push(() => sandbox.close());
+    const harness: AgentHarness = await startAgentHarness({
+      sandbox,
+      env: { TOKEN_REFRESH_MARGIN_SECONDS: '300' },
+    });
+    cleanups.push(() => harness.close());
+    const user = harness.createUser('ann');
+    expect((await harness.connectWps(user.apiKey, 'alice')).status).toBe(200);
+
+    const server = await startServerProcess({
+      DATA_DIR: harness.dataDir,
+      WPS_APP_ID: 'sandbox-client',
+      WPS_APP_KEY: 'sandbox-secret',
+      WPS_MCP_URL: sandbox.mcpBaseUrl,
+      WPS_OAUTH_AUTHORIZE_URL: sandbox.authorizeUrl,
+      WPS_OAUTH_TOKEN_URL: sandbox.tokenUrl,
+      TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+      TOKEN_REFRESH_MARGIN_SECONDS: '300',
+    });
+    cleanups.push(async () => {
+      server.process.kill('SIGTERM');
+      await new Promise((resolve) => server.process.once('exit', resolve));
+    });
+
+    const call = (base: string) =>
+      fetch(`${base}/v1/tools/call`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${user.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'kso_yundoc_search_yundoc', arguments: { keyword: 'Q3' } }),
+      }).then((response) => response.status);
+    await sleep(4_200);
+    sandbox.resetCounts();
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => call(index % 2 ? harness.url : server.url)),
+    );
+    expect(statuses).toEqual(Array(20).fill(200));
+    expect(sandbox.requestCounts().token.refresh_token).toBe(1);
+    // The winner's pair is what both processes now use: a later call from each needs no new refresh.
+    expect(await call(server.url)).toBe(200);
+    expect(await call(harness.url)).toBe(200);
+    expect(sandbox.requestCounts().token.refresh_token).toBe(1);
+    expect(server.output()).not.toMatch(/"level":50/);
+  }, 30_000);
+});
