@@ -30,7 +30,8 @@ async function main(): Promise<void> {
   if (config.wps.mode === 'sandbox') {
     sandbox = await createWpsSandbox({
       port: config.sandbox.port,
-      host: '127.0.0.1',
+      // Same interface as the agent: the browser must reach the sandbox's consent page too.
+      host: config.server.host,
       clients: [
         {
           clientId: config.wps.clientId,
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
       ],
       logger: logger.child({ component: 'sandbox' }),
     });
-    config = pointAtSandbox(config, sandbox.url);
+    config = pointAtSandbox(config, `http://127.0.0.1:${new URL(sandbox.url).port}`);
   }
 
   const { key: encryptionKey, generated } = resolveEncryptionKey({

@@ -132,14 +132,19 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
   };
 }
 
-/** Re-points every WPS setting at a running sandbox (its port is only known once it listens). */
+/**
+ * Re-points every WPS setting at a running sandbox (its port is only known once it listens). The agent
+ * talks to it over loopback; browsers are sent to its consent page on the host they reach the agent by.
+ */
 export function pointAtSandbox(config: Config, sandboxUrl: string): Config {
+  const browserUrl = new URL(sandboxUrl);
+  browserUrl.hostname = new URL(config.server.publicUrl).hostname;
   return {
     ...config,
     wps: {
       ...config.wps,
       mcpUrl: `${sandboxUrl}/mcp/v2`,
-      authorizeUrl: `${sandboxUrl}/oauth2/auth`,
+      authorizeUrl: `${browserUrl.origin}/oauth2/auth`,
       tokenUrl: `${sandboxUrl}/oauth2/token`,
     },
   };

@@ -19,7 +19,7 @@ export function resolveEncryptionKey(options: { configured: Buffer | undefined; 
     if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key; fix or delete it.`);
     return { key, generated: false };
   }
-  mkdirSync(options.dataDir, { recursive: true });
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
   // 'wx' fails if another process created the file meanwhile; then read theirs so both agree.
   try {

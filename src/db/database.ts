@@ -16,7 +16,8 @@ const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url
  * lock instead of failing with SQLITE_BUSY.
  */
 export function openDatabase(filePath: string): AppDatabase {
-  if (filePath !== ':memory:') mkdirSync(path.dirname(filePath), { recursive: true });
+  // The directory holds the database and the token encryption key: only this user may enter it.
+  if (filePath !== ':memory:') mkdirSync(path.dirname(filePath), { recursive: true, mode: 0o700 });
   const client = new Database(filePath);
   client.pragma('journal_mode = WAL');
   client.pragma('foreign_keys = ON');

@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, readEnvironment } from '../../src/config/config.js';
+import { ConfigError, loadConfig, pointAtSandbox, readEnvironment } from '../../src/config/config.js';
+import { ENCRYPTION_KEY_FILE, resolveEncryptionKey } from '../../src/config/encryption-key.js';
 
 describe('configuration', () => {
   it('with nothing set, starts in sandbox mode on the contract defaults', () => {
@@ -78,5 +79,35 @@ describe('configuration', () => {
 
   it('refuses a non-SQLite DATABASE_URL with a clear message', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://db/agent' })).toThrow(/only SQLite/);
+  });
+});
+
+describe('sandbox mode', () => {
+  it('talks to the sandbox over loopback and sends browsers to it on the public host', () => {
+    const config = pointAtSandbox(
+      loadConfig({ PUBLIC_URL: 'http://agent.lan:8080', HOST: '0.0.0.0' }),
+      'http://127.0.0.1:8090',
+    );
+    expect(config.wps).toMatchObject({
+      mode: 'sandbox',
+      mcpUrl: 'http://127.0.0.1:8090/mcp/v2',
+      tokenUrl: 'http://127.0.0.1:8090/oauth2/token',
+      authorizeUrl: 'http://agent.lan:8090/oauth2/auth',
+      clientId: 'sandbox-client',
+    });
+  });
+});
+
+describe('the token encryption key', () => {
+  it('is generated once into the data directory with mode 0600 and reused after', () => {
+    const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'key-')), 'data');
+    const first = resolveEncryptionKey({ configured: undefined, dataDir });
+    expect(first.generated).toBe(true);
+    expect(first.key).toHaveLength(32);
+    expect(statSync(path.join(dataDir, ENCRYPTION_KEY_FILE)).mode & 0o777).toBe(0o600);
+    const second = resolveEncryptionKey({ configured: undefined, dataDir });
+    expect(second).toEqual({ key: first.key, generated: false });
+    const configured = Buffer.alloc(32, 1);
+    expect(resolveEncryptionKey({ configured, dataDir }).key).toEqual(configured);
   });
 });
