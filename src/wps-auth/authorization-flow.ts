@@ -126,7 +126,10 @@ export function createAuthorizationFlow(options: {
               : {}),
           },
         });
-        options.tokenManager.storeAuthorized(pending.userId, tokens, pending.scopes.split(','));
+        options.tokenManager.storeAuthorized(pending.userId, tokens, {
+          requestedScopes: pending.scopes.split(','),
+          tokenUrl: pending.tokenUrl,
+        });
         logger.info({ userId: pending.userId }, 'wps connected');
         return { status: 'connected', userId: pending.userId };
       } catch (error) {

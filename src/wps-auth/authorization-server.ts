@@ -1,4 +1,7 @@
-import { discoverOAuthServerInfo } from '@modelcontextprotocol/sdk/client/auth.js';
+import {
+  discoverOAuthServerInfo,
+  extractWWWAuthenticateParams,
+} from '@modelcontextprotocol/sdk/client/auth.js';
 import type { Clock } from '../shared/clock.js';
 import type { FetchLike } from '../shared/fetch.js';
 import type { Logger } from '../shared/logger.js';
@@ -32,9 +35,33 @@ export function createAuthorizationServerResolver(options: {
   let cached: { value: AuthorizationEndpoints; until: number } | undefined;
   let inFlight: Promise<AuthorizationEndpoints> | undefined;
 
+  /**
+   * What an MCP client does first: ask the server without a token. A 401 may name its protected-resource
+   * metadata in `WWW-Authenticate` (RFC 9728 §5.1); without one, the well-known locations are tried.
+   */
+  async function resourceMetadataUrlFromChallenge(): Promise<URL | undefined> {
+    try {
+      const response = await options.fetch(options.mcpServerUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'ping' }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      await response.body?.cancel().catch(() => undefined);
+      return response.status === 401 ? extractWWWAuthenticateParams(response).resourceMetadataUrl : undefined;
+    } catch {
+      // Unreachable or refusing: the well-known lookups below will tell, and the fallback still applies.
+      return undefined;
+    }
+  }
+
   async function discover(): Promise<AuthorizationEndpoints> {
     try {
-      const info = await discoverOAuthServerInfo(options.mcpServerUrl, { fetchFn: options.fetch });
+      const resourceMetadataUrl = await resourceMetadataUrlFromChallenge();
+      const info = await discoverOAuthServerInfo(options.mcpServerUrl, {
+        fetchFn: options.fetch,
+        resourceMetadataUrl,
+      });
       const metadata = info.authorizationServerMetadata;
       if (metadata?.authorization_endpoint && metadata.token_endpoint) {
         return {

@@ -106,10 +106,11 @@ export function createTokenManager(options: {
   async function performRefresh(userId: string, row: WpsConnectionRow): Promise<string> {
     const started = Date.now();
     try {
-      const endpoints = await options.resolver.resolve();
+      // The endpoint that issued the pair; rows from before it was recorded fall back to discovery.
+      const tokenUrl = row.tokenUrl ?? (await options.resolver.resolve()).tokenUrl;
       const tokens = await requestTokens({
         fetch: options.fetch,
-        tokenUrl: endpoints.tokenUrl,
+        tokenUrl,
         clientId: options.clientId,
         clientSecret: options.clientSecret,
         grant: { grant_type: 'refresh_token', refresh_token: secretBox.open(row.refreshTokenCiphertext) },
@@ -179,9 +180,17 @@ export function createTokenManager(options: {
     },
 
     /** Stores the pair from a completed authorization, replacing anything the user had. */
-    storeAuthorized(userId: string, tokens: IssuedTokens, requestedScopes: string[]): void {
+    storeAuthorized(
+      userId: string,
+      tokens: IssuedTokens,
+      options_: { requestedScopes: string[]; tokenUrl: string },
+    ): void {
       remembered.delete(userId);
-      repository.storeAuthorized(userId, seal(tokens, requestedScopes.join(',')), clock.now());
+      repository.storeAuthorized(
+        userId,
+        { ...seal(tokens, options_.requestedScopes.join(',')), tokenUrl: options_.tokenUrl },
+        clock.now(),
+      );
     },
 
     forget(userId: string): boolean {

@@ -18,6 +18,8 @@ export const wpsConnectionsTable = sqliteTable('wps_connections', {
   accessExpiresAt: integer('access_expires_at').notNull(),
   refreshExpiresAt: integer('refresh_expires_at'),
   scopes: text('scopes').notNull(),
+  /** The token endpoint that issued this pair: refreshes go back to it without a new discovery. */
+  tokenUrl: text('token_url'),
   /** Increments on every stored pair; lets pooled connections notice that tokens changed. */
   generation: integer('generation').notNull().default(1),
   refreshLeaseOwner: text('refresh_lease_owner'),

@@ -33,7 +33,7 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
     },
 
     /** A completed authorization always wins: it replaces whatever the user had. */
-    storeAuthorized(userId: string, pair: SealedTokenPair, now: number): void {
+    storeAuthorized(userId: string, pair: SealedTokenPair & { tokenUrl: string }, now: number): void {
       db.insert(wpsConnectionsTable)
         .values({ userId, status: 'connected', ...pair, generation: 1, createdAt: now, updatedAt: now })
         .onConflictDoUpdate({

@@ -226,3 +226,20 @@ describe('pooled connections over time', () => {
     expect(counts['kso-yundoc']?.['tools/list']).toBe(1);
   });
 });
+
+describe('rate limits', () => {
+  it('answers rate_limited after RATE_LIMIT_PER_MINUTE costly calls per user, leaving other users alone', async () => {
+    const user = await connected({ env: { RATE_LIMIT_PER_MINUTE: '2' } });
+    expect((await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
+    expect((await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
+    const limited = await harness.api(user.apiKey, 'POST', '/v1/tools/call', search);
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('rate_limited');
+    expect(limited.headers.get('ratelimit-policy') ?? limited.headers.get('ratelimit')).toBeTruthy();
+    // Reads are not limited, and another user has their own budget.
+    expect((await harness.api(user.apiKey, 'GET', '/v1/tool-calls')).status).toBe(200);
+    const other = harness.createUser('ben');
+    expect((await harness.connectWps(other.apiKey, 'bob')).status).toBe(200);
+    expect((await harness.api(other.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
+  });
+});

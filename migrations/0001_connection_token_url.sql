@@ -1,0 +1,1 @@
+ALTER TABLE `wps_connections` ADD `token_url` text;
