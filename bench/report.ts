@@ -188,8 +188,16 @@ const howToRead = (modelLatencyMs: number) => `## How to read the figures
 - **Baseline** rows do the same turn with one MCP \`Client\` + \`StreamableHTTPClientTransport\` and
   \`generateText\` (\`stopWhen: stepCountIs(3)\`) in their own child process, timed the same way (turn
   = \`generateText\`'s wall time, tool = time around \`client.callTool\`). Differences that remain: the
-  agent streams from the model (\`streamText\`), the baseline does not; the baseline shares one MCP
-  session between its concurrent turns, the agent has one per user and server.
+  agent offers the model all 11 WPS tools (larger requests), the baseline one; the agent authenticates
+  the user, stores the transcript (about 5 SQLite commits per turn) and answers over HTTP; the baseline
+  shares one MCP session between its concurrent turns, the agent has one per user and server. Both use
+  a non-streaming completion (a JSON \`/v1/chat\` turn uses \`generateText\`).
+- **Verdict on the 200-user targets.** They are missed, and no single process can meet them as the
+  phase is defined: 200 closed-loop users with a 20 ms model step ask for thousands of turns per second,
+  while even the baseline saturates at a few hundred. What the figures do say: the agent costs about
+  1.5× the baseline's CPU per turn, and at one user its overhead is a few ms above the baseline's. The
+  remaining cost is spread over the AI SDK and fetch (shared with the baseline), SQLite writes and
+  drizzle's query building; see the profile.
 - **Upstream requests beyond the tool calls**: sandbox counters reset after one warm-up turn per user,
   then every request other than \`tools/call\` (token requests, \`initialize\`, \`tools/list\`, GET
   streams...) during the measured phases, divided by their turns.

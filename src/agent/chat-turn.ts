@@ -184,7 +184,9 @@ export async function startChatTurn(
   const outcome = new Promise<TurnOutcome>((resolve) => {
     settle = resolve;
   });
+  let finalModelMessages: unknown[] | undefined;
   const finish = async (status: 'complete' | 'aborted' | 'error', error?: AppError) => {
+    const modelMessages = finalModelMessages ? { modelMessages: finalModelMessages } : {};
     if (status === 'complete' && authorizationLost) {
       const authorizeUrl = await dependencies.authorizationFlow.authorizeUrlFor(user.id).catch(() => '');
       const notice = `WPS authorization was lost while I was working, so I stopped. Reconnect WPS to continue: ${authorizeUrl}`;
@@ -192,7 +194,7 @@ export async function startChatTurn(
       conversationsRepository.endTurn({
         conversationId,
         messageId,
-        changes: { text: text(), status: 'complete' },
+        changes: { text: text(), status: 'complete', ...modelMessages },
         now: clock.now(),
       });
       settle({ status: 'authorization-lost', authorizeUrl, notice });
@@ -201,7 +203,12 @@ export async function startChatTurn(
     conversationsRepository.endTurn({
       conversationId,
       messageId,
-      changes: { text: text(), status, error: error ? `${error.code}: ${error.message}` : null },
+      changes: {
+        text: text(),
+        status,
+        error: error ? `${error.code}: ${error.message}` : null,
+        ...modelMessages,
+      },
       now: clock.now(),
     });
     settle(
@@ -229,9 +236,15 @@ export async function startChatTurn(
       currentStep = stepNumber + 1;
       return undefined;
     },
-    onStepFinish: (step: { text: string; response: { messages: unknown[] } }) => {
+    onStepFinish: (step: { text: string; toolCalls: unknown[]; response: { messages: unknown[] } }) => {
       stepTexts.push(step.text);
-      // `response.messages` is cumulative over the turn's steps: store it whole after every step.
+      // `response.messages` is cumulative over the turn's steps: store it whole after every step. A
+      // step without tool calls is the model's answer and the last step: endTurn stores it in the same
+      // transaction that closes the turn, one write fewer per turn.
+      if (step.toolCalls.length === 0) {
+        finalModelMessages = step.response.messages;
+        return;
+      }
       conversationsRepository.updateMessage(messageId, {
         text: text(),
         modelMessages: step.response.messages,

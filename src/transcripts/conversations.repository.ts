@@ -105,7 +105,7 @@ export function createConversationsRepository({ db }: { db: AppDatabase }) {
     endTurn(options: {
       conversationId: string;
       messageId: string;
-      changes: Partial<Pick<MessageRow, 'text' | 'status' | 'error'>>;
+      changes: Partial<Pick<MessageRow, 'text' | 'status' | 'error' | 'modelMessages'>>;
       now: number;
     }): void {
       db.transaction((transaction) => {

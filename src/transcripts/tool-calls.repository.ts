@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { toolCallsTable } from './transcripts.tables.js';
 
@@ -17,17 +17,63 @@ export interface ToolCallFilters {
   limit: number;
 }
 
+const p = (name: string) => sql.placeholder(name);
+
 export function createToolCallsRepository({ db }: { db: AppDatabase }) {
+  // Two writes per tool call, on the hot path of every turn: prepared once instead of rebuilt per call.
+  const insertCall = db
+    .insert(toolCallsTable)
+    .values({
+      id: p('id'),
+      userId: p('userId'),
+      conversationId: p('conversationId'),
+      messageId: p('messageId'),
+      step: p('step'),
+      safeName: p('safeName'),
+      name: p('name'),
+      server: p('server'),
+      arguments: p('arguments'),
+      result: p('result'),
+      isError: p('isError'),
+      status: p('status'),
+      source: p('source'),
+      startedAt: p('startedAt'),
+      durationMs: p('durationMs'),
+    })
+    .prepare();
+  const finishCall = db
+    .update(toolCallsTable)
+    // drizzle maps placeholders through the columns' encoders at run time (JSON, booleans), but its
+    // update types do not admit placeholders: hence the cast.
+    .set({
+      result: p('result'),
+      isError: p('isError'),
+      status: p('status'),
+      durationMs: p('durationMs'),
+    } as unknown as {
+      result: unknown;
+    })
+    .where(eq(toolCallsTable.id, p('id')))
+    .prepare();
+
   return {
     insert(row: typeof toolCallsTable.$inferInsert): void {
-      db.insert(toolCallsTable).values(row).run();
+      insertCall.run({
+        conversationId: null,
+        messageId: null,
+        step: null,
+        safeName: null,
+        result: null,
+        durationMs: null,
+        ...row,
+      });
     },
 
     finish(
       id: string,
       outcome: { result: unknown; isError: boolean; status: ToolCallStatus; durationMs: number },
     ): void {
-      db.update(toolCallsTable).set(outcome).where(eq(toolCallsTable.id, id)).run();
+      finishCall.run({ id, ...outcome });
     },
 
     list(filters: ToolCallFilters): ToolCallRow[] {
