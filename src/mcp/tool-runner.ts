@@ -52,51 +52,41 @@ export function createToolRunner(options: {
 }) {
   const { clock, toolCallsRepository } = options;
 
+  /** The transcript row of a call, before its outcome is known (or with it, for rejected calls). */
+  const insertCall = (
+    request: Omit<ToolRunRequest, 'signal' | 'timeoutMs'>,
+    state: { result?: CallToolResult; isError: boolean; status: ToolCallStatus; durationMs?: number },
+  ): string => {
+    const toolCallId = createId('call');
+    toolCallsRepository.insert({
+      id: toolCallId,
+      userId: request.userId,
+      conversationId: request.conversationId,
+      messageId: request.messageId,
+      step: request.step,
+      safeName: request.safeName,
+      name: request.tool.name,
+      server: request.tool.server,
+      arguments: request.arguments,
+      source: request.source,
+      startedAt: clock.now(),
+      ...state,
+    });
+    return toolCallId;
+  };
+
   return {
     /** Records a call that never reached WPS (its arguments failed validation), as the chat loop needs. */
     recordRejected(request: Omit<ToolRunRequest, 'signal' | 'timeoutMs'>, message: string): ToolRunOutcome {
-      const toolCallId = createId('call');
       const result = errorResult(message);
-      toolCallsRepository.insert({
-        id: toolCallId,
-        userId: request.userId,
-        conversationId: request.conversationId,
-        messageId: request.messageId,
-        step: request.step,
-        safeName: request.safeName,
-        name: request.tool.name,
-        server: request.tool.server,
-        arguments: request.arguments,
-        result,
-        isError: true,
-        status: 'error',
-        source: request.source,
-        startedAt: clock.now(),
-        durationMs: 0,
-      });
+      const toolCallId = insertCall(request, { result, isError: true, status: 'error', durationMs: 0 });
       return { toolCallId, status: 'error', result, isError: true, durationMs: 0 };
     },
 
     async run(request: ToolRunRequest): Promise<ToolRunOutcome> {
       const timeoutMs = request.timeoutMs ?? options.callTimeoutMs;
-      const toolCallId = createId('call');
-      const startedAt = clock.now();
       const started = performance.now();
-      toolCallsRepository.insert({
-        id: toolCallId,
-        userId: request.userId,
-        conversationId: request.conversationId,
-        messageId: request.messageId,
-        step: request.step,
-        safeName: request.safeName,
-        name: request.tool.name,
-        server: request.tool.server,
-        arguments: request.arguments,
-        isError: false,
-        status: 'running',
-        source: request.source,
-        startedAt,
-      });
+      const toolCallId = insertCall(request, { isError: false, status: 'running' });
       const finish = (outcome: Omit<ToolRunOutcome, 'toolCallId' | 'durationMs'>): ToolRunOutcome => {
         const durationMs = Math.round(performance.now() - started);
         toolCallsRepository.finish(toolCallId, {

@@ -19,3 +19,22 @@ export function decodeCursor(cursor: string): Position {
   }
   throw errors.validationFailed('The cursor is not valid; use the nextCursor of a previous page.');
 }
+
+/**
+ * Keyset pagination around a repository query: reads one row more than the page to know whether another
+ * page exists, and turns the page's last row into the next cursor.
+ */
+export function paginate<Row>(options: {
+  cursor: string | undefined;
+  limit: number;
+  fetch: (before: Position | undefined, limit: number) => Row[];
+  positionOf: (row: Row) => Position;
+}): { page: Row[]; nextCursor: string | null } {
+  const rows = options.fetch(options.cursor ? decodeCursor(options.cursor) : undefined, options.limit + 1);
+  const page = rows.slice(0, options.limit);
+  const last = page.at(-1);
+  return {
+    page,
+    nextCursor: rows.length > options.limit && last ? encodeCursor(options.positionOf(last)) : null,
+  };
+}

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { currentUser } from '../http/api-key-auth.js';
 import { parseInput } from '../http/validation.js';
-import { decodeCursor, encodeCursor } from '../shared/cursor.js';
+import { paginate } from '../shared/cursor.js';
 import { errors } from '../shared/errors.js';
 import type { ConversationsRepository } from './conversations.repository.js';
 import { conversationTranscript } from './conversations.view.js';
@@ -22,14 +22,17 @@ export function createConversationsRoutes(dependencies: {
   router.get('/conversations', (request, response) => {
     const user = currentUser(request);
     const query = parseInput(listQuerySchema, request.query, 'query');
-    const position = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const rows = conversationsRepository.listConversations({
-      userId: user.id,
-      before: position ? { updatedAt: position.at, id: position.id } : undefined,
-      limit: query.limit + 1,
+    const { page, nextCursor } = paginate({
+      cursor: query.cursor,
+      limit: query.limit,
+      fetch: (before, limit) =>
+        conversationsRepository.listConversations({
+          userId: user.id,
+          before: before ? { updatedAt: before.at, id: before.id } : undefined,
+          limit,
+        }),
+      positionOf: (row) => ({ at: row.updatedAt, id: row.id }),
     });
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
     response.json({
       conversations: page.map((row) => ({
         id: row.id,
@@ -37,8 +40,7 @@ export function createConversationsRoutes(dependencies: {
         createdAt: new Date(row.createdAt).toISOString(),
         updatedAt: new Date(row.updatedAt).toISOString(),
       })),
-      nextCursor:
-        rows.length > query.limit && last ? encodeCursor({ at: last.updatedAt, id: last.id }) : null,
+      nextCursor,
     });
   });
 

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { currentUser } from '../http/api-key-auth.js';
 import { parseInput } from '../http/validation.js';
-import { decodeCursor, encodeCursor } from '../shared/cursor.js';
+import { paginate } from '../shared/cursor.js';
 import type { ToolCallsRepository } from './tool-calls.repository.js';
 import { toolCallView } from './tool-calls.view.js';
 
@@ -23,23 +23,22 @@ export function createToolCallsRoutes({ toolCallsRepository }: { toolCallsReposi
   router.get('/tool-calls', (request, response) => {
     const user = currentUser(request);
     const query = parseInput(querySchema, request.query, 'query');
-    const position = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const rows = toolCallsRepository.list({
-      userId: user.id,
-      conversationId: query.conversationId,
-      name: query.name,
-      status: query.status,
-      source: query.source,
-      before: position ? { startedAt: position.at, id: position.id } : undefined,
-      limit: query.limit + 1,
+    const { page, nextCursor } = paginate({
+      cursor: query.cursor,
+      limit: query.limit,
+      fetch: (before, limit) =>
+        toolCallsRepository.list({
+          userId: user.id,
+          conversationId: query.conversationId,
+          name: query.name,
+          status: query.status,
+          source: query.source,
+          before: before ? { startedAt: before.at, id: before.id } : undefined,
+          limit,
+        }),
+      positionOf: (row) => ({ at: row.startedAt, id: row.id }),
     });
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    response.json({
-      toolCalls: page.map(toolCallView),
-      nextCursor:
-        rows.length > query.limit && last ? encodeCursor({ at: last.startedAt, id: last.id }) : null,
-    });
+    response.json({ toolCalls: page.map(toolCallView), nextCursor });
   });
   return router;
 }

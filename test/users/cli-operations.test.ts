@@ -1,38 +1,14 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
-import { loadConfig } from '../../src/config/config.js';
-import { migrateDatabase, openDatabase } from '../../src/db/database.js';
-import { systemClock } from '../../src/shared/clock.js';
 import { type ChatHarness, startChatHarness } from '../support/chat-harness.js';
+import { runCliWith } from '../support/run-cli.js';
 
 let harness: ChatHarness;
 afterEach(async () => {
   await harness?.close();
 });
 
-/** Runs the CLI as an operator would on the agent's machine: same database, same WPS and model settings. */
-async function cli(environment: Record<string, string>, ...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const exitCode = await runCli(argv, {
-    openDatabase: () => {
-      const config = loadConfig(environment);
-      const db = openDatabase(config.databasePath);
-      migrateDatabase(db);
-      return { config, db };
-    },
-    clock: systemClock,
-    fetch: globalThis.fetch,
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  });
-  return { exitCode, stdout, stderr };
-}
+const cli = runCliWith;
 
 function environmentOf(chat: ChatHarness): Record<string, string> {
   const { sandbox } = chat.agent;

@@ -2,36 +2,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
-import { loadConfig } from '../../src/config/config.js';
-import { migrateDatabase, openDatabase } from '../../src/db/database.js';
+import { openDatabase } from '../../src/db/database.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { createUsersRepository } from '../../src/users/users.repository.js';
 import { createUsersService } from '../../src/users/users.usecases.js';
+import { runCliWith } from '../support/run-cli.js';
 
-function cliAgainst(databasePath: string) {
-  return async (...argv: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const exitCode = await runCli(argv, {
-      openDatabase: () => {
-        const config = loadConfig({ DATABASE_URL: databasePath });
-        const db = openDatabase(config.databasePath);
-        migrateDatabase(db);
-        return { config, db };
-      },
-      clock: systemClock,
-      fetch: globalThis.fetch,
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: (text) => {
-        stderr += text;
-      },
-    });
-    return { exitCode, stdout, stderr, json: () => JSON.parse(stdout) };
-  };
-}
+const cliAgainst =
+  (databasePath: string) =>
+  (...argv: string[]) =>
+    runCliWith({ DATABASE_URL: databasePath }, ...argv);
 
 describe('the admin CLI', () => {
   const databasePath = path.join(mkdtempSync(path.join(tmpdir(), 'cli-')), 'agent.db');
