@@ -4,6 +4,7 @@ import { describeError } from '../api/api-error';
 import type { ConversationSummary } from '../api/types';
 import { formatDate } from '../shell/format';
 import { href } from '../shell/hash-route';
+import { LoadMore } from '../shell/load-more';
 
 /** Past conversations, newest first, with "load more" by cursor. */
 export function ConversationsPage({ api }: { api: ApiClient }) {
@@ -76,17 +77,12 @@ export function ConversationsPage({ api }: { api: ApiClient }) {
           </li>
         ))}
       </ul>
-      {loading && <p className="muted">Loading…</p>}
-      {nextCursor && !loading && (
-        <button
-          type="button"
-          className="load-more"
-          data-testid="conversations-load-more"
-          onClick={() => void load(nextCursor)}
-        >
-          Load more
-        </button>
-      )}
+      <LoadMore
+        loading={loading}
+        nextCursor={nextCursor}
+        onLoad={(cursor) => void load(cursor)}
+        testId="conversations-load-more"
+      />
     </main>
   );
 }

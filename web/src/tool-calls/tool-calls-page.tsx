@@ -6,6 +6,7 @@ import { fromRecord } from '../chat/tool-call-view';
 import { ToolCard } from '../chat/tool-card';
 import { formatDate } from '../shell/format';
 import { href } from '../shell/hash-route';
+import { LoadMore } from '../shell/load-more';
 
 export interface ToolCallFilters {
   name?: string;
@@ -210,17 +211,12 @@ export function ToolCallsPage({
           </li>
         ))}
       </ul>
-      {loading && <p className="muted">Loading…</p>}
-      {nextCursor && !loading && (
-        <button
-          type="button"
-          className="load-more"
-          data-testid="load-more"
-          onClick={() => void load(nextCursor)}
-        >
-          Load more
-        </button>
-      )}
+      <LoadMore
+        loading={loading}
+        nextCursor={nextCursor}
+        onLoad={(cursor) => void load(cursor)}
+        testId="load-more"
+      />
     </main>
   );
 }
