@@ -1,5 +1,4 @@
 import {
-  generateText,
   type LanguageModel,
   type ModelMessage,
   type StreamTextResult,
@@ -35,8 +34,8 @@ export type TurnOutcome =
 export interface StartedTurn {
   conversationId: string;
   messageId: string;
-  /** The model's stream, for streaming clients (`stream: true`); undefined otherwise. */
-  result: StreamTextResult<ToolSet, never> | undefined;
+  /** The model's stream: piped to streaming clients, consumed for JSON ones. */
+  result: StreamTextResult<ToolSet, never>;
   toolCalls: TurnToolCall[];
   /** All text the model wrote in this turn, across steps. */
   text: () => string;
@@ -81,7 +80,6 @@ export async function startChatTurn(
     message: string;
     conversationId?: string;
     abortSignal: AbortSignal;
-    stream: boolean;
   },
 ): Promise<StartedTurn> {
   const { conversationsRepository, clock, logger, settings } = dependencies;
@@ -252,15 +250,7 @@ export async function startChatTurn(
     },
   };
 
-  // A streaming client gets the model's stream; a JSON client gets a plain (non-streaming) completion,
-  // which every OpenAI-compatible server supports.
-  if (!request.stream) {
-    generateText(modelCall).then(
-      () => finish('complete'),
-      (error: unknown) => (request.abortSignal.aborted ? finish('aborted') : failed(error)),
-    );
-    return { conversationId, messageId, result: undefined, toolCalls, text, outcome, describeError };
-  }
+  // One code path for both kinds of client: the JSON answer is built from the same stream, consumed here.
   const result = streamText({
     ...modelCall,
     onFinish: () => finish('complete'),
