@@ -57,6 +57,8 @@ export interface ChatDependencies {
   logger: Logger;
   settings: {
     maxSteps: number;
+    /** A turn still running after this long is stopped and answered as a model failure. */
+    turnTimeoutMs: number;
     toolOutputBudgetChars: number;
     contextBudgetChars: number;
     maxRetries?: number;
@@ -217,6 +219,7 @@ export async function startChatTurn(
   };
 
   const messages: ModelMessage[] = [...history, { role: 'user', content: request.message }];
+  const turnSignal = AbortSignal.any([request.abortSignal, AbortSignal.timeout(settings.turnTimeoutMs)]);
   const failed = (error: unknown) => {
     logger.warn({ err: error, userId: user.id, conversationId }, 'model request failed');
     return finish('error', errors.modelError(describeError(error), error));
@@ -229,7 +232,7 @@ export async function startChatTurn(
     // A model that keeps calling tools forever is a bug, not a feature: bound the loop.
     stopWhen: [stepCountIs(settings.maxSteps), () => authorizationLost !== undefined],
     maxRetries: settings.maxRetries ?? 2,
-    abortSignal: request.abortSignal,
+    abortSignal: turnSignal,
     prepareStep: ({ stepNumber }: { stepNumber: number }) => {
       currentStep = stepNumber + 1;
       return undefined;
@@ -254,7 +257,11 @@ export async function startChatTurn(
   const result = streamText({
     ...modelCall,
     onFinish: () => finish('complete'),
-    onAbort: () => finish('aborted'),
+    // Aborted by the client (it is gone: nothing to answer) or by the turn's time limit (answer it).
+    onAbort: () =>
+      request.abortSignal.aborted
+        ? finish('aborted')
+        : failed(new Error(`the turn did not finish within ${settings.turnTimeoutMs / 1000} s`)),
     onError: ({ error }) => failed(error),
   });
 

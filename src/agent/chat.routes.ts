@@ -79,8 +79,15 @@ function streamTurn(
         generateMessageId: () => turn.messageId,
         onError: turn.describeError,
       });
-      for await (const part of parts) writer.write(part);
+      let errorShown = false;
+      for await (const part of parts) {
+        errorShown ||= part.type === 'error';
+        writer.write(part);
+      }
       const outcome = await turn.outcome;
+      // A turn stopped by its time limit ends as an abort in the model's stream: say why.
+      if (outcome.status === 'error' && !errorShown)
+        writer.write({ type: 'error', errorText: outcome.error.message });
       if (outcome.status === 'authorization-lost') {
         const id = `${turn.messageId}-reconnect`;
         writer.write({ type: 'text-start', id });

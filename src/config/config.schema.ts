@@ -83,6 +83,7 @@ export const environmentSchema = z.object({
   MCP_IDLE_TIMEOUT_MS: integer('MCP_IDLE_TIMEOUT_MS', { min: 1000, max: 86_400_000 }).default(600_000),
   TOOLS_CACHE_TTL_MS: integer('TOOLS_CACHE_TTL_MS', { min: 0, max: 86_400_000 }).default(300_000),
   AGENT_MAX_STEPS: integer('AGENT_MAX_STEPS', { min: 1, max: 100 }).default(12),
+  AGENT_TURN_TIMEOUT_MS: integer('AGENT_TURN_TIMEOUT_MS', { min: 1000, max: 3_600_000 }).default(300_000),
   TOOL_OUTPUT_BUDGET_CHARS: integer('TOOL_OUTPUT_BUDGET_CHARS', { min: 200, max: 1_000_000 }).default(16_000),
   CONTEXT_BUDGET_CHARS: integer('CONTEXT_BUDGET_CHARS', { min: 1000, max: 10_000_000 }).default(120_000),
   RATE_LIMIT_PER_MINUTE: integer('RATE_LIMIT_PER_MINUTE', { min: 0, max: 100_000 }).default(120),

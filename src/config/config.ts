@@ -29,7 +29,12 @@ export interface Config {
   logLevel: string;
   auth: { refreshMarginMs: number; pendingAuthorizationTtlMs: number };
   mcp: { callTimeoutMs: number; idleTimeoutMs: number; toolsCacheTtlMs: number };
-  agent: { maxSteps: number; toolOutputBudgetChars: number; contextBudgetChars: number };
+  agent: {
+    maxSteps: number;
+    turnTimeoutMs: number;
+    toolOutputBudgetChars: number;
+    contextBudgetChars: number;
+  };
   rateLimitPerMinute: number;
 }
 
@@ -125,6 +130,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     },
     agent: {
       maxSteps: env.AGENT_MAX_STEPS,
+      turnTimeoutMs: env.AGENT_TURN_TIMEOUT_MS,
       toolOutputBudgetChars: env.TOOL_OUTPUT_BUDGET_CHARS,
       contextBudgetChars: env.CONTEXT_BUDGET_CHARS,
     },

@@ -53,8 +53,14 @@ export function createTokenManager(options: {
   const instanceId = randomToken(9);
   const refreshesInFlight = new Map<string, Promise<string>>();
   const remembered = new Map<string, { accessToken: string; until: number }>();
-  const remember = (userId: string, accessToken: string, accessExpiresAt: number) => {
-    const until = Math.min(accessExpiresAt - options.refreshMarginMs, clock.now() + TOKEN_MEMORY_MS);
+  /**
+   * When a token counts as due for refresh: the configured margin before expiry, but never more than
+   * half its lifetime, or a server issuing short-lived tokens would see a refresh on every request.
+   */
+  const refreshDueAt = (row: WpsConnectionRow) =>
+    row.accessExpiresAt - Math.min(options.refreshMarginMs, (row.accessExpiresAt - row.updatedAt) / 2);
+  const remember = (userId: string, accessToken: string, row: WpsConnectionRow) => {
+    const until = Math.min(refreshDueAt(row), clock.now() + TOKEN_MEMORY_MS);
     if (until > clock.now()) remembered.set(userId, { accessToken, until });
   };
 
@@ -78,7 +84,7 @@ export function createTokenManager(options: {
     return row;
   }
 
-  const isFresh = (row: WpsConnectionRow) => row.accessExpiresAt - options.refreshMarginMs > clock.now();
+  const isFresh = (row: WpsConnectionRow) => refreshDueAt(row) > clock.now();
 
   /** Refreshes the pair whose refresh token hashes to `seenHash`, unless someone already has. */
   async function refreshFrom(userId: string, seenHash: string): Promise<string> {
@@ -161,7 +167,7 @@ export function createTokenManager(options: {
       const row = usableRow(userId);
       if (isFresh(row)) {
         const accessToken = secretBox.open(row.accessTokenCiphertext);
-        remember(userId, accessToken, row.accessExpiresAt);
+        remember(userId, accessToken, row);
         return accessToken;
       }
       return singleFlight(userId, row.refreshTokenHash);

@@ -267,3 +267,24 @@ describe('conversations belong to their user', () => {
     expect(bad.body.error.code).toBe('validation_failed');
   });
 });
+
+describe('time limits', () => {
+  it('a model that never answers ends the turn after AGENT_TURN_TIMEOUT_MS as model_error, message kept', async () => {
+    harness = await startChatHarness({ env: { AGENT_TURN_TIMEOUT_MS: '1000' } });
+    harness.model.script({ hang: true });
+    const answer = await chat('Are you there?');
+    expect(answer.status).toBe(502);
+    expect(answer.body.error.code).toBe('model_error');
+    expect(answer.body.error.message).toContain('did not finish within 1 s');
+    const list = await harness.agent.api(harness.user.apiKey, 'GET', '/v1/conversations');
+    const transcript = await harness.agent.api(
+      harness.user.apiKey,
+      'GET',
+      `/v1/conversations/${list.body.conversations[0].id}`,
+    );
+    expect(transcript.body.messages.map((message: any) => [message.role, message.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'error'],
+    ]);
+  });
+});

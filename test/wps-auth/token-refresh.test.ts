@@ -186,3 +186,21 @@ describe('across restarts', () => {
     expect(harness.sandbox.requestCounts().mcp['kso-yundoc']?.initialize).toBe(2);
   });
 });
+
+describe('short-lived tokens', () => {
+  it('are refreshed at half their lifetime, not on every request', async () => {
+    const clock = createManualClock(Date.now());
+    const { harness, user } = await connectedHarness({
+      clock,
+      sandboxOptions: { clock, accessTokenTtlSeconds: 60 },
+    });
+    harness.sandbox.resetCounts();
+    for (let index = 0; index < 3; index++) {
+      expect((await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
+    }
+    expect(harness.sandbox.requestCounts().token.refresh_token).toBe(0);
+    clock.advance(31_000);
+    expect((await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
+    expect(harness.sandbox.requestCounts().token.refresh_token).toBe(1);
+  });
+});
