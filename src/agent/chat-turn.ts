@@ -221,7 +221,8 @@ export async function startChatTurn(
   const messages: ModelMessage[] = [...history, { role: 'user', content: request.message }];
   const turnSignal = AbortSignal.any([request.abortSignal, AbortSignal.timeout(settings.turnTimeoutMs)]);
   const failed = (error: unknown) => {
-    logger.warn({ err: error, userId: user.id, conversationId }, 'model request failed');
+    // Not the error object: the provider's errors carry the whole prompt (the user's documents).
+    logger.warn({ userId: user.id, conversationId, reason: describeError(error) }, 'model request failed');
     return finish('error', errors.modelError(describeError(error), error));
   };
   const modelCall = {

@@ -42,6 +42,10 @@ export async function runDoctor(options: {
 }): Promise<DoctorCheck[]> {
   const { config, fetch } = options;
   const checks: DoctorCheck[] = [];
+  const sandboxHint =
+    config.wps.mode === 'sandbox'
+      ? ' In sandbox mode the sandbox runs inside "npm start": start the server first.'
+      : '';
   checks.push({
     name: 'configuration',
     ok: true,
@@ -82,7 +86,7 @@ export async function runDoctor(options: {
     checks.push({
       name: 'wps token endpoint',
       ok: false,
-      detail: `Cannot reach ${endpoints.tokenUrl} (${token.error}).`,
+      detail: `Cannot reach ${endpoints.tokenUrl} (${token.error}).${sandboxHint}`,
     });
   } else {
     const clientRefused = /invalid_client|40000002/.test(token.body);
@@ -114,7 +118,11 @@ export async function runDoctor(options: {
       }),
     });
     if ('error' in answer) {
-      checks.push({ name: `mcp ${server}`, ok: false, detail: `Cannot reach ${url} (${answer.error}).` });
+      checks.push({
+        name: `mcp ${server}`,
+        ok: false,
+        detail: `Cannot reach ${url} (${answer.error}).${sandboxHint}`,
+      });
     } else if (answer.status === 401) {
       checks.push({
         name: `mcp ${server}`,
