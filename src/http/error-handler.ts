@@ -13,7 +13,12 @@ export function createErrorHandler({ logger }: { logger: Logger }): ErrorRequest
     const appError = isAppError(error) ? error : fromExpressError(error);
     if (appError.status >= 500) {
       logger.error(
-        { err: appError.cause ?? appError, method: request.method, path: request.path, code: appError.code },
+        {
+          err: appError.cause ?? appError,
+          method: request.method,
+          path: request.path,
+          errorCode: appError.code,
+        },
         'request failed',
       );
     }
