@@ -190,8 +190,8 @@ const howToRead = (modelLatencyMs: number) => `## How to read the figures
   = \`generateText\`'s wall time, tool = time around \`client.callTool\`). Differences that remain: the
   agent offers the model all 11 WPS tools (larger requests), the baseline one; the agent authenticates
   the user, stores the transcript (about 5 SQLite commits per turn) and answers over HTTP; the baseline
-  shares one MCP session between its concurrent turns, the agent has one per user and server; the agent
-  streams from the model (\`streamText\`, one code path for JSON and SSE clients), the baseline does not.
+  shares one MCP session between its concurrent turns, the agent has one per user and server. Both use
+  a non-streaming completion (a JSON \`/v1/chat\` turn uses \`generateText\`).
 - **Verdict on the 200-user targets.** They are missed, and no single process can meet them as the
   phase is defined: 200 closed-loop users with a 20 ms model step ask for thousands of turns per second,
   while even the baseline saturates at a few hundred. What the figures do say: the agent costs about

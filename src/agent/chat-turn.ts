@@ -1,4 +1,5 @@
 import {
+  generateText,
   type LanguageModel,
   type ModelMessage,
   type StreamTextResult,
@@ -34,8 +35,8 @@ export type TurnOutcome =
 export interface StartedTurn {
   conversationId: string;
   messageId: string;
-  /** The model's stream: piped to streaming clients, consumed for JSON ones. */
-  result: StreamTextResult<ToolSet, never>;
+  /** The model's stream, for streaming clients (`stream: true`); undefined otherwise. */
+  result: StreamTextResult<ToolSet, never> | undefined;
   toolCalls: TurnToolCall[];
   /** All text the model wrote in this turn, across steps. */
   text: () => string;
@@ -82,6 +83,7 @@ export async function startChatTurn(
     message: string;
     conversationId?: string;
     abortSignal: AbortSignal;
+    stream: boolean;
   },
 ): Promise<StartedTurn> {
   const { conversationsRepository, clock, logger, settings } = dependencies;
@@ -254,7 +256,15 @@ export async function startChatTurn(
     },
   };
 
-  // One code path for both kinds of client: the JSON answer is built from the same stream, consumed here.
+  // A streaming client gets the model's stream; a JSON client gets a plain (non-streaming) completion,
+  // which every OpenAI-compatible server supports.
+  if (!request.stream) {
+    generateText(modelCall).then(
+      () => finish('complete'),
+      (error: unknown) => (request.abortSignal.aborted ? finish('aborted') : failed(error)),
+    );
+    return { conversationId, messageId, result: undefined, toolCalls, text, outcome, describeError };
+  }
   const result = streamText({
     ...modelCall,
     onFinish: () => finish('complete'),

@@ -28,17 +28,18 @@ export function createChatRoutes(dependencies: ChatDependencies) {
     response.on('close', () => {
       if (!response.writableFinished) abort.abort();
     });
+    const stream = (request.get('accept') ?? '').includes('text/event-stream');
     const turn = await startChatTurn(dependencies, {
       user,
       message: body.message,
       conversationId: body.conversationId,
       abortSignal: abort.signal,
+      stream,
     });
-    if ((request.get('accept') ?? '').includes('text/event-stream')) {
-      streamTurn(turn, response);
+    if (turn.result) {
+      streamTurn(turn, turn.result, response);
       return;
     }
-    await turn.result.consumeStream({ onError: () => undefined });
     const outcome = await turn.outcome;
     if (outcome.status === 'error') throw outcome.error;
     if (outcome.status === 'aborted') return;
@@ -69,12 +70,13 @@ export function createChatRoutes(dependencies: ChatDependencies) {
 
 function streamTurn(
   turn: StartedTurn,
+  result: NonNullable<StartedTurn['result']>,
   response: Parameters<typeof pipeUIMessageStreamToResponse>[0]['response'],
 ) {
   const stream = createUIMessageStream({
     onError: turn.describeError,
     execute: async ({ writer }) => {
-      const parts = turn.result.toUIMessageStream({
+      const parts = result.toUIMessageStream({
         sendFinish: false,
         generateMessageId: () => turn.messageId,
         onError: turn.describeError,
