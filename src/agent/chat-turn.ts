@@ -256,23 +256,25 @@ export async function startChatTurn(
     },
   };
 
-  // A streaming client gets the model's stream; a JSON client gets a plain (non-streaming) completion,
-  // which every OpenAI-compatible server supports.
+  // Aborted by the client (it is gone: nothing to answer) or by the turn's time limit (answer it).
+  const aborted = () =>
+    request.abortSignal.aborted
+      ? finish('aborted')
+      : failed(new Error(`the turn did not finish within ${settings.turnTimeoutMs / 1000} s`));
+
+  // A streaming client gets the model's stream. A JSON client gets a plain (non-streaming) completion:
+  // the same loop, tools and persistence, at about half the CPU per turn (docs/benchmarks.md).
   if (!request.stream) {
     generateText(modelCall).then(
       () => finish('complete'),
-      (error: unknown) => (request.abortSignal.aborted ? finish('aborted') : failed(error)),
+      (error: unknown) => (turnSignal.aborted ? aborted() : failed(error)),
     );
     return { conversationId, messageId, result: undefined, toolCalls, text, outcome, describeError };
   }
   const result = streamText({
     ...modelCall,
     onFinish: () => finish('complete'),
-    // Aborted by the client (it is gone: nothing to answer) or by the turn's time limit (answer it).
-    onAbort: () =>
-      request.abortSignal.aborted
-        ? finish('aborted')
-        : failed(new Error(`the turn did not finish within ${settings.turnTimeoutMs / 1000} s`)),
+    onAbort: aborted,
     onError: ({ error }) => failed(error),
   });
 
