@@ -191,7 +191,9 @@ const howToRead = (modelLatencyMs: number) => `## How to read the figures
   agent offers the model all 11 WPS tools (larger requests), the baseline one; the agent authenticates
   the user, stores the transcript (about 5 SQLite commits per turn) and answers over HTTP; the baseline
   shares one MCP session between its concurrent turns, the agent has one per user and server. Both use
-  a non-streaming completion (a JSON \`/v1/chat\` turn uses \`generateText\`).
+  a non-streaming completion (a JSON \`/v1/chat\` turn uses \`generateText\`). Measured while the
+  JSON path still ran \`streamText\` (the SSE path's loop): about twice the agent CPU per turn
+  (19 vs 10 ms at 200 users), which is why JSON turns do not stream.
 - **Verdict on the 200-user targets.** They are missed, and no single process can meet them as the
   phase is defined: 200 closed-loop users with a 20 ms model step ask for thousands of turns per second,
   while even the baseline saturates at a few hundred. What the figures do say: the agent costs about
