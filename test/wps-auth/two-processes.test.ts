@@ -1,52 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWpsSandbox, type WpsSandbox } from '../../src/sandbox/index.js';
 import { type AgentHarness, startAgentHarness } from '../support/agent-harness.js';
+import { startServerProcess } from '../support/server-process.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** The real server (`src/main.ts`) in its own OS process, on the same data directory as the harness. */
-async function startServerProcess(
-  environment: Record<string, string>,
-): Promise<{ url: string; process: ChildProcess; output: () => string }> {
-  const port = await freePort();
-  let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, ...environment, PORT: String(port), LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
-    const ready = await fetch(`${url}/health`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) return { url, process: child, output: () => output };
-    await sleep(100);
-  }
-  throw new Error(`server did not start: ${output}`);
-}
 
 describe('two server processes on one database', () => {
   it('refresh once between them when the token nears expiry, and both keep working', async () => {
@@ -74,8 +35,7 @@ describe('two server processes on one database', () => {
       TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
     });
     cleanups.push(async () => {
-      server.process.kill('SIGTERM');
-      await new Promise((resolve) => server.process.once('exit', resolve));
+      await server.stop();
     });
 
     const call = (base: string) =>
