@@ -7,5 +7,11 @@ export const FIRST_USER_NAME = 'admin';
 /** Creates the first user when there is none; returns it with its API key (to print once), else undefined. */
 export function ensureFirstUser(usersService: UsersService): (User & { apiKey: string }) | undefined {
   if (usersService.countUsers() > 0) return undefined;
-  return usersService.createUser(FIRST_USER_NAME);
+  try {
+    return usersService.createUser(FIRST_USER_NAME);
+  } catch (error) {
+    // Another process on the same database created it between our count and our insert: theirs stands.
+    if (usersService.countUsers() > 0) return undefined;
+    throw error;
+  }
 }
