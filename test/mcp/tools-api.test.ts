@@ -243,3 +243,27 @@ describe('rate limits', () => {
     expect((await harness.api(other.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
   });
 });
+
+describe('a configured server that fails', () => {
+  it('is left out of the tool list while the others keep working', async () => {
+    const user = await connected({
+      env: { WPS_MCP_SERVERS: 'kso-yundoc,kso-nope', WPS_SCOPES: 'kso.mcp_yundoc.readwrite' },
+    });
+    const { status, body } = await harness.api(user.apiKey, 'GET', '/v1/tools');
+    expect(status).toBe(200);
+    expect(new Set(body.tools.map((tool: any) => tool.server))).toEqual(new Set(['kso-yundoc']));
+    expect((await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
+    expect(harness.logs.some((line) => line.includes('tools/list failed') && line.includes('kso-nope'))).toBe(
+      true,
+    );
+  });
+
+  it('answers upstream_unavailable when no server can be reached', async () => {
+    const user = await connected({
+      env: { WPS_MCP_SERVERS: 'kso-nope', WPS_SCOPES: 'kso.mcp_yundoc.readwrite' },
+    });
+    const { status, body } = await harness.api(user.apiKey, 'GET', '/v1/tools');
+    expect(status).toBe(502);
+    expect(body.error.code).toBe('upstream_unavailable');
+  });
+});
