@@ -1,5 +1,5 @@
 import type { ChatDependencies } from './agent/chat-turn.js';
-import { createLanguageModel } from './agent/language-model.js';
+import { createLanguageModel, modelProviderOptions } from './agent/language-model.js';
 import type { Config } from './config/config.js';
 import type { AppDatabase } from './db/database.js';
 import { createArgumentValidator } from './mcp/argument-validator.js';
@@ -108,6 +108,7 @@ export function createServices(infrastructure: Infrastructure) {
     logger,
     settings: config.agent,
     schemaCache: new WeakMap(),
+    providerOptions: modelProviderOptions(config.openai),
     secrets: [config.openai.apiKey, config.wps.clientSecret].filter((secret): secret is string =>
       Boolean(secret),
     ),

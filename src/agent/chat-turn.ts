@@ -21,6 +21,7 @@ import { authorizationRequiredAnswer } from '../wps-auth/authorization-required.
 import type { TokenManager } from '../wps-auth/token-manager.js';
 import { findAuthorizationRequired, WpsAuthorizationRequiredError } from '../wps-auth/wps-auth.errors.js';
 import { historyWithinBudget, titleFrom } from './conversation-history.js';
+import type { ProviderOptions } from './language-model.js';
 import { describeModelError } from './model-errors.js';
 import type { NormalizedSchema } from './schema-normalizer.js';
 import { systemPrompt } from './system-prompt.js';
@@ -68,6 +69,8 @@ export interface ChatDependencies {
   secrets: string[];
   /** Tool schemas normalised for the model, reused across turns (see createWpsToolSet). */
   schemaCache: WeakMap<object, NormalizedSchema>;
+  /** Passed to every model call (see modelProviderOptions). */
+  providerOptions?: ProviderOptions;
 }
 
 /**
@@ -235,6 +238,7 @@ export async function startChatTurn(
     // A model that keeps calling tools forever is a bug, not a feature: bound the loop.
     stopWhen: [stepCountIs(settings.maxSteps), () => authorizationLost !== undefined],
     maxRetries: settings.maxRetries ?? 2,
+    providerOptions: dependencies.providerOptions,
     abortSignal: turnSignal,
     prepareStep: ({ stepNumber }: { stepNumber: number }) => {
       currentStep = stepNumber + 1;

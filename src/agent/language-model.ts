@@ -1,5 +1,5 @@
 import { createOpenAI } from '@ai-sdk/openai';
-import type { LanguageModel } from 'ai';
+import type { generateText, LanguageModel } from 'ai';
 import type { Config } from '../config/config.js';
 import type { FetchLike } from '../shared/fetch.js';
 
@@ -17,4 +17,17 @@ export function createLanguageModel(options: { openai: Config['openai']; fetch?:
   return options.openai.apiMode === 'chat'
     ? provider.chat(options.openai.model)
     : provider.responses(options.openai.model);
+}
+
+/** Provider-specific settings of a model call, as the AI SDK types them. */
+export type ProviderOptions = NonNullable<Parameters<typeof generateText>[0]['providerOptions']>;
+
+/**
+ * Responses API: `store: false`. By default OpenAI keeps each response and the AI SDK then replays earlier
+ * assistant output as references to those stored ids; our transcripts must replay on their own (zero
+ * data retention accounts, compatible servers that store nothing, conversations older than OpenAI's
+ * retention). Chat Completions get nothing: some compatible servers reject unknown fields.
+ */
+export function modelProviderOptions(openai: Config['openai']): ProviderOptions | undefined {
+  return openai.apiMode === 'responses' ? { openai: { store: false } } : undefined;
 }

@@ -1,6 +1,9 @@
 import type { ChatRequestBody, ScriptedToolCall } from './types.js';
 
-/** What one answer says, independent of streaming: built once, then written either way. */
+/**
+ * What one answer says, independent of streaming and of the API asked (Chat Completions or Responses):
+ * built once, then written in the shape the request needs.
+ */
 export interface Completion {
   id: string;
   created: number;
@@ -25,7 +28,9 @@ export function buildCompletion(options: {
   const completionChars =
     (options.text ?? '').length +
     toolCalls.reduce((sum, call) => sum + call.name.length + call.arguments.length, 0);
-  const promptTokens = estimateTokens(JSON.stringify(options.body.messages ?? []).length);
+  // `messages` for Chat Completions, `input` for the Responses API.
+  const prompt = options.body.messages ?? options.body.input ?? [];
+  const promptTokens = estimateTokens(JSON.stringify(prompt).length);
   const completionTokens = estimateTokens(completionChars);
   return {
     id: options.id,

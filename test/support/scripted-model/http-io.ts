@@ -35,15 +35,29 @@ export function sendJson(
   response.end(text);
 }
 
-/** Server-sent events as OpenAI writes them: one `data:` line per chunk, then `data: [DONE]`. */
+/** Server-sent events as Chat Completions writes them: one `data:` line per chunk, then `data: [DONE]`. */
 export function sendEventStream(response: ServerResponse, chunks: object[]): void {
+  writeEventStreamHead(response);
+  for (const chunk of chunks) response.write(`data: ${JSON.stringify(chunk)}\n\n`);
+  response.end('data: [DONE]\n\n');
+}
+
+/**
+ * Server-sent events as the Responses API writes them: each event named by its `type` in an `event:` line
+ * before its `data:` line, and no `[DONE]`: the stream ends after `response.completed`.
+ */
+export function sendNamedEventStream(response: ServerResponse, events: Array<{ type: string }>): void {
+  writeEventStreamHead(response);
+  for (const event of events) response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+  response.end();
+}
+
+function writeEventStreamHead(response: ServerResponse): void {
   response.writeHead(200, {
     'content-type': 'text/event-stream',
     'cache-control': 'no-cache',
     connection: 'keep-alive',
   });
-  for (const chunk of chunks) response.write(`data: ${JSON.stringify(chunk)}\n\n`);
-  response.end('data: [DONE]\n\n');
 }
 
 /** Resolves `false` instead of throwing when aborted, so callers can simply stop. */

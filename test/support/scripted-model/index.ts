@@ -1,6 +1,7 @@
 /**
  * A scripted OpenAI-compatible model server for integration tests and benchmarks: each
- * `/v1/chat/completions` request consumes one scripted step, answered in OpenAI's wire format.
+ * `/v1/chat/completions` or `/v1/responses` request consumes one scripted step, answered in that API's
+ * wire format.
  */
 export {
   bearerTokenOf,
@@ -17,6 +18,8 @@ export type {
   ChatTool,
   RecordedRequest,
   ResolvedStep,
+  ResponsesInputItem,
+  ResponsesTool,
   ScriptedModel,
   ScriptedModelOptions,
   ScriptedStep,

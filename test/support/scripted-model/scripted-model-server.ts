@@ -1,7 +1,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildCompletion, errorJson, toResponseJson, toStreamChunks } from './chat-completion-wire.js';
-import { parseBody, readBody, sendEventStream, sendJson, waitUnlessAborted } from './http-io.js';
+import {
+  parseBody,
+  readBody,
+  sendEventStream,
+  sendJson,
+  sendNamedEventStream,
+  waitUnlessAborted,
+} from './http-io.js';
+import { toResponsesEvents, toResponsesJson } from './responses-wire.js';
 import { createStepQueue, type NextStep } from './step-queue.js';
 import type { RecordedRequest, ResolvedStep, ScriptedModel, ScriptedModelOptions } from './types.js';
 
@@ -13,9 +21,18 @@ export const SCRIPTED_MODEL_ID = 'scripted-model';
  */
 const RETRY_NOW_HEADERS = { 'retry-after-ms': '0' };
 
+/** The two OpenAI APIs answered from the same script, each in its own wire format. */
+type ModelApi = 'chat-completions' | 'responses';
+
+const API_PATHS = new Map<string, ModelApi>([
+  ['/v1/chat/completions', 'chat-completions'],
+  ['/v1/responses', 'responses'],
+]);
+
 /**
- * Starts an OpenAI-compatible Chat Completions server on `host:port` (a free port by default) that answers
- * each `/v1/chat/completions` request with the next scripted step. No keys, no network: what CI runs.
+ * Starts an OpenAI-compatible server on `host:port` (a free port by default) that answers each
+ * `/v1/chat/completions` or `/v1/responses` request with the next scripted step, streamed or not as the
+ * request asks. No keys, no network: what CI runs.
  */
 export async function createScriptedModel(options: ScriptedModelOptions = {}): Promise<ScriptedModel> {
   const host = options.host ?? '127.0.0.1';
@@ -35,7 +52,12 @@ export async function createScriptedModel(options: ScriptedModelOptions = {}): P
     abortController.abort();
   };
 
-  const answerChat = async (recorded: RecordedRequest, response: ServerResponse, signal: AbortSignal) => {
+  const answerModelRequest = async (
+    api: ModelApi,
+    recorded: RecordedRequest,
+    response: ServerResponse,
+    signal: AbortSignal,
+  ) => {
     // Consumed on arrival, before the latency wait, so concurrent requests get steps in arrival order.
     const next = steps.next(recorded);
     if (!(await waitUnlessAborted(latencyMs, signal))) return;
@@ -47,10 +69,15 @@ export async function createScriptedModel(options: ScriptedModelOptions = {}): P
       });
       return;
     }
-    answerStep(next.step, recorded, response);
+    answerStep(api, next.step, recorded, response);
   };
 
-  const answerStep = (step: ResolvedStep, recorded: RecordedRequest, response: ServerResponse) => {
+  const answerStep = (
+    api: ModelApi,
+    step: ResolvedStep,
+    recorded: RecordedRequest,
+    response: ServerResponse,
+  ) => {
     if ('hang' in step) return; // Left open until the client aborts or close() destroys the socket.
     if ('error' in step) {
       const { status, body, retryAfterMs } = step.error;
@@ -64,7 +91,7 @@ export async function createScriptedModel(options: ScriptedModelOptions = {}): P
     }
     completionCount += 1;
     const completion = buildCompletion({
-      id: `chatcmpl-scripted-${completionCount}`,
+      id: api === 'responses' ? `resp_scripted_${completionCount}` : `chatcmpl-scripted-${completionCount}`,
       createdMs: clock.now(),
       body: recorded.body,
       text: step.text,
@@ -73,7 +100,13 @@ export async function createScriptedModel(options: ScriptedModelOptions = {}): P
         id: call.id ?? `call_scripted_${++toolCallCount}`,
       })),
     });
-    if (recorded.body.stream === true) {
+    const stream = recorded.body.stream === true;
+    if (api === 'responses') {
+      if (stream) sendNamedEventStream(response, toResponsesEvents(completion));
+      else sendJson(response, { status: 200, body: toResponsesJson(completion) });
+      return;
+    }
+    if (stream) {
       const includeUsage = recorded.body.stream_options?.include_usage === true;
       sendEventStream(response, toStreamChunks(completion, { includeUsage }));
     } else {
@@ -102,7 +135,8 @@ export async function createScriptedModel(options: ScriptedModelOptions = {}): P
     // 'close' without 'finish' first: the client went away (abort, timeout) before the answer was sent.
     response.once('close', () => markAborted(recorded));
 
-    if (recorded.method === 'POST' && path === '/v1/chat/completions') {
+    const api = API_PATHS.get(path);
+    if (recorded.method === 'POST' && api !== undefined) {
       if (body === undefined) {
         const message = 'Request body is not a JSON object';
         sendJson(response, {
@@ -111,7 +145,7 @@ export async function createScriptedModel(options: ScriptedModelOptions = {}): P
         });
         return;
       }
-      await answerChat(recorded, response, abortController.signal);
+      await answerModelRequest(api, recorded, response, abortController.signal);
       return;
     }
     if (recorded.method === 'GET' && path === '/v1/models') {

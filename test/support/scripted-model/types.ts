@@ -1,29 +1,61 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
+/** A text, image or file part of a message's content or a tool's output. */
+type ContentPart = { type: string; text?: string; [key: string]: unknown };
+
 /** A message as the OpenAI Chat Completions API receives it (only the fields the fixtures look at). */
 export interface ChatMessage {
   role: 'system' | 'developer' | 'user' | 'assistant' | 'tool';
   /** A string, `null` for an assistant turn that only calls tools, or parts (cache breakpoints, images). */
-  content?: string | null | Array<{ type: string; text?: string; [key: string]: unknown }>;
+  content?: string | null | ContentPart[];
   tool_calls?: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }>;
   tool_call_id?: string;
   [key: string]: unknown;
 }
 
-/** A tool definition as sent in `body.tools`. */
+/** A tool definition as sent in a Chat Completions `body.tools`. */
 export interface ChatTool {
   type: 'function';
   function: { name: string; description?: string; parameters?: unknown; strict?: boolean };
 }
 
+/** A tool definition as sent in a Responses API `body.tools`: the function's fields at the top level. */
+export interface ResponsesTool {
+  type: 'function';
+  name: string;
+  description?: string;
+  parameters?: unknown;
+  strict?: boolean;
+}
+
 /**
- * The parsed JSON body of a request. Every field is optional because the server records whatever the
- * client sent, valid or not: tests assert on it, the server does not validate it.
+ * An item of a Responses API `body.input` (only the fields the fixtures look at): a message (`role`, with
+ * or without `type: 'message'`), a `function_call` the model made, the client's `function_call_output`,
+ * or an `item_reference` to an earlier output the server is expected to have stored.
+ */
+export interface ResponsesInputItem {
+  type?: string;
+  role?: 'system' | 'developer' | 'user' | 'assistant';
+  content?: string | ContentPart[];
+  id?: string;
+  call_id?: string;
+  name?: string;
+  arguments?: string;
+  output?: string | ContentPart[];
+  [key: string]: unknown;
+}
+
+/**
+ * The parsed JSON body of a request, to `/chat/completions` (`messages`) or `/responses` (`input`). Every
+ * field is optional because the server records whatever the client sent, valid or not: tests assert on
+ * it, the server does not validate it.
  */
 export interface ChatRequestBody {
   model?: string;
   messages?: ChatMessage[];
-  tools?: ChatTool[];
+  /** A string is shorthand for one user message. */
+  input?: string | ResponsesInputItem[];
+  tools?: Array<ChatTool | ResponsesTool>;
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
   [key: string]: unknown;
@@ -33,7 +65,7 @@ export interface RecordedRequest {
   /** Position in `ScriptedModel.requests`, from 0. */
   index: number;
   method: string;
-  /** Path without the query string, e.g. `/v1/chat/completions`. */
+  /** Path without the query string, e.g. `/v1/chat/completions` or `/v1/responses`. */
   path: string;
   /** Raw headers, `authorization` included, so tests can assert the key is sent (see `redactedHeaders`). */
   headers: IncomingHttpHeaders;
@@ -52,7 +84,7 @@ export interface ScriptedToolCall {
   id?: string;
 }
 
-/** One answer to one `/chat/completions` request. */
+/** One answer to one `/chat/completions` or `/responses` request, written in that API's shape. */
 export type ScriptedStep =
   | { text: string }
   | { toolCalls: ScriptedToolCall[]; text?: string }
@@ -89,7 +121,7 @@ export interface ScriptedModel {
   baseUrl: string;
   /** Stops the server, destroying open sockets so hanging requests do not hold it open. */
   close(): Promise<void>;
-  /** Appends steps to the queue; each `/chat/completions` request consumes one. */
+  /** Appends steps to the queue; each `/chat/completions` or `/responses` request consumes one. */
   script(...steps: ScriptedStep[]): void;
   /** Answers requests when the queue is empty; without it they get a 500 `script_exhausted` error. */
   setFallback(step: ScriptedStep | undefined): void;
