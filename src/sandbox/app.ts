@@ -22,13 +22,13 @@ export function createSandboxApp(dependencies: SandboxAppDependencies): express.
 
   // Paths only: query strings carry codes and states, which must not end up in logs.
   app.use((request: Request, response: Response, next: NextFunction) => {
-    const started = Date.now();
+    const started = performance.now();
     response.on('finish', () => {
       logger.info({
         method: request.method,
         path: request.path,
         status: response.statusCode,
-        ms: Date.now() - started,
+        ms: Math.round(performance.now() - started),
       });
     });
     next();

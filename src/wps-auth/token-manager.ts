@@ -110,7 +110,7 @@ export function createTokenManager(options: {
   }
 
   async function performRefresh(userId: string, row: WpsConnectionRow): Promise<string> {
-    const started = Date.now();
+    const started = performance.now(); // a duration, not a point in time: no injected clock needed
     try {
       // The endpoint that issued the pair; rows from before it was recorded fall back to discovery.
       const tokenUrl = row.tokenUrl ?? (await options.resolver.resolve()).tokenUrl;
@@ -126,7 +126,7 @@ export function createTokenManager(options: {
         // A new authorization landed while we refreshed: it is newer than our pair, so it stays.
         return secretBox.open(usableRow(userId).accessTokenCiphertext);
       }
-      logger.info({ userId, durationMs: Date.now() - started }, 'wps tokens refreshed');
+      logger.info({ userId, durationMs: Math.round(performance.now() - started) }, 'wps tokens refreshed');
       return tokens.accessToken;
     } catch (error) {
       repository.releaseRefreshLease(userId, instanceId);
