@@ -86,7 +86,10 @@ export async function requestTokens(options: {
     const reason = failure.success
       ? (failure.data.msg ?? failure.data.error ?? `code ${code}`)
       : `HTTP ${response.status}`;
-    throw new TokenEndpointError('rejected', reason);
+    // WPS's codes begin with the HTTP class (40000003 invalid_grant): a 5xxxxxxx code is WPS failing,
+    // not a verdict on the token, and must not cost the user their authorization.
+    const serverSide = /^5\d{7}$/.test(String(code ?? ''));
+    throw new TokenEndpointError(serverSide ? 'unavailable' : 'rejected', reason);
   }
   const success = successSchema.safeParse(payload);
   if (!success.success) throw new TokenEndpointError('unavailable', 'unreadable token response');
