@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChatHarness, startChatHarness } from '../support/chat-harness.js';
+import { type ChatHarness, postChatStream, startChatHarness } from '../support/chat-harness.js';
 import { lastToolResults } from '../support/scripted-model/index.js';
 
 let harness: ChatHarness;
@@ -293,15 +293,7 @@ describe('time limits while streaming', () => {
   it('a streaming turn that runs out of time ends with an error part that says why', async () => {
     harness = await startChatHarness({ env: { AGENT_TURN_TIMEOUT_MS: '1000' } });
     harness.model.script({ hang: true });
-    const response = await fetch(`${harness.agent.url}/v1/chat`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${harness.user.apiKey}`,
-        'content-type': 'application/json',
-        accept: 'text/event-stream',
-      },
-      body: JSON.stringify({ message: 'Are you there?' }),
-    });
+    const response = await postChatStream(harness, { message: 'Are you there?' });
     const body = await response.text();
     expect(body).toMatch(/"type":"error","errorText":"[^"]*did not finish within 1 s/);
     expect(body.trimEnd().endsWith('data: [DONE]')).toBe(true);

@@ -1,7 +1,7 @@
 import { readUIMessageStream, type UIMessage, type UIMessageChunk } from 'ai';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChatHarness, startChatHarness } from '../support/chat-harness.js';
+import { type ChatHarness, postChatStream, startChatHarness } from '../support/chat-harness.js';
 import { lastToolResults, type RecordedRequest, type ScriptedStep } from '../support/scripted-model/index.js';
 
 let harness: ChatHarness;
@@ -142,15 +142,7 @@ describe('asking the agent to edit a document', () => {
     harness = await startChatHarness();
     const { agent, model, user } = harness;
     model.script(...addRisksSectionScript());
-    const response = await fetch(`${agent.url}/v1/chat`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${user.apiKey}`,
-        'content-type': 'application/json',
-        accept: 'text/event-stream',
-      },
-      body: JSON.stringify({ message: 'Add a risks section to the Q3 plan' }),
-    });
+    const response = await postChatStream(harness, { message: 'Add a risks section to the Q3 plan' });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     expect(response.headers.get('x-vercel-ai-ui-message-stream')).toBe('v1');

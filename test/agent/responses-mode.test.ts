@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChatHarness, startChatHarness } from '../support/chat-harness.js';
+import { type ChatHarness, postChatStream, startChatHarness } from '../support/chat-harness.js';
 import {
   lastToolResults,
   type RecordedRequest,
@@ -79,18 +79,10 @@ describe('the agent with OPENAI_API_MODE=responses', () => {
 
   it('streams the same turn to an SSE client from a streamed Responses API answer', async () => {
     harness = await startChatHarness({ env: { OPENAI_API_MODE: 'responses' } });
-    const { agent, model, user } = harness;
+    const { model } = harness;
     model.script(...searchThenAnswerScript());
 
-    const response = await fetch(`${agent.url}/v1/chat`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${user.apiKey}`,
-        'content-type': 'application/json',
-        accept: 'text/event-stream',
-      },
-      body: JSON.stringify({ message: 'Find the Q3 plan' }),
-    });
+    const response = await postChatStream(harness, { message: 'Find the Q3 plan' });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const chunks = (await response.text())

@@ -37,3 +37,19 @@ export async function startChatHarness(
     },
   };
 }
+
+/** `POST /v1/chat` as a streaming client sends it (`Accept: text/event-stream`); the raw response. */
+export function postChatStream(
+  harness: ChatHarness,
+  body: { message: string; conversationId?: string },
+): Promise<Response> {
+  return fetch(`${harness.agent.url}/v1/chat`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${harness.user.apiKey}`,
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+    },
+    body: JSON.stringify(body),
+  });
+}

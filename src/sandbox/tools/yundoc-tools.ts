@@ -137,13 +137,7 @@ export function registerYundocTools(server: McpServer, context: ToolContext): Ma
       },
       (input) =>
         runTool(() => {
-          const document = findDocument(context, { id: input.file_id, url: input.file_url });
-          if (document.driveId !== input.drive_id) {
-            throw new SandboxToolError(
-              TOOL_ERROR_CODES.fileNotFound,
-              'file not found in this drive / 云盘中不存在该文件',
-            );
-          }
+          const document = documentInDrive(context, input);
           if (document.type === 'ksheet') {
             throw new SandboxToolError(
               TOOL_ERROR_CODES.unsupportedExtraction,
@@ -171,17 +165,26 @@ export function registerYundocTools(server: McpServer, context: ToolContext): Ma
       },
       (input) =>
         runTool(() => {
-          const document = findDocument(context, { id: input.file_id, url: input.file_url });
-          if (document.driveId !== input.drive_id) {
-            throw new SandboxToolError(
-              TOOL_ERROR_CODES.fileNotFound,
-              'file not found in this drive / 云盘中不存在该文件',
-            );
-          }
+          const document = documentInDrive(context, input);
           return { doc: { comments: document.comments.map(commentBlocks) } };
         }),
     ),
   );
 
   return tools;
+}
+
+/** The document that `file_id` or `file_url` names, which must live in `drive_id`, as WPS checks. */
+function documentInDrive(
+  context: ToolContext,
+  input: { drive_id: string; file_id?: string; file_url?: string },
+) {
+  const document = findDocument(context, { id: input.file_id, url: input.file_url });
+  if (document.driveId !== input.drive_id) {
+    throw new SandboxToolError(
+      TOOL_ERROR_CODES.fileNotFound,
+      'file not found in this drive / 云盘中不存在该文件',
+    );
+  }
+  return document;
 }
