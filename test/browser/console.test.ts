@@ -285,6 +285,42 @@ describe.skipIf(chromiumMissing && !process.env.CI)('web console in a real brows
     await expect.poll(() => rows.count()).toBe(1);
   });
 
+  it('after Disconnect, a chat turn offers Connect, and connecting again works from there', async () => {
+    await page.getByTestId('wps-disconnect').click();
+    await expect.poll(() => page.getByTestId('wps-status').getAttribute('data-status')).toBe('not_connected');
+    await page.getByTestId('nav-chat').click();
+    const requestsBefore = model.requests.length;
+    await page.getByTestId('chat-input').fill('Summarise the Q3 plan');
+    await page.getByTestId('chat-input').press('Enter');
+    await page.getByTestId('chat-connect').waitFor();
+    // The agent refused before calling the model.
+    expect(model.requests.length).toBe(requestsBefore);
+    const [popup] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByTestId('chat-connect').click(),
+    ]);
+    await popup.waitForSelector('#account-alice');
+    await popup.click('#approve');
+    await popup.waitForURL(/\/callback\?/);
+    await expect
+      .poll(() => page.getByTestId('wps-status').getAttribute('data-status'), { timeout: 8_000 })
+      .toBe('connected');
+  });
+
+  it('deletes a conversation only after a confirmation', async () => {
+    const before = (await harness.api(apiKey, 'GET', '/v1/conversations')).body.conversations.length;
+    expect(before).toBeGreaterThan(0);
+    await page.getByTestId('nav-conversations').click();
+    await page.getByTestId('conversation-item').first().locator('.conversation-link').click();
+    await page.getByTestId('delete-conversation').click();
+    // One click is not enough: nothing is gone until the confirmation.
+    expect((await harness.api(apiKey, 'GET', '/v1/conversations')).body.conversations).toHaveLength(before);
+    await page.getByTestId('confirm-delete').click();
+    await expect
+      .poll(async () => (await harness.api(apiKey, 'GET', '/v1/conversations')).body.conversations.length)
+      .toBe(before - 1);
+  });
+
   it('a refused key anywhere returns to sign-in with a message', async () => {
     await page.evaluate("sessionStorage.setItem('wps-agent.apiKey', 'revoked-key')");
     await page.reload();
