@@ -61,9 +61,8 @@ async function main(): Promise<void> {
     logger,
     encryptionKey,
   });
-  // Work a previous process left half-done (crash, kill -9) is closed as aborted, not left "running".
-  services.toolCallsRepository.abortRunning(systemClock.now());
-  services.conversationsRepository.abortStreaming();
+  // Work a crashed process left half-done (kill -9) is closed as aborted, not left "running".
+  services.abandonedWork.start();
 
   const firstUser = ensureFirstUser(services.usersService);
   const consoleDistDir = fileURLToPath(new URL('../web/dist', import.meta.url));

@@ -10,6 +10,7 @@ import type { Clock } from './shared/clock.js';
 import type { FetchLike } from './shared/fetch.js';
 import type { Logger } from './shared/logger.js';
 import { createSecretBox } from './shared/secret-box.js';
+import { createAbandonedWorkSweeper } from './transcripts/abandoned-work.js';
 import { createConversationsRepository } from './transcripts/conversations.repository.js';
 import { createToolCallsRepository } from './transcripts/tool-calls.repository.js';
 import { createUsersRepository } from './users/users.repository.js';
@@ -114,6 +115,15 @@ export function createServices(infrastructure: Infrastructure) {
     ),
   };
 
+  const abandonedWork = createAbandonedWorkSweeper({
+    toolCallsRepository,
+    conversationsRepository,
+    clock,
+    logger,
+    callTimeoutMs: config.mcp.callTimeoutMs,
+    turnTimeoutMs: config.agent.turnTimeoutMs,
+  });
+
   return {
     ...infrastructure,
     usersService,
@@ -125,9 +135,11 @@ export function createServices(infrastructure: Infrastructure) {
     runner,
     toolCallsRepository,
     conversationsRepository,
+    abandonedWork,
     chat,
     /** Releases what the services hold open (MCP connections, timers). */
     async close(): Promise<void> {
+      abandonedWork.stop();
       await pool.close();
     },
   };

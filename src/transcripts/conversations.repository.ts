@@ -131,12 +131,12 @@ export function createConversationsRepository({ db }: { db: AppDatabase }) {
         .all();
     },
 
-    /** Turns left `streaming` by a crash are closed as aborted at start-up. */
-    abortStreaming(): number {
+    /** Closes as aborted the turns still `streaming` that started before `before` (left by a crash). */
+    abortStreamingStartedBefore(before: number): number {
       return db
         .update(messagesTable)
         .set({ status: 'aborted' })
-        .where(eq(messagesTable.status, 'streaming'))
+        .where(and(eq(messagesTable.status, 'streaming'), lt(messagesTable.createdAt, before)))
         .run().changes;
     },
   };

@@ -110,12 +110,12 @@ export function createToolCallsRepository({ db }: { db: AppDatabase }) {
         .all();
     },
 
-    /** Calls still marked running after a crash: closed as aborted at start-up. */
-    abortRunning(now: number): number {
+    /** Closes as aborted the calls still `running` that started before `before` (left by a crash). */
+    abortRunningStartedBefore(before: number): number {
       return db
         .update(toolCallsTable)
         .set({ status: 'aborted', isError: true, durationMs: null })
-        .where(and(eq(toolCallsTable.status, 'running'), lt(toolCallsTable.startedAt, now)))
+        .where(and(eq(toolCallsTable.status, 'running'), lt(toolCallsTable.startedAt, before)))
         .run().changes;
     },
   };
