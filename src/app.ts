@@ -38,6 +38,13 @@ export function createApp(services: Services, options: AppOptions = {}) {
           }
         : {}),
       mcpServers: services.config.wps.servers,
+      model: {
+        id: services.config.openai.model,
+        apiMode: services.config.openai.apiMode,
+        // Origin and path only: a URL may carry credentials.
+        baseUrl: withoutCredentials(services.config.openai.baseUrl),
+        apiKeyConfigured: services.config.openai.apiKey !== undefined,
+      },
     });
   });
 
@@ -77,4 +84,9 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.use(notFoundHandler);
   app.use(createErrorHandler({ logger: services.logger }));
   return app;
+}
+
+function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, '');
 }

@@ -7,7 +7,16 @@ import { freePort, startServerProcess } from '../support/server-process.js';
 describe('npm start on a fresh machine', () => {
   it('starts in sandbox mode, prints the first API key once, and shuts down cleanly', async () => {
     const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'first-start-')), 'data');
-    const environment = { DATA_DIR: dataDir, SANDBOX_PORT: String(await freePort()) };
+    // Empty values count as unset: a fresh machine, whatever this one's environment holds.
+    const unset = {
+      WPS_APP_ID: '',
+      WPS_APP_KEY: '',
+      OPENAI_API_KEY: '',
+      OPENAI_BASE_URL: '',
+      OPENAI_MODEL: '',
+      OPENAI_API_MODE: '',
+    };
+    const environment = { ...unset, DATA_DIR: dataDir, SANDBOX_PORT: String(await freePort()) };
     const first = await startServerProcess(environment);
     try {
       const health = await (await fetch(`${first.url}/health`)).json();
