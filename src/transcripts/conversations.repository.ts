@@ -6,6 +6,15 @@ export type ConversationRow = typeof conversationsTable.$inferSelect;
 export type MessageRow = typeof messagesTable.$inferSelect;
 
 /** Conversations and their messages. Every read is scoped by user: another user's rows do not exist. */
+/** Moves a conversation to the top of its user's list (newest `updatedAt` first). */
+function bumpConversation(database: Pick<AppDatabase, 'update'>, conversationId: string, now: number): void {
+  database
+    .update(conversationsTable)
+    .set({ updatedAt: now })
+    .where(eq(conversationsTable.id, conversationId))
+    .run();
+}
+
 export function createConversationsRepository({ db }: { db: AppDatabase }) {
   return {
     findConversation(userId: string, id: string): ConversationRow | undefined {
@@ -85,11 +94,7 @@ export function createConversationsRepository({ db }: { db: AppDatabase }) {
             .values({ ...message, conversationId: options.conversationId, sequence })
             .run();
         }
-        transaction
-          .update(conversationsTable)
-          .set({ updatedAt: options.now })
-          .where(eq(conversationsTable.id, options.conversationId))
-          .run();
+        bumpConversation(transaction, options.conversationId, options.now);
       });
     },
 
@@ -114,11 +119,7 @@ export function createConversationsRepository({ db }: { db: AppDatabase }) {
           .set(options.changes)
           .where(eq(messagesTable.id, options.messageId))
           .run();
-        transaction
-          .update(conversationsTable)
-          .set({ updatedAt: options.now })
-          .where(eq(conversationsTable.id, options.conversationId))
-          .run();
+        bumpConversation(transaction, options.conversationId, options.now);
       });
     },
 

@@ -19,6 +19,10 @@ export interface SealedTokenPair {
  * Every write that replaces or drops a token pair is a compare-and-set on the refresh token it was derived
  * from, so a slow or stale refresh (in this process or another one) can never undo a newer pair.
  */
+/** The compare-and-set condition: this user's row, still holding the pair of this refresh token. */
+const pairOf = (userId: string, refreshTokenHash: string) =>
+  and(eq(wpsConnectionsTable.userId, userId), eq(wpsConnectionsTable.refreshTokenHash, refreshTokenHash));
+
 export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
   // Read before MCP requests and on every status check: prepared once.
   const connectionOfUser = db
@@ -67,12 +71,7 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
           refreshLeaseUntil: null,
           updatedAt: now,
         })
-        .where(
-          and(
-            eq(wpsConnectionsTable.userId, userId),
-            eq(wpsConnectionsTable.refreshTokenHash, usedRefreshTokenHash),
-          ),
-        )
+        .where(pairOf(userId, usedRefreshTokenHash))
         .run();
       return result.changes > 0;
     },
@@ -87,12 +86,7 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
           refreshLeaseUntil: null,
           updatedAt: now,
         })
-        .where(
-          and(
-            eq(wpsConnectionsTable.userId, userId),
-            eq(wpsConnectionsTable.refreshTokenHash, usedRefreshTokenHash),
-          ),
-        )
+        .where(pairOf(userId, usedRefreshTokenHash))
         .run();
       return result.changes > 0;
     },
@@ -113,8 +107,7 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
         .set({ refreshLeaseOwner: options.owner, refreshLeaseUntil: options.now + options.leaseMs })
         .where(
           and(
-            eq(wpsConnectionsTable.userId, options.userId),
-            eq(wpsConnectionsTable.refreshTokenHash, options.refreshTokenHash),
+            pairOf(options.userId, options.refreshTokenHash),
             or(
               isNull(wpsConnectionsTable.refreshLeaseUntil),
               lt(wpsConnectionsTable.refreshLeaseUntil, options.now),
