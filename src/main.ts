@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { isModelConfigured, MODEL_NOT_CONFIGURED_MESSAGE } from './agent/model-configuration.js';
 import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig, pointAtSandbox, readEnvironment } from './config/config.js';
 import { resolveEncryptionKey } from './config/encryption-key.js';
@@ -7,8 +8,9 @@ import { migrateDatabase, openDatabase } from './db/database.js';
 import { createWpsSandbox, type WpsSandbox } from './sandbox/index.js';
 import { createServices } from './services.js';
 import { systemClock } from './shared/clock.js';
+import { explainListenError } from './shared/listen-error.js';
 import { createLogger } from './shared/logger.js';
-import { ensureFirstUser } from './users/first-user.js';
+import { ensureFirstUser, firstStartBanner } from './users/first-user.js';
 
 /** Composition root: configuration, database, services, sandbox (when no WPS app is configured), HTTP. */
 async function main(): Promise<void> {
@@ -40,7 +42,13 @@ async function main(): Promise<void> {
         },
       ],
       logger: logger.child({ component: 'sandbox' }),
-    });
+    }).catch((error: unknown) =>
+      explainListenError(error, {
+        setting: 'SANDBOX_PORT',
+        port: config.sandbox.port,
+        host: config.server.host,
+      }),
+    );
     config = pointAtSandbox(config, `http://127.0.0.1:${new URL(sandbox.url).port}`);
   }
 
@@ -64,13 +72,16 @@ async function main(): Promise<void> {
   // Work a crashed process left half-done (kill -9) is closed as aborted, not left "running".
   services.abandonedWork.start();
 
-  const firstUser = ensureFirstUser(services.usersService);
   const consoleDistDir = fileURLToPath(new URL('../web/dist', import.meta.url));
   const server = createServer(createApp(services, { sandboxUrl: sandbox?.url, consoleDistDir }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, resolve);
-  });
+  }).catch((error: unknown) =>
+    explainListenError(error, { setting: 'PORT', port: config.server.port, host: config.server.host }),
+  );
+  // Only now: a start that fails before listening must not use up the one showing of the first key.
+  const firstUser = ensureFirstUser(services.usersService);
   logger.info(
     {
       url: config.server.publicUrl,
@@ -86,13 +97,8 @@ async function main(): Promise<void> {
         `  (fake accounts ${sandbox.accounts.join(', ')}; no real WPS data). Set WPS_APP_ID and WPS_APP_KEY to use WPS.\n\n`,
     );
   }
-  if (firstUser) {
-    process.stdout.write(
-      `  First start: created user "${firstUser.name}" (${firstUser.id}).\n` +
-        `  Its API key, shown only this once:\n\n    ${firstUser.apiKey}\n\n` +
-        `  Try: curl -H "Authorization: Bearer ${firstUser.apiKey}" ${config.server.publicUrl}/v1/me\n\n`,
-    );
-  }
+  if (firstUser) process.stdout.write(firstStartBanner(firstUser, config.server.publicUrl));
+  if (!isModelConfigured(config.openai)) process.stdout.write(`  ${MODEL_NOT_CONFIGURED_MESSAGE}.\n\n`);
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');

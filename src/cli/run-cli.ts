@@ -26,6 +26,7 @@ const USAGE = `Usage: npm run cli -- <command>
   users list                     list users
   keys create <user id or name>  create another API key for a user; prints {"id","apiKey"}
   keys revoke <key id>           revoke an API key
+  keys list <user id or name>    a user's keys: [{"id","createdAt","lastUsedAt","revoked"}] (never the key)
   conversations export <user id or name> [--since <ISO date>]
                                  every conversation of the user with messages and tool calls, one JSON per line
   doctor                         check configuration, WPS OAuth and MCP endpoints and the model endpoint
@@ -69,6 +70,9 @@ export async function runCli(argv: string[], dependencies: CliDependencies): Pro
         break;
       case 'keys create':
         print(usersService.createApiKeyFor(argument('user id or name')));
+        break;
+      case 'keys list':
+        print(usersService.listApiKeysOf(argument('user id or name')));
         break;
       case 'keys revoke': {
         const id = argument('key id');

@@ -25,6 +25,9 @@ const list = z.string().transform((value) =>
     .filter((item) => item.length > 0),
 );
 
+/** OpenAI's own endpoint: the default, and the one endpoint that never works without a key. */
+export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
 /**
  * Every environment variable the server reads, with its default. Names and defaults of the contract's
  * variables are fixed by ../shared/product-contract.md; the rest are this project's additions and are
@@ -66,7 +69,7 @@ export const environmentSchema = z.object({
     .pipe(z.array(z.string().regex(/^[\w.:-]+$/, 'WPS_SCOPES entries look like kso.mcp_yundoc.readwrite')))
     .optional(),
   OPENAI_API_KEY: z.string().trim().min(1).optional(),
-  OPENAI_BASE_URL: url('OPENAI_BASE_URL').default('https://api.openai.com/v1'),
+  OPENAI_BASE_URL: url('OPENAI_BASE_URL').default(OPENAI_DEFAULT_BASE_URL),
   OPENAI_MODEL: z.string().trim().min(1).default('gpt-5-mini'),
   OPENAI_API_MODE: z
     .enum(['chat', 'responses'], { error: 'OPENAI_API_MODE must be chat or responses' })

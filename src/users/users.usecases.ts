@@ -4,6 +4,17 @@ import { createId } from '../shared/ids.js';
 import { randomToken, sha256 } from '../shared/secret-box.js';
 import type { User, UsersRepository } from './users.repository.js';
 
+/** `last_used_at` is written at most once per key per minute: a timestamp, not a write per request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** What `keys list` shows of a key: never the key or its hash. */
+export interface ApiKeySummary {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revoked: boolean;
+}
+
 /** Keys look like `wpsa_<43 chars>`: the prefix makes a leaked key easy to recognise in secret scanners. */
 const API_KEY_PREFIX = 'wpsa_';
 
@@ -20,6 +31,12 @@ export function createUsersService({
   usersRepository: UsersRepository;
   clock: Clock;
 }) {
+  function findUser(userIdOrName: string): User {
+    const user = usersRepository.findUserById(userIdOrName) ?? usersRepository.findUserByName(userIdOrName);
+    if (!user) throw errors.notFound(`No user with id or name "${userIdOrName}".`);
+    return user;
+  }
+
   function createApiKey(userId: string): CreatedApiKey {
     const apiKey = `${API_KEY_PREFIX}${randomToken(32)}`;
     const id = createId('key');
@@ -34,7 +51,7 @@ export function createUsersService({
   }
 
   return {
-    createUser(name: string): User & { apiKey: string } {
+    createUser(name: string): User & { apiKey: string; apiKeyId: string } {
       const trimmed = name.trim();
       if (!trimmed || trimmed.length > 100) {
         throw errors.validationFailed('A user name must be 1 to 100 characters.');
@@ -48,7 +65,8 @@ export function createUsersService({
       }
       const user: User = { id: createId('usr'), name: trimmed, createdAt: clock.now() };
       usersRepository.insertUser(user);
-      return { ...user, apiKey: createApiKey(user.id).apiKey };
+      const key = createApiKey(user.id);
+      return { ...user, apiKey: key.apiKey, apiKeyId: key.id };
     },
 
     listUsers(): User[] {
@@ -57,9 +75,17 @@ export function createUsersService({
 
     /** Accepts a user id or a user name, as the CLI does. */
     createApiKeyFor(userIdOrName: string): CreatedApiKey {
-      const user = usersRepository.findUserById(userIdOrName) ?? usersRepository.findUserByName(userIdOrName);
-      if (!user) throw errors.notFound(`No user with id or name "${userIdOrName}".`);
-      return createApiKey(user.id);
+      return createApiKey(findUser(userIdOrName).id);
+    },
+
+    listApiKeysOf(userIdOrName: string): ApiKeySummary[] {
+      const iso = (time: number) => new Date(time).toISOString();
+      return usersRepository.listApiKeys(findUser(userIdOrName).id).map((key) => ({
+        id: key.id,
+        createdAt: iso(key.createdAt),
+        lastUsedAt: key.lastUsedAt === null ? null : iso(key.lastUsedAt),
+        revoked: key.revokedAt !== null,
+      }));
     },
 
     revokeApiKey(keyId: string): void {
@@ -78,7 +104,13 @@ export function createUsersService({
     /** The user a presented API key belongs to, or undefined for an unknown or revoked key. */
     authenticate(apiKey: string): User | undefined {
       if (!apiKey.startsWith(API_KEY_PREFIX)) return undefined;
-      return usersRepository.findUserByActiveKeyHash(sha256(apiKey));
+      const keyHash = sha256(apiKey);
+      const user = usersRepository.findUserByActiveKeyHash(keyHash);
+      if (user) {
+        const now = clock.now();
+        usersRepository.touchApiKey(keyHash, now, now - LAST_USED_RESOLUTION_MS);
+      }
+      return user;
     },
 
     countUsers(): number {
