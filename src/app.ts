@@ -1,5 +1,6 @@
 import express from 'express';
 import { createChatRoutes } from './agent/chat.routes.js';
+import type { StorageStatus } from './db/storage-check.js';
 import { requireApiKey } from './http/api-key-auth.js';
 import { serveConsole } from './http/console.js';
 import { createErrorHandler, notFoundHandler } from './http/error-handler.js';
@@ -16,6 +17,8 @@ export interface AppOptions {
   sandboxUrl?: string;
   /** The built web console (`npm run build:web`); main.ts passes `web/dist`. */
   consoleDistDir?: string;
+  /** Whether the database file is still where it was opened; /health answers 503 when it is not. */
+  storageCheck?: () => StorageStatus;
 }
 
 /** Builds the express app from the services. Never listens: main.ts and tests decide where. */
@@ -26,8 +29,10 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.use(requestLog({ logger: services.logger }));
 
   app.get('/health', (_request, response) => {
-    response.json({
-      status: 'ok',
+    const storage = options.storageCheck?.() ?? { ok: true };
+    response.status(storage.ok ? 200 : 503).json({
+      status: storage.ok ? 'ok' : 'unavailable',
+      ...(storage.ok ? {} : { reason: storage.reason }),
       mode: services.config.wps.mode,
       ...(services.config.wps.mode === 'sandbox'
         ? {

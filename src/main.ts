@@ -5,12 +5,16 @@ import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig, pointAtSandbox, readEnvironment } from './config/config.js';
 import { resolveEncryptionKey } from './config/encryption-key.js';
 import { migrateDatabase, openDatabase } from './db/database.js';
+import { createStorageCheck } from './db/storage-check.js';
 import { createWpsSandbox, type WpsSandbox } from './sandbox/index.js';
 import { createServices } from './services.js';
 import { systemClock } from './shared/clock.js';
 import { explainListenError } from './shared/listen-error.js';
 import { createLogger } from './shared/logger.js';
 import { ensureFirstUser, firstStartBanner } from './users/first-user.js';
+
+/** How often a lost DATA_DIR is looked for when /health is not asked. */
+const STORAGE_CHECK_INTERVAL_MS = 15_000;
 
 /** Composition root: configuration, database, services, sandbox (when no WPS app is configured), HTTP. */
 async function main(): Promise<void> {
@@ -73,7 +77,11 @@ async function main(): Promise<void> {
   services.abandonedWork.start();
 
   const consoleDistDir = fileURLToPath(new URL('../web/dist', import.meta.url));
-  const server = createServer(createApp(services, { sandboxUrl: sandbox?.url, consoleDistDir }));
+  const storage = createStorageCheck({ databasePath: config.databasePath, dataDir: config.dataDir, logger });
+  storage.watch(STORAGE_CHECK_INTERVAL_MS);
+  const server = createServer(
+    createApp(services, { sandboxUrl: sandbox?.url, consoleDistDir, storageCheck: storage.check }),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, resolve);
