@@ -3,7 +3,7 @@ import { createChatRoutes } from './agent/chat.routes.js';
 import type { StorageStatus } from './db/storage-check.js';
 import { requireApiKey } from './http/api-key-auth.js';
 import { serveConsole } from './http/console.js';
-import { createErrorHandler, notFoundHandler } from './http/error-handler.js';
+import { createErrorHandler, JSON_BODY_LIMIT, notFoundHandler } from './http/error-handler.js';
 import { perUserRateLimit } from './http/rate-limit.js';
 import { requestLog } from './http/request-log.js';
 import { createToolsRoutes } from './mcp/tools.routes.js';
@@ -62,7 +62,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
 
   const v1 = express.Router();
   v1.use(requireApiKey({ usersService: services.usersService }));
-  v1.use(express.json({ limit: '1mb' }));
+  v1.use(express.json({ limit: JSON_BODY_LIMIT }));
   const costly = perUserRateLimit({ perMinute: services.config.rateLimitPerMinute });
   v1.post('/chat', costly);
   v1.post('/tools/call', costly);

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isModelConfigured, MODEL_NOT_CONFIGURED_MESSAGE } from './agent/model-configuration.js';
 import { createApp } from './app.js';
@@ -6,7 +7,7 @@ import { type Config, ConfigError, loadConfig, pointAtSandbox, readEnvironment }
 import { resolveEncryptionKey } from './config/encryption-key.js';
 import { migrateDatabase, openDatabase } from './db/database.js';
 import { createStorageCheck } from './db/storage-check.js';
-import { createWpsSandbox, type WpsSandbox } from './sandbox/index.js';
+import { createWpsSandbox, SANDBOX_STATE_FILE, type WpsSandbox } from './sandbox/index.js';
 import { createServices } from './services.js';
 import { systemClock } from './shared/clock.js';
 import { explainListenError } from './shared/listen-error.js';
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
         },
       ],
       logger: logger.child({ component: 'sandbox' }),
+      // Kept across restarts: a restart must not disconnect everyone and undo their edits.
+      statePath: path.join(config.dataDir, SANDBOX_STATE_FILE),
     }).catch((error: unknown) =>
       explainListenError(error, {
         setting: 'SANDBOX_PORT',

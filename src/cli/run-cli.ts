@@ -11,6 +11,7 @@ import { createToolCallsRepository } from '../transcripts/tool-calls.repository.
 import { createUsersRepository } from '../users/users.repository.js';
 import { createUsersService } from '../users/users.usecases.js';
 import { runDoctor } from './doctor.js';
+import { resetSandbox } from './sandbox-reset.js';
 
 export interface CliDependencies {
   openDatabase: () => { config: Config; db: AppDatabase };
@@ -29,6 +30,7 @@ const USAGE = `Usage: npm run cli -- <command>
   keys list <user id or name>    a user's keys: [{"id","createdAt","lastUsedAt","revoked"}] (never the key)
   conversations export <user id or name> [--since <ISO date>]
                                  every conversation of the user with messages and tool calls, one JSON per line
+  sandbox reset                  forget the sandbox's saved tokens, documents and tables (stop the server first)
   doctor                         check configuration, WPS OAuth and MCP endpoints and the model endpoint
 `;
 
@@ -94,6 +96,9 @@ export async function runCli(argv: string[], dependencies: CliDependencies): Pro
         }
         break;
       }
+      case 'sandbox reset':
+        print(await resetSandbox({ config: database.config, fetch: dependencies.fetch }));
+        break;
       case 'doctor': {
         const checks = await runDoctor({
           config: database.config,

@@ -5,6 +5,7 @@ import type { ApiClient } from '../api/api-client';
 import { ApiError } from '../api/api-error';
 import { createChatTransport, textOf } from './chat-transport';
 import { Markdown } from './markdown';
+import { messageLimitNotice } from './message-limit';
 import { fromToolPart } from './tool-call-view';
 import { ToolCard } from './tool-card';
 
@@ -55,6 +56,8 @@ export function ChatSession({
     experimental_throttle: 40,
   });
   const [draft, setDraft] = useState('');
+  // Said only after a send was tried, so typing past the limit is not nagged at every keystroke.
+  const [limitNotice, setLimitNotice] = useState<string | undefined>();
   const inputId = useId();
   const busy = status === 'submitted' || status === 'streaming';
 
@@ -91,6 +94,9 @@ export function ChatSession({
   function send(text: string) {
     const message = text.trim();
     if (!message || busy) return;
+    const overLimit = messageLimitNotice(message);
+    setLimitNotice(overLimit);
+    if (overLimit) return;
     clearError();
     stickToBottom.current = true;
     void sendMessage({ text: message });
@@ -201,7 +207,10 @@ export function ChatSession({
           rows={2}
           placeholder="Message the assistant (Enter to send, Shift+Enter for a new line)"
           value={draft}
-          onChange={(event) => setDraft(event.target.value)}
+          onChange={(event) => {
+            setDraft(event.target.value);
+            if (limitNotice) setLimitNotice(messageLimitNotice(event.target.value));
+          }}
           onKeyDown={onKeyDown}
         />
         {busy ? (
@@ -214,6 +223,11 @@ export function ChatSession({
           </button>
         )}
       </form>
+      {limitNotice && (
+        <p className="form-error composer-limit" role="alert" data-testid="chat-limit">
+          {limitNotice}
+        </p>
+      )}
       <p
         className="chat-status visually-hidden"
         data-testid="chat-status"
