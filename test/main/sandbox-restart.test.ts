@@ -69,7 +69,11 @@ describe('the sandbox of npm start across restarts', () => {
 
     const second = await startServerProcess(environment);
     try {
-      expect((await call(second, apiKey, 'GET', '/v1/me')).body.wps.status).toBe('connected');
+      // Still connected, and the header can say to which sandbox account.
+      expect((await call(second, apiKey, 'GET', '/v1/me')).body.wps).toMatchObject({
+        status: 'connected',
+        account: 'alice',
+      });
       expect((await q3Plan(second, apiKey)).markdown).toContain('Edited before the restart.');
       // A running sandbox would write its state straight back: reset refuses.
       const refused = await runCliWith(environment, 'sandbox', 'reset');

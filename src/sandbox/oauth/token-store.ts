@@ -88,6 +88,8 @@ export function createTokenStore(options: {
       JSON.stringify({
         iss: issuer,
         sub: grant.account,
+        // A display name, so the agent can say which sandbox account is connected.
+        name: grant.account,
         aud: grant.clientId,
         scope: grant.scopes.join(','),
         iat: Math.floor(now / 1000),
