@@ -1,0 +1,62 @@
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+
+/** Debian's Chromium, which the browser tests drive through playwright-core. */
+export const CHROMIUM = '/usr/bin/chromium';
+export const chromiumMissing = !existsSync(CHROMIUM);
+export const PHONE_390 = { width: 390, height: 800 };
+export const WIDE = { width: 1280, height: 820 };
+
+const projectRoot = path.resolve(import.meta.dirname, '../..');
+export const screenshotDir = path.join(projectRoot, 'screenshots');
+
+/** Builds the console from source into a temporary directory (the test sees it as it is now). */
+export async function buildConsole(): Promise<string> {
+  const distDir = mkdtempSync(path.join(tmpdir(), 'wps-agent-console-'));
+  // vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({
+      configFile: path.join(projectRoot, 'web/vite.config.ts'),
+      mode: 'production',
+      build: { outDir: distDir, emptyOutDir: true, sourcemap: false },
+      logLevel: 'warn',
+    });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+  mkdirSync(screenshotDir, { recursive: true });
+  return distDir;
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Screenshots of the page as it is, at 390 px and wide, into screenshots/<name>-{phone,wide}.png. */
+export async function screenshotBoth(page: Page, name: string): Promise<void> {
+  for (const [label, viewport] of [
+    ['wide', WIDE],
+    ['phone', PHONE_390],
+  ] as const) {
+    await page.setViewportSize(viewport);
+    await page.screenshot({ path: path.join(screenshotDir, `${name}-${label}.png`) });
+  }
+  await page.setViewportSize(WIDE);
+}
