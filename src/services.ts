@@ -2,12 +2,16 @@ import type { ChatDependencies } from './agent/chat-turn.js';
 import { createLanguageModel, modelProviderOptions } from './agent/language-model.js';
 import type { Config } from './config/config.js';
 import type { AppDatabase } from './db/database.js';
+import { createInstanceHeartbeat } from './instances/instance-heartbeat.js';
+import type { InstanceIdentity } from './instances/instance-liveness.js';
+import { createInstancesRepository } from './instances/instances.repository.js';
 import { createArgumentValidator } from './mcp/argument-validator.js';
 import { createMcpConnectionPool } from './mcp/connection-pool.js';
 import { createToolCatalog } from './mcp/tool-catalog.js';
 import { createToolRunner } from './mcp/tool-runner.js';
 import type { Clock } from './shared/clock.js';
 import type { FetchLike } from './shared/fetch.js';
+import { createId } from './shared/ids.js';
 import type { Logger } from './shared/logger.js';
 import { createSecretBox } from './shared/secret-box.js';
 import { createAbandonedWorkSweeper } from './transcripts/abandoned-work.js';
@@ -34,9 +38,19 @@ export interface Infrastructure {
 export function createServices(infrastructure: Infrastructure) {
   const { config, db, clock, fetch, logger } = infrastructure;
   const secretBox = createSecretBox(infrastructure.encryptionKey);
+  // This process, as the rows it owns record it: peers close them only once its heartbeat stops.
+  const instance: InstanceIdentity = { id: createId('inst'), expiryMs: config.instances.expiryMs };
+  const instancesRepository = createInstancesRepository({ db });
+  const heartbeat = createInstanceHeartbeat({
+    instancesRepository,
+    instance,
+    clock,
+    logger,
+    intervalMs: config.instances.heartbeatMs,
+  });
   const usersRepository = createUsersRepository({ db });
   const usersService = createUsersService({ usersRepository, clock });
-  const wpsConnectionsRepository = createWpsConnectionsRepository({ db });
+  const wpsConnectionsRepository = createWpsConnectionsRepository({ db, instance });
   const firstServer = config.wps.servers[0] ?? 'kso-yundoc';
   const resolver = createAuthorizationServerResolver({
     fetch,
@@ -55,6 +69,7 @@ export function createServices(infrastructure: Infrastructure) {
     resolver,
     ...client,
     refreshMarginMs: config.auth.refreshMarginMs,
+    instanceId: instance.id,
   });
   const authorizationFlow = createAuthorizationFlow({
     repository: wpsConnectionsRepository,
@@ -86,7 +101,7 @@ export function createServices(infrastructure: Infrastructure) {
     clock,
     logger,
   });
-  const toolCallsRepository = createToolCallsRepository({ db });
+  const toolCallsRepository = createToolCallsRepository({ db, instance });
   const runner = createToolRunner({
     pool,
     toolCallsRepository,
@@ -96,7 +111,11 @@ export function createServices(infrastructure: Infrastructure) {
   });
 
   const validator = createArgumentValidator();
-  const conversationsRepository = createConversationsRepository({ db });
+  const conversationsRepository = createConversationsRepository({
+    db,
+    instance,
+    turnsInFlightPerUser: config.agent.maxTurnsInFlight,
+  });
   const chat: ChatDependencies = {
     model: createLanguageModel({ openai: config.openai }),
     catalog,
@@ -118,11 +137,25 @@ export function createServices(infrastructure: Infrastructure) {
   const abandonedWork = createAbandonedWorkSweeper({
     toolCallsRepository,
     conversationsRepository,
+    instancesRepository,
     clock,
     logger,
     callTimeoutMs: config.mcp.callTimeoutMs,
     turnTimeoutMs: config.agent.turnTimeoutMs,
+    instanceExpiryMs: config.instances.expiryMs,
+    intervalMs: config.instances.sweepMs,
   });
+
+  const retireInstance = () => {
+    try {
+      const toolCalls = toolCallsRepository.abortRunningOfThisInstance();
+      const turns = conversationsRepository.abortStreamingOfThisInstance();
+      if (toolCalls + turns > 0) logger.info({ toolCalls, turns }, 'stored work in flight as aborted');
+    } catch (error) {
+      logger.error({ err: error }, 'could not store work in flight as aborted; peers will sweep it');
+    }
+    heartbeat.stop();
+  };
 
   return {
     ...infrastructure,
@@ -137,10 +170,22 @@ export function createServices(infrastructure: Infrastructure) {
     conversationsRepository,
     abandonedWork,
     chat,
-    /** Releases what the services hold open (MCP connections, timers). */
+    instance,
+    heartbeat,
+    /** Announces this instance (heartbeat row) and starts closing work that dead instances left. */
+    start(): void {
+      heartbeat.start();
+      abandonedWork.start();
+    },
+    /**
+     * Releases what the services hold open (MCP connections, timers). Last, this instance's turns and
+     * tool calls still in flight are stored `aborted` and its row deleted: a clean shutdown leaves no
+     * work for peers to sweep.
+     */
     async close(): Promise<void> {
       abandonedWork.stop();
       await pool.close();
+      retireInstance();
     },
   };
 }

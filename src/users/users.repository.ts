@@ -1,5 +1,6 @@
 import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
+import { withDatabaseErrors } from '../db/database-errors.js';
 import { apiKeysTable, usersTable } from './users.table.js';
 
 export interface User {
@@ -17,7 +18,7 @@ export function createUsersRepository({ db }: { db: AppDatabase }) {
     .where(and(eq(apiKeysTable.keyHash, sql.placeholder('keyHash')), isNull(apiKeysTable.revokedAt)))
     .prepare();
 
-  return {
+  return withDatabaseErrors({
     insertUser(user: User): void {
       db.insert(usersTable).values(user).run();
     },
@@ -58,7 +59,7 @@ export function createUsersRepository({ db }: { db: AppDatabase }) {
     findApiKey(id: string) {
       return db.select().from(apiKeysTable).where(eq(apiKeysTable.id, id)).get();
     },
-  };
+  });
 }
 
 export type UsersRepository = ReturnType<typeof createUsersRepository>;

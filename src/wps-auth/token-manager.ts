@@ -48,9 +48,11 @@ export function createTokenManager(options: {
   clientId: string;
   clientSecret: string;
   refreshMarginMs: number;
+  /** This process's instance id: the refresh lease names it, so peers can tell when its holder died. */
+  instanceId?: string;
 }) {
   const { repository, secretBox, clock, logger } = options;
-  const instanceId = randomToken(9);
+  const instanceId = options.instanceId ?? randomToken(9);
   const refreshesInFlight = new Map<string, Promise<string>>();
   const remembered = new Map<string, { accessToken: string; until: number }>();
   /**
