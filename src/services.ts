@@ -142,7 +142,6 @@ export function createServices(infrastructure: Infrastructure) {
     logger,
     callTimeoutMs: config.mcp.callTimeoutMs,
     turnTimeoutMs: config.agent.turnTimeoutMs,
-    instanceExpiryMs: config.instances.expiryMs,
     intervalMs: config.instances.sweepMs,
   });
 
@@ -154,7 +153,6 @@ export function createServices(infrastructure: Infrastructure) {
     } catch (error) {
       logger.error({ err: error }, 'could not store work in flight as aborted; peers will sweep it');
     }
-    heartbeat.stop();
   };
 
   return {
@@ -178,14 +176,16 @@ export function createServices(infrastructure: Infrastructure) {
       abandonedWork.start();
     },
     /**
-     * Releases what the services hold open (MCP connections, timers). Last, this instance's turns and
-     * tool calls still in flight are stored `aborted` and its row deleted: a clean shutdown leaves no
-     * work for peers to sweep.
+     * Releases what the services hold open (MCP connections, timers). This instance's turns and tool
+     * calls still in flight are stored `aborted` and its row deleted: a clean shutdown leaves no work
+     * for peers to sweep.
      */
     async close(): Promise<void> {
       abandonedWork.stop();
-      await pool.close();
+      // Before the connections close: a call or turn that fails on them afterwards stays `aborted`.
       retireInstance();
+      await pool.close();
+      heartbeat.stop();
     },
   };
 }

@@ -18,13 +18,17 @@ export function createInstanceHeartbeat(options: {
 }) {
   const { instancesRepository, instance, clock, logger } = options;
   const startedAt = clock.now();
-  const row = () => ({
-    id: instance.id,
-    pid: process.pid,
-    host: hostname(),
-    startedAt,
-    heartbeatAt: clock.now(),
-  });
+  const row = () => {
+    const now = clock.now();
+    return {
+      id: instance.id,
+      pid: process.pid,
+      host: hostname(),
+      startedAt,
+      heartbeatAt: now,
+      expiresAt: now + instance.expiryMs,
+    };
+  };
   const beat = () => {
     try {
       instancesRepository.heartbeat(row());

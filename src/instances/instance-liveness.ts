@@ -8,19 +8,19 @@ import { instancesTable } from './instances.table.js';
  */
 export interface InstanceIdentity {
   id: string;
-  /** An instance whose heartbeat is older than this is dead; its rows may be closed or taken over. */
+  /** Past this long after its last heartbeat, this instance counts as dead to its peers. */
   expiryMs: number;
 }
 
 /** For code that only reads (the CLI): it never owns work, so nothing it writes needs an owner. */
 export const READ_ONLY_INSTANCE: InstanceIdentity = { id: 'read-only', expiryMs: 30_000 };
 
-const liveInstanceIds = (instance: InstanceIdentity, now: number) =>
-  sql`(select ${instancesTable.id} from ${instancesTable} where ${instancesTable.heartbeatAt} >= ${now - instance.expiryMs})`;
+const liveInstanceIds = (now: number) =>
+  sql`(select ${instancesTable.id} from ${instancesTable} where ${instancesTable.expiresAt} >= ${now})`;
 
-/** The row belongs to a live instance: this one (alive by definition) or one whose heartbeat is fresh. */
+/** The row belongs to a live instance: this one (alive by definition) or one not yet past its expiry. */
 export function ownedByLiveInstance(column: SQLiteColumn, instance: InstanceIdentity, now: number): SQL {
-  return or(sql`${column} = ${instance.id}`, sql`${column} in ${liveInstanceIds(instance, now)}`) as SQL;
+  return or(sql`${column} = ${instance.id}`, sql`${column} in ${liveInstanceIds(now)}`) as SQL;
 }
 
 /** The row has an owner, and that owner is neither this instance nor any instance still alive. */
@@ -28,6 +28,6 @@ export function ownedByDeadInstance(column: SQLiteColumn, instance: InstanceIden
   return and(
     isNotNull(column),
     ne(column, instance.id),
-    sql`${column} not in ${liveInstanceIds(instance, now)}`,
+    sql`${column} not in ${liveInstanceIds(now)}`,
   ) as SQL;
 }

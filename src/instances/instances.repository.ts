@@ -16,7 +16,10 @@ export function createInstancesRepository({ db }: { db: AppDatabase }) {
     heartbeat(row: InstanceRow): void {
       db.insert(instancesTable)
         .values(row)
-        .onConflictDoUpdate({ target: instancesTable.id, set: { heartbeatAt: row.heartbeatAt } })
+        .onConflictDoUpdate({
+          target: instancesTable.id,
+          set: { heartbeatAt: row.heartbeatAt, expiresAt: row.expiresAt },
+        })
         .run();
     },
 
@@ -24,9 +27,9 @@ export function createInstancesRepository({ db }: { db: AppDatabase }) {
       db.delete(instancesTable).where(eq(instancesTable.id, id)).run();
     },
 
-    /** Forgets instances whose heartbeat stopped before `before`; their work rows are closed separately. */
-    deleteSilentSince(before: number): number {
-      return db.delete(instancesTable).where(lt(instancesTable.heartbeatAt, before)).run().changes;
+    /** Forgets instances past their expiry; their work rows are closed separately. */
+    deleteExpired(now: number): number {
+      return db.delete(instancesTable).where(lt(instancesTable.expiresAt, now)).run().changes;
     },
 
     list(): InstanceRow[] {

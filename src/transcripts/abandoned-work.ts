@@ -22,7 +22,6 @@ export function createAbandonedWorkSweeper(options: {
   logger: Logger;
   callTimeoutMs: number;
   turnTimeoutMs: number;
-  instanceExpiryMs: number;
   intervalMs: number;
 }) {
   const sweep = () => {
@@ -34,7 +33,7 @@ export function createAbandonedWorkSweeper(options: {
       options.conversationsRepository.abortStreamingOfDeadInstances(now) +
       options.conversationsRepository.abortStreamingStartedBefore(now - options.turnTimeoutMs - LEEWAY_MS);
     // Rows of a forgotten instance still count as a dead instance's: no row means not alive.
-    const instances = options.instancesRepository.deleteSilentSince(now - options.instanceExpiryMs);
+    const instances = options.instancesRepository.deleteExpired(now);
     if (toolCalls + turns + instances > 0)
       options.logger.info({ toolCalls, turns, instances }, 'closed abandoned work as aborted');
     return { toolCalls, turns };

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, isNull, lt, max, or, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, isNull, lt, max, or, type SQL, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import {
@@ -30,6 +30,9 @@ function bumpConversation(database: Pick<AppDatabase, 'update'>, conversationId:
  * `instance` is the process that owns the turns it starts; `turnsInFlightPerUser` caps a user's turns
  * running at once across every instance on this database.
  */
+const keepAborted = (status: MessageRow['status']) =>
+  sql<MessageRow['status']>`case when ${messagesTable.status} = 'aborted' then 'aborted' else ${status} end`;
+
 export function createConversationsRepository({
   db,
   instance = READ_ONLY_INSTANCE,
@@ -189,9 +192,14 @@ export function createConversationsRepository({
     }): void {
       db.transaction(
         (transaction) => {
+          const { status, ...changes } = options.changes;
           transaction
             .update(messagesTable)
-            .set(options.changes)
+            .set({
+              ...changes,
+              // A turn closed as aborted (shutdown, a dead instance) stays aborted whatever ends it later.
+              ...(status ? { status: keepAborted(status) } : {}),
+            })
             .where(eq(messagesTable.id, options.messageId))
             .run();
           bumpConversation(transaction, options.conversationId, options.now);

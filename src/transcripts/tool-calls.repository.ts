@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import {
@@ -67,7 +67,8 @@ export function createToolCallsRepository({
     } as unknown as {
       result: unknown;
     })
-    .where(eq(toolCallsTable.id, p('id')))
+    // A call closed as aborted (shutdown, a dead instance) stays aborted: a late finish cannot reopen it.
+    .where(and(eq(toolCallsTable.id, p('id')), ne(toolCallsTable.status, 'aborted')))
     .prepare();
 
   const abortRunningWhere = (condition: SQL | undefined) =>

@@ -29,6 +29,7 @@ function setUp() {
         host: 'test',
         startedAt: clock.now() - heartbeatAgoMs,
         heartbeatAt: clock.now() - heartbeatAgoMs,
+        expiresAt: clock.now() - heartbeatAgoMs + EXPIRY_MS,
       });
     const conversationsRepository = createConversationsRepository({ db, instance });
     const toolCallsRepository = createToolCallsRepository({ db, instance });
@@ -76,7 +77,6 @@ function setUp() {
       logger,
       callTimeoutMs: 60_000,
       turnTimeoutMs: 300_000,
-      instanceExpiryMs: EXPIRY_MS,
       intervalMs: 15_000,
     });
   const statusesOf = (name: string) => ({

@@ -3,7 +3,8 @@ CREATE TABLE `instances` (
 	`pid` integer NOT NULL,
 	`host` text NOT NULL,
 	`started_at` integer NOT NULL,
-	`heartbeat_at` integer NOT NULL
+	`heartbeat_at` integer NOT NULL,
+	`expires_at` integer NOT NULL
 );
 --> statement-breakpoint
 DROP INDEX `messages_conversation_idx`;--> statement-breakpoint
