@@ -73,6 +73,20 @@ describe('a second turn on a conversation whose turn is still running', () => {
   });
 });
 
+describe('two turns sent at the same moment to one conversation (two tabs)', () => {
+  it('one runs, the other gets 409 conversation_busy', async () => {
+    harness = await startChatHarness();
+    harness.model.setFallback({ text: 'Hello.' });
+    const { conversationId } = (await chat({ message: 'Hi' })).body;
+    harness.model.setLatency(300);
+    const answers = await Promise.all([
+      chat({ message: 'From tab one', conversationId }),
+      chat({ message: 'From tab two', conversationId }),
+    ]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+  });
+});
+
 describe('turns in flight per user', () => {
   it('over AGENT_MAX_TURNS_IN_FLIGHT, a new turn gets 429 rate_limited with Retry-After and stores nothing', async () => {
     harness = await startChatHarness({ env: { AGENT_MAX_TURNS_IN_FLIGHT: '2' } });
