@@ -55,6 +55,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
     authorizationFlow: services.authorizationFlow,
     tokenManager: services.tokenManager,
     onDisconnect: (userId) => services.pool.closeUser(userId).then(() => services.catalog.invalidate(userId)),
+    serverStatuses: (userId) => services.catalog.serverStatuses(userId),
   });
   app.use(wpsAuth.callback);
 

@@ -38,10 +38,10 @@ export function createToolsRoutes(dependencies: {
     throw error;
   }
 
-  /** The user's tool list; a failure to get it from WPS is `upstream_unavailable`. */
+  /** The user's tool list and server statuses; a failure to get it from WPS is `upstream_unavailable`. */
   async function toolsOf(userId: string) {
     try {
-      return await dependencies.catalog.list(userId);
+      return await dependencies.catalog.snapshot(userId);
     } catch (error) {
       if (isAppError(error) || findAuthorizationRequired(error)) return authorizationAnswer(userId, error);
       throw errors.upstreamUnavailable('WPS could not be reached or failed; try again shortly.', error);
@@ -50,8 +50,9 @@ export function createToolsRoutes(dependencies: {
 
   router.get('/tools', async (request, response) => {
     const user = currentUser(request);
-    const tools = await toolsOf(user.id);
+    const { tools, servers } = await toolsOf(user.id);
     response.json({
+      servers,
       tools: tools.map(({ name, server, description, inputSchema }) => ({
         name,
         server,
@@ -65,7 +66,7 @@ export function createToolsRoutes(dependencies: {
   router.post('/tools/call', async (request, response) => {
     const user = currentUser(request);
     const body = parseInput(callBodySchema, request.body ?? {}, 'tool call');
-    const tools = await toolsOf(user.id);
+    const { tools } = await toolsOf(user.id);
     const tool = tools.find(
       (candidate) => candidate.name === body.name && (!body.server || candidate.server === body.server),
     );

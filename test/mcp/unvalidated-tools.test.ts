@@ -37,7 +37,7 @@ async function serveTools() {
   const lines: string[] = [];
   const logger = createLogger({ level: 'debug', destination: { write: (line) => lines.push(line) } });
   const ran: string[] = [];
-  const catalog = { list: async () => tools, invalidate: () => undefined } as unknown as ToolCatalog;
+  const catalog = { snapshot: async () => ({ tools, servers: [] }) } as unknown as ToolCatalog;
   const runner = {
     run: async (request: { tool: CatalogTool }) => {
       ran.push(request.tool.name);
