@@ -72,7 +72,8 @@ export function createToolCatalog(options: {
       .find(Boolean);
     if (authorization) throw authorization;
     const servers = results.map((result, index) => statusOf(options.servers[index] ?? '', result));
-    const unreachable = results.find((result, index) => servers[index]?.status === 'unavailable');
+    // Nothing listed and some server unreachable: WPS is down, not a partial list.
+    const unreachable = results[servers.findIndex((server) => server.status === 'unavailable')];
     if (!servers.some((server) => server.status === 'ok') && unreachable?.status === 'rejected')
       throw unreachable.reason;
     results.forEach((result, index) => {
