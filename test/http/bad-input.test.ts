@@ -49,6 +49,13 @@ describe('malformed percent-encoding in a path', () => {
     expect(harness.logs.some((line) => line.includes('"level":50'))).toBe(false);
   });
 
+  it('a malformed query string is no 500 either (the OAuth callback reads its query)', async () => {
+    harness = await startAgentHarness();
+    const answer = await fetch(`${harness.url}/callback?code=%ZZ&state=%E0%A4%A`);
+    expect(answer.status).toBe(400);
+    expect(await answer.text()).toContain('WPS connection failed');
+  });
+
   it('well-formed encoding still reaches the route', async () => {
     harness = await startAgentHarness();
     const user = harness.createUser('ann');
