@@ -1,5 +1,6 @@
 import type { ChatDependencies } from './agent/chat-turn.js';
 import { createLanguageModel, modelProviderOptions } from './agent/language-model.js';
+import { createNormalizedSchemaCache } from './agent/schema-normalizer.js';
 import type { Config } from './config/config.js';
 import type { AppDatabase } from './db/database.js';
 import { createInstanceHeartbeat } from './instances/instance-heartbeat.js';
@@ -110,7 +111,7 @@ export function createServices(infrastructure: Infrastructure) {
     callTimeoutMs: config.mcp.callTimeoutMs,
   });
 
-  const validator = createArgumentValidator();
+  const validator = createArgumentValidator({ logger });
   const conversationsRepository = createConversationsRepository({
     db,
     instance,
@@ -127,7 +128,7 @@ export function createServices(infrastructure: Infrastructure) {
     clock,
     logger,
     settings: config.agent,
-    schemaCache: new WeakMap(),
+    schemaCache: createNormalizedSchemaCache({ max: 500 }),
     providerOptions: modelProviderOptions(config.openai),
     secrets: [config.openai.apiKey, config.wps.clientSecret].filter((secret): secret is string =>
       Boolean(secret),

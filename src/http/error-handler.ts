@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
 import { type AppError, errors, isAppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { malformedPathError } from './malformed-path.js';
 
 /** The contract's error body: `{"error":{"code","message", ...details}}`. */
 export function errorBody(error: AppError) {
@@ -38,6 +39,8 @@ function fromExpressError(error: unknown): AppError {
   // A busy or broken database that escaped a repository's guard is still "try again", never a 500.
   if (isDatabaseUnavailable(error)) return errors.unavailable(error);
   const candidate = error as { status?: number; type?: string } | undefined;
+  // A route parameter that does not percent-decode (express 5 throws while matching): the client's input.
+  if (error instanceof URIError) return malformedPathError();
   if (candidate?.type === 'entity.parse.failed')
     return errors.validationFailed('The request body is not valid JSON.');
   if (candidate?.type === 'entity.too.large')
