@@ -9,6 +9,14 @@ export interface User {
   createdAt: number;
 }
 
+export interface ApiKeyRow {
+  id: string;
+  userId: string;
+  keyHash: string;
+  prefix: string;
+  createdAt: number;
+}
+
 export function createUsersRepository({ db }: { db: AppDatabase }) {
   // Every /v1 request runs this query: prepared once rather than rebuilt per request.
   const userByActiveKeyHash = db
@@ -34,14 +42,18 @@ export function createUsersRepository({ db }: { db: AppDatabase }) {
     findUserByName(name: string): User | undefined {
       return db.select().from(usersTable).where(eq(usersTable.name, name)).get();
     },
-    insertApiKey(key: {
-      id: string;
-      userId: string;
-      keyHash: string;
-      prefix: string;
-      createdAt: number;
-    }): void {
+    insertApiKey(key: ApiKeyRow): void {
       db.insert(apiKeysTable).values(key).run();
+    },
+    /** A new user and its first key together, or neither (a failed key insert leaves no keyless user). */
+    insertUserWithApiKey(user: User, key: ApiKeyRow): void {
+      db.transaction(
+        (transaction) => {
+          transaction.insert(usersTable).values(user).run();
+          transaction.insert(apiKeysTable).values(key).run();
+        },
+        { behavior: 'immediate' },
+      );
     },
     /** The user owning an active (not revoked) key with this hash. */
     findUserByActiveKeyHash(keyHash: string): User | undefined {
