@@ -37,7 +37,11 @@ export const messagesTable = sqliteTable(
     instanceId: text('instance_id'),
   },
   // Unique: two turns that raced for one conversation can never both take the same place in it.
-  (table) => [uniqueIndex('messages_conversation_sequence_idx').on(table.conversationId, table.sequence)],
+  (table) => [
+    uniqueIndex('messages_conversation_sequence_idx').on(table.conversationId, table.sequence),
+    // Few rows are `streaming` at any time: the in-flight count of every turn and the sweeps read only those.
+    index('messages_status_idx').on(table.status, table.instanceId),
+  ],
 );
 
 export const toolCallsTable = sqliteTable(
@@ -67,5 +71,7 @@ export const toolCallsTable = sqliteTable(
   (table) => [
     index('tool_calls_user_started_idx').on(table.userId, table.startedAt, table.id),
     index('tool_calls_conversation_idx').on(table.conversationId),
+    // Few rows are `running` at any time: the sweeps read only those.
+    index('tool_calls_status_idx').on(table.status, table.instanceId),
   ],
 );

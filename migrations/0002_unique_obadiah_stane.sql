@@ -10,4 +10,6 @@ CREATE TABLE `instances` (
 DROP INDEX `messages_conversation_idx`;--> statement-breakpoint
 ALTER TABLE `messages` ADD `instance_id` text;--> statement-breakpoint
 CREATE UNIQUE INDEX `messages_conversation_sequence_idx` ON `messages` (`conversation_id`,`sequence`);--> statement-breakpoint
-ALTER TABLE `tool_calls` ADD `instance_id` text;
+CREATE INDEX `messages_status_idx` ON `messages` (`status`,`instance_id`);--> statement-breakpoint
+ALTER TABLE `tool_calls` ADD `instance_id` text;--> statement-breakpoint
+CREATE INDEX `tool_calls_status_idx` ON `tool_calls` (`status`,`instance_id`);
