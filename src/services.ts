@@ -15,8 +15,13 @@ import { createConversationsRepository } from './transcripts/conversations.repos
 import { createToolCallsRepository } from './transcripts/tool-calls.repository.js';
 import { createUsersRepository } from './users/users.repository.js';
 import { createUsersService } from './users/users.usecases.js';
+import { createAuthorizationBinding } from './wps-auth/authorization-binding.js';
+import { createAuthorizationCallback } from './wps-auth/authorization-callback.js';
 import { createAuthorizationFlow } from './wps-auth/authorization-flow.js';
 import { createAuthorizationServerResolver } from './wps-auth/authorization-server.js';
+import { createCodeExchange } from './wps-auth/code-exchange.js';
+import { createPendingAuthorizationSweeper } from './wps-auth/pending-authorization-sweeper.js';
+import { createPendingAuthorizationsRepository } from './wps-auth/pending-authorizations.repository.js';
 import { createTokenManager } from './wps-auth/token-manager.js';
 import { createWpsConnectionsRepository } from './wps-auth/wps-connections.repository.js';
 
@@ -56,19 +61,8 @@ export function createServices(infrastructure: Infrastructure) {
     ...client,
     refreshMarginMs: config.auth.refreshMarginMs,
   });
-  const authorizationFlow = createAuthorizationFlow({
-    repository: wpsConnectionsRepository,
-    tokenManager,
-    resolver,
-    secretBox,
-    clock,
-    fetch,
-    logger,
-    ...client,
-    redirectUri: config.server.redirectUri,
-    scopes: config.wps.scopes,
-    ttlMs: config.auth.pendingAuthorizationTtlMs,
-  });
+  const { authorizationFlow, authorizationCallback, binding, pendingAuthorizationSweeper } =
+    createAuthorizationServices({ infrastructure, secretBox, tokenManager, resolver, usersService });
   const pool = createMcpConnectionPool({
     mcpUrl: config.wps.mcpUrl,
     transport: config.wps.transport,
@@ -129,6 +123,8 @@ export function createServices(infrastructure: Infrastructure) {
     usersService,
     tokenManager,
     authorizationFlow,
+    authorizationCallback,
+    binding,
     pool,
     catalog,
     validator,
@@ -140,9 +136,59 @@ export function createServices(infrastructure: Infrastructure) {
     /** Releases what the services hold open (MCP connections, timers). */
     async close(): Promise<void> {
       abandonedWork.stop();
+      pendingAuthorizationSweeper.stop();
       await pool.close();
     },
   };
 }
 
 export type Services = ReturnType<typeof createServices>;
+
+/** Starting an authorization, binding it to the browser, and completing it; sweeps its expired rows. */
+function createAuthorizationServices(options: {
+  infrastructure: Infrastructure;
+  secretBox: ReturnType<typeof createSecretBox>;
+  tokenManager: ReturnType<typeof createTokenManager>;
+  resolver: ReturnType<typeof createAuthorizationServerResolver>;
+  usersService: ReturnType<typeof createUsersService>;
+}) {
+  const { config, db, clock, fetch, logger, encryptionKey } = options.infrastructure;
+  const { secretBox } = options;
+  const repository = createPendingAuthorizationsRepository({ db });
+  const ttlMs = config.auth.pendingAuthorizationTtlMs;
+  const authorizationFlow = createAuthorizationFlow({
+    repository,
+    resolver: options.resolver,
+    secretBox,
+    clock,
+    logger,
+    clientId: config.wps.clientId,
+    redirectUri: config.server.redirectUri,
+    scopes: config.wps.scopes,
+    ttlMs,
+  });
+  const authorizationCallback = createAuthorizationCallback({
+    repository,
+    exchangeCode: createCodeExchange({
+      tokenManager: options.tokenManager,
+      secretBox,
+      fetch,
+      logger,
+      clientId: config.wps.clientId,
+      clientSecret: config.wps.clientSecret,
+    }),
+    authenticateApiKey: (apiKey) => options.usersService.authenticate(apiKey)?.id,
+    secretBox,
+    clock,
+    logger,
+  });
+  const binding = createAuthorizationBinding({
+    encryptionKey,
+    redirectUri: config.server.redirectUri,
+    publicUrl: config.server.publicUrl,
+    ttlMs,
+  });
+  const pendingAuthorizationSweeper = createPendingAuthorizationSweeper({ authorizationFlow, logger });
+  pendingAuthorizationSweeper.start();
+  return { authorizationFlow, authorizationCallback, binding, pendingAuthorizationSweeper };
+}
