@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createWpsSandbox } from '../../src/sandbox/index.js';
 import { pendingAuthorizationsTable, wpsConnectionsTable } from '../../src/wps-auth/wps-auth.tables.js';
 import { type AgentHarness, passConsent, startAgentHarness } from '../support/agent-harness.js';
 import { expectNoWpsSecretsLeaked } from '../support/secrets.js';
@@ -208,6 +209,23 @@ describe('the binding cookie', () => {
       headers: { authorization: `Bearer ${ben.apiKey}` },
     });
     expect(secure.headers.getSetCookie()[0]).toContain('Secure');
+  });
+
+  it('binds across instances sharing the database: the callback may land on another one', async () => {
+    const sandbox = await createWpsSandbox({ allowLoopbackRedirects: true });
+    harness = await startAgentHarness({ sandbox });
+    const second = await startAgentHarness({ sandbox, dataDir: harness.dataDir });
+    try {
+      const ann = harness.createUser('ann');
+      const { authorizeUrl, cookie } = await harness.startAuthorization(ann.apiKey);
+      const callback = new URL(await passConsent(authorizeUrl, 'alice', 'approve'));
+      const answer = await fetch(`${second.url}/callback${callback.search}`, { headers: { cookie } });
+      expect(answer.status).toBe(200);
+      expect(await statusOf(ann.apiKey)).toBe('connected');
+    } finally {
+      await second.close();
+      await sandbox.close();
+    }
   });
 
   it("another authorization's cookie does not bind this one", async () => {
