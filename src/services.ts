@@ -15,13 +15,8 @@ import { createConversationsRepository } from './transcripts/conversations.repos
 import { createToolCallsRepository } from './transcripts/tool-calls.repository.js';
 import { createUsersRepository } from './users/users.repository.js';
 import { createUsersService } from './users/users.usecases.js';
-import { createAuthorizationBinding } from './wps-auth/authorization-binding.js';
-import { createAuthorizationCallback } from './wps-auth/authorization-callback.js';
-import { createAuthorizationFlow } from './wps-auth/authorization-flow.js';
 import { createAuthorizationServerResolver } from './wps-auth/authorization-server.js';
-import { createCodeExchange } from './wps-auth/code-exchange.js';
-import { createPendingAuthorizationSweeper } from './wps-auth/pending-authorization-sweeper.js';
-import { createPendingAuthorizationsRepository } from './wps-auth/pending-authorizations.repository.js';
+import { createAuthorizationServices } from './wps-auth/authorization-services.js';
 import { createTokenManager } from './wps-auth/token-manager.js';
 import { createWpsConnectionsRepository } from './wps-auth/wps-connections.repository.js';
 
@@ -143,52 +138,3 @@ export function createServices(infrastructure: Infrastructure) {
 }
 
 export type Services = ReturnType<typeof createServices>;
-
-/** Starting an authorization, binding it to the browser, and completing it; sweeps its expired rows. */
-function createAuthorizationServices(options: {
-  infrastructure: Infrastructure;
-  secretBox: ReturnType<typeof createSecretBox>;
-  tokenManager: ReturnType<typeof createTokenManager>;
-  resolver: ReturnType<typeof createAuthorizationServerResolver>;
-  usersService: ReturnType<typeof createUsersService>;
-}) {
-  const { config, db, clock, fetch, logger, encryptionKey } = options.infrastructure;
-  const { secretBox } = options;
-  const repository = createPendingAuthorizationsRepository({ db });
-  const ttlMs = config.auth.pendingAuthorizationTtlMs;
-  const authorizationFlow = createAuthorizationFlow({
-    repository,
-    resolver: options.resolver,
-    secretBox,
-    clock,
-    logger,
-    clientId: config.wps.clientId,
-    redirectUri: config.server.redirectUri,
-    scopes: config.wps.scopes,
-    ttlMs,
-  });
-  const authorizationCallback = createAuthorizationCallback({
-    repository,
-    exchangeCode: createCodeExchange({
-      tokenManager: options.tokenManager,
-      secretBox,
-      fetch,
-      logger,
-      clientId: config.wps.clientId,
-      clientSecret: config.wps.clientSecret,
-    }),
-    authenticateApiKey: (apiKey) => options.usersService.authenticate(apiKey)?.id,
-    secretBox,
-    clock,
-    logger,
-  });
-  const binding = createAuthorizationBinding({
-    encryptionKey,
-    redirectUri: config.server.redirectUri,
-    publicUrl: config.server.publicUrl,
-    ttlMs,
-  });
-  const pendingAuthorizationSweeper = createPendingAuthorizationSweeper({ authorizationFlow, logger });
-  pendingAuthorizationSweeper.start();
-  return { authorizationFlow, authorizationCallback, binding, pendingAuthorizationSweeper };
-}
