@@ -20,8 +20,8 @@ import { createConversationsRepository } from './transcripts/conversations.repos
 import { createToolCallsRepository } from './transcripts/tool-calls.repository.js';
 import { createUsersRepository } from './users/users.repository.js';
 import { createUsersService } from './users/users.usecases.js';
-import { createAuthorizationFlow } from './wps-auth/authorization-flow.js';
 import { createAuthorizationServerResolver } from './wps-auth/authorization-server.js';
+import { createAuthorizationServices } from './wps-auth/authorization-services.js';
 import { createTokenManager } from './wps-auth/token-manager.js';
 import { createWpsConnectionsRepository } from './wps-auth/wps-connections.repository.js';
 
@@ -72,19 +72,8 @@ export function createServices(infrastructure: Infrastructure) {
     refreshMarginMs: config.auth.refreshMarginMs,
     instanceId: instance.id,
   });
-  const authorizationFlow = createAuthorizationFlow({
-    repository: wpsConnectionsRepository,
-    tokenManager,
-    resolver,
-    secretBox,
-    clock,
-    fetch,
-    logger,
-    ...client,
-    redirectUri: config.server.redirectUri,
-    scopes: config.wps.scopes,
-    ttlMs: config.auth.pendingAuthorizationTtlMs,
-  });
+  const { authorizationFlow, authorizationCallback, binding, pendingAuthorizationSweeper } =
+    createAuthorizationServices({ infrastructure, secretBox, tokenManager, resolver, usersService });
   const pool = createMcpConnectionPool({
     mcpUrl: config.wps.mcpUrl,
     transport: config.wps.transport,
@@ -161,6 +150,8 @@ export function createServices(infrastructure: Infrastructure) {
     usersService,
     tokenManager,
     authorizationFlow,
+    authorizationCallback,
+    binding,
     pool,
     catalog,
     validator,
@@ -183,6 +174,7 @@ export function createServices(infrastructure: Infrastructure) {
      */
     async close(): Promise<void> {
       abandonedWork.stop();
+      pendingAuthorizationSweeper.stop();
       // Before the connections close: a call or turn that fails on them afterwards stays `aborted`.
       retireInstance();
       await pool.close();
