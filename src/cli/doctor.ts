@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import { systemClock } from '../shared/clock.js';
 import type { FetchLike } from '../shared/fetch.js';
 import type { Logger } from '../shared/logger.js';
+import { redactUrlCredentials } from '../shared/url-credentials.js';
 import { createAuthorizationServerResolver } from '../wps-auth/authorization-server.js';
 import { checkModel } from './model-check.js';
 
@@ -146,5 +147,6 @@ export async function runDoctor(options: {
   }
 
   checks.push({ name: 'model endpoint', ...(await checkModel({ config, fetch })) });
-  return checks;
+  // Details quote URLs and error texts, which may carry userinfo; never print it.
+  return checks.map((check) => ({ ...check, detail: redactUrlCredentials(check.detail) }));
 }

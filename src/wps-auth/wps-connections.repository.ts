@@ -1,9 +1,14 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
-import { pendingAuthorizationsTable, wpsConnectionsTable } from './wps-auth.tables.js';
+import { withDatabaseErrors } from '../db/database-errors.js';
+import {
+  type InstanceIdentity,
+  ownedByDeadInstance,
+  READ_ONLY_INSTANCE,
+} from '../instances/instance-liveness.js';
+import { wpsConnectionsTable } from './wps-auth.tables.js';
 
 export type WpsConnectionRow = typeof wpsConnectionsTable.$inferSelect;
-export type PendingAuthorizationRow = typeof pendingAuthorizationsTable.$inferSelect;
 
 /** A sealed token pair ready to store; the hash is of the plaintext refresh token. */
 export interface SealedTokenPair {
@@ -23,7 +28,14 @@ export interface SealedTokenPair {
 const pairOf = (userId: string, refreshTokenHash: string) =>
   and(eq(wpsConnectionsTable.userId, userId), eq(wpsConnectionsTable.refreshTokenHash, refreshTokenHash));
 
-export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
+/** `instance` decides whose refresh lease is dead: a lease held by a dead instance is taken over at once. */
+export function createWpsConnectionsRepository({
+  db,
+  instance = READ_ONLY_INSTANCE,
+}: {
+  db: AppDatabase;
+  instance?: InstanceIdentity;
+}) {
   // Read before MCP requests and on every status check: prepared once.
   const connectionOfUser = db
     .select()
@@ -31,7 +43,7 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
     .where(eq(wpsConnectionsTable.userId, sql.placeholder('userId')))
     .prepare();
 
-  return {
+  return withDatabaseErrors({
     find(userId: string): WpsConnectionRow | undefined {
       return connectionOfUser.get({ userId });
     },
@@ -93,7 +105,8 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
 
     /**
      * Takes the refresh lease for this user if nobody holds a live one and the refresh token is still the
-     * one the caller saw. The lease makes refresh single-flight across processes sharing the database.
+     * one the caller saw. The lease makes refresh single-flight across processes sharing the database. A
+     * lease whose holder died (kill -9 mid-refresh) is taken over without waiting for it to run out.
      */
     acquireRefreshLease(options: {
       userId: string;
@@ -111,6 +124,7 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
             or(
               isNull(wpsConnectionsTable.refreshLeaseUntil),
               lt(wpsConnectionsTable.refreshLeaseUntil, options.now),
+              ownedByDeadInstance(wpsConnectionsTable.refreshLeaseOwner, instance, options.now),
             ),
           ),
         )
@@ -128,49 +142,7 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
     delete(userId: string): boolean {
       return db.delete(wpsConnectionsTable).where(eq(wpsConnectionsTable.userId, userId)).run().changes > 0;
     },
-
-    insertPendingAuthorization(row: Omit<PendingAuthorizationRow, 'usedAt'>): void {
-      db.insert(pendingAuthorizationsTable).values(row).run();
-    },
-
-    /**
-     * Claims a pending authorization for its one use: succeeds for exactly one caller, and only while it
-     * is unexpired. Returns the row, or why it could not be claimed.
-     */
-    claimPendingAuthorization(
-      stateHash: string,
-      now: number,
-    ): { status: 'claimed'; row: PendingAuthorizationRow } | { status: 'unknown' | 'expired' | 'used' } {
-      const claimed = db
-        .update(pendingAuthorizationsTable)
-        .set({ usedAt: now })
-        .where(
-          and(
-            eq(pendingAuthorizationsTable.stateHash, stateHash),
-            isNull(pendingAuthorizationsTable.usedAt),
-            sql`${pendingAuthorizationsTable.expiresAt} > ${now}`,
-          ),
-        )
-        .returning()
-        .get();
-      if (claimed) return { status: 'claimed', row: claimed };
-      const existing = db
-        .select()
-        .from(pendingAuthorizationsTable)
-        .where(eq(pendingAuthorizationsTable.stateHash, stateHash))
-        .get();
-      if (!existing) return { status: 'unknown' };
-      return { status: existing.usedAt !== null ? 'used' : 'expired' };
-    },
-
-    /** Housekeeping: pending authorizations are useless a day after they expire. */
-    deleteExpiredPendingAuthorizations(before: number): number {
-      return db
-        .delete(pendingAuthorizationsTable)
-        .where(lt(pendingAuthorizationsTable.expiresAt, before))
-        .run().changes;
-    },
-  };
+  });
 }
 
 export type WpsConnectionsRepository = ReturnType<typeof createWpsConnectionsRepository>;

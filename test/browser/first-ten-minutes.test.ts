@@ -3,17 +3,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHAT_MESSAGE_MAX_CHARS } from '../../src/agent/chat-message-limit.js';
 import { type AgentHarness, startAgentHarness } from '../support/agent-harness.js';
-import {
-  buildConsole,
-  chromiumMissing,
-  launchChromium,
-  PHONE_390,
-  screenshotBoth,
-  WIDE,
-} from '../support/browser-console.js';
+import { launchChromium, skipBrowserTests } from '../support/browser.js';
+import { buildConsole, PHONE_390, screenshotBoth, WIDE } from '../support/browser-console.js';
 import { createScriptedModel, type ScriptedModel } from '../support/scripted-model/index.js';
 
-describe.skipIf(chromiumMissing && !process.env.CI)("the console in a newcomer's first ten minutes", () => {
+describe.skipIf(skipBrowserTests)("the console in a newcomer's first ten minutes", () => {
   let model: ScriptedModel;
   let harness: AgentHarness;
   let distDir: string;

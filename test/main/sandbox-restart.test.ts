@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { passConsent } from '../support/agent-harness.js';
+import { cookiesOf, passConsent } from '../support/agent-harness.js';
 import { runCliWith } from '../support/run-cli.js';
 import { freePort, startServerProcess } from '../support/server-process.js';
 
@@ -53,10 +53,16 @@ describe('the sandbox of npm start across restarts', () => {
     try {
       await expect.poll(() => first.output()).toContain('shown only this once');
       apiKey = /wpsa_[A-Za-z0-9_-]+/.exec(first.output())?.[0] ?? '';
-      const started = await call(first, apiKey, 'POST', '/v1/wps/authorize');
-      const callbackUrl = new URL(await passConsent(started.body.authorizeUrl, 'alice', 'approve'));
+      // As the console's browser does: the callback carries the binding cookie of the authorize answer.
+      const started = await fetch(`${first.url}/v1/wps/authorize`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
+      const { authorizeUrl } = (await started.json()) as { authorizeUrl: string };
+      const callbackUrl = new URL(await passConsent(authorizeUrl, 'alice', 'approve'));
       callbackUrl.hostname = '127.0.0.1';
-      expect((await fetch(callbackUrl)).status).toBe(200);
+      expect((await fetch(callbackUrl, { headers: { cookie: cookiesOf(started) } })).status).toBe(200);
+      expect((await call(first, apiKey, 'GET', '/v1/me')).body.wps.status).toBe('connected');
       const plan = await q3Plan(first, apiKey);
       const written = await call(first, apiKey, 'POST', '/v1/tools/call', {
         name: 'kso_airpage_import_markdown_data',

@@ -1,12 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { build } from 'vite';
 
-/** Debian's Chromium, which the browser tests drive through playwright-core. */
-export const CHROMIUM = '/usr/bin/chromium';
-export const chromiumMissing = !existsSync(CHROMIUM);
 export const PHONE_390 = { width: 390, height: 800 };
 export const WIDE = { width: 1280, height: 820 };
 
@@ -31,22 +28,6 @@ export async function buildConsole(): Promise<string> {
   }
   mkdirSync(screenshotDir, { recursive: true });
   return distDir;
-}
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
 }
 
 /** Screenshots of the page as it is, at 390 px and wide, into screenshots/<name>-{phone,wide}.png. */
