@@ -71,6 +71,9 @@ export const environmentSchema = z.object({
   OPENAI_API_MODE: z
     .enum(['chat', 'responses'], { error: 'OPENAI_API_MODE must be chat or responses' })
     .default('chat'),
+  TOOL_APPROVAL: z
+    .enum(['writes', 'all', 'never'], { error: 'TOOL_APPROVAL must be one of writes, all, never' })
+    .default('writes'),
   // Additions to the contract (README: "More settings").
   SANDBOX_PORT: integer('SANDBOX_PORT', { min: 0, max: 65535 }).default(8090),
   LOG_LEVEL: z
@@ -86,6 +89,9 @@ export const environmentSchema = z.object({
   AGENT_TURN_TIMEOUT_MS: integer('AGENT_TURN_TIMEOUT_MS', { min: 1000, max: 3_600_000 }).default(300_000),
   TOOL_OUTPUT_BUDGET_CHARS: integer('TOOL_OUTPUT_BUDGET_CHARS', { min: 200, max: 1_000_000 }).default(16_000),
   CONTEXT_BUDGET_CHARS: integer('CONTEXT_BUDGET_CHARS', { min: 1000, max: 10_000_000 }).default(120_000),
+  APPROVAL_TTL_SECONDS: integer('APPROVAL_TTL_SECONDS', { min: 10, max: 30 * 86_400 }).default(86_400),
+  SNAPSHOT_RETENTION_DAYS: integer('SNAPSHOT_RETENTION_DAYS', { min: 1, max: 3650 }).default(30),
+  DESTRUCTIVE_EDIT_PERCENT: integer('DESTRUCTIVE_EDIT_PERCENT', { min: 1, max: 100 }).default(50),
   RATE_LIMIT_PER_MINUTE: integer('RATE_LIMIT_PER_MINUTE', { min: 0, max: 100_000 }).default(120),
 });
 

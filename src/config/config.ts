@@ -36,6 +36,13 @@ export interface Config {
     contextBudgetChars: number;
   };
   rateLimitPerMinute: number;
+  safeEdits: {
+    approval: 'writes' | 'all' | 'never';
+    approvalTtlMs: number;
+    snapshotRetentionMs: number;
+    /** A write that removes at least this share of a document's text is flagged loudly (0..1). */
+    destructiveRemovalRatio: number;
+  };
 }
 
 /** Start-up stops with this: one message that lists every problem at once. */
@@ -135,6 +142,12 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       contextBudgetChars: env.CONTEXT_BUDGET_CHARS,
     },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    safeEdits: {
+      approval: env.TOOL_APPROVAL,
+      approvalTtlMs: env.APPROVAL_TTL_SECONDS * 1000,
+      snapshotRetentionMs: env.SNAPSHOT_RETENTION_DAYS * 86_400_000,
+      destructiveRemovalRatio: env.DESTRUCTIVE_EDIT_PERCENT / 100,
+    },
   };
 }
 

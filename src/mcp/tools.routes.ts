@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { isReadOnlyTool } from '../approvals/tool-classification.js';
 import { currentUser } from '../http/api-key-auth.js';
 import { parseInput } from '../http/validation.js';
 import { errors, isAppError } from '../shared/errors.js';
@@ -47,11 +48,12 @@ export function createToolsRoutes(dependencies: {
     const user = currentUser(request);
     const tools = await asUser(user.id, () => dependencies.catalog.list(user.id));
     response.json({
-      tools: tools.map(({ name, server, description, inputSchema }) => ({
-        name,
-        server,
-        description,
-        inputSchema,
+      tools: tools.map((tool) => ({
+        name: tool.name,
+        server: tool.server,
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        readOnly: isReadOnlyTool(tool),
       })),
     });
   });
