@@ -1,5 +1,6 @@
 import express from 'express';
 import { createChatRoutes } from './agent/chat.routes.js';
+import { createEditsRoutes } from './edits/edits.routes.js';
 import { requireApiKey } from './http/api-key-auth.js';
 import { serveConsole } from './http/console.js';
 import { createErrorHandler, notFoundHandler } from './http/error-handler.js';
@@ -70,6 +71,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
       authorizationFlow: services.authorizationFlow,
     }),
   );
+  v1.use(createEditsRoutes({ reverter: services.reverter, authorizationFlow: services.authorizationFlow }));
   v1.use(createToolCallsRoutes({ toolCallsRepository: services.toolCallsRepository }));
   v1.use(
     createConversationsRoutes({

@@ -1,7 +1,11 @@
 import type { ChatDependencies } from './agent/chat-turn.js';
 import { createLanguageModel, modelProviderOptions } from './agent/language-model.js';
+import { isReadOnlyTool } from './approvals/tool-classification.js';
 import type { Config } from './config/config.js';
 import type { AppDatabase } from './db/database.js';
+import { createReverter } from './edits/revert.js';
+import { createSnapshots } from './edits/snapshots.js';
+import { createWpsReads } from './edits/wps-reads.js';
 import { createArgumentValidator } from './mcp/argument-validator.js';
 import { createMcpConnectionPool } from './mcp/connection-pool.js';
 import { createToolCatalog } from './mcp/tool-catalog.js';
@@ -87,13 +91,20 @@ export function createServices(infrastructure: Infrastructure) {
     logger,
   });
   const toolCallsRepository = createToolCallsRepository({ db });
+  const reads = createWpsReads({ pool });
+  const snapshots = createSnapshots({ reads, secretBox });
   const runner = createToolRunner({
     pool,
     toolCallsRepository,
     clock,
     logger,
     callTimeoutMs: config.mcp.callTimeoutMs,
+    beforeWrite: {
+      changesData: (tool) => !isReadOnlyTool(tool),
+      snapshot: (userId, tool, args) => snapshots.captureSealed(userId, tool, args),
+    },
   });
+  const reverter = createReverter({ toolCallsRepository, snapshots, reads, catalog, runner });
 
   const validator = createArgumentValidator();
   const conversationsRepository = createConversationsRepository({ db });
@@ -122,6 +133,7 @@ export function createServices(infrastructure: Infrastructure) {
     logger,
     callTimeoutMs: config.mcp.callTimeoutMs,
     turnTimeoutMs: config.agent.turnTimeoutMs,
+    snapshotRetentionMs: config.safeEdits.snapshotRetentionMs,
   });
 
   return {
@@ -135,6 +147,9 @@ export function createServices(infrastructure: Infrastructure) {
     runner,
     toolCallsRepository,
     conversationsRepository,
+    snapshots,
+    reads,
+    reverter,
     abandonedWork,
     chat,
     /** Releases what the services hold open (MCP connections, timers). */

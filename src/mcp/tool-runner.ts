@@ -33,6 +33,15 @@ export interface ToolRunRequest {
   safeName?: string;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** For a revert: the call whose change this one puts back. */
+  revertOf?: string;
+}
+
+/** How the runner keeps a copy of what a write call is about to change (see src/edits/snapshots.ts). */
+export interface BeforeWrite {
+  changesData(tool: CatalogTool): boolean;
+  /** The sealed before-state, or undefined when the call changes nothing that can be put back. */
+  snapshot(userId: string, tool: CatalogTool, args: Record<string, unknown>): Promise<string | undefined>;
 }
 
 const errorResult = (text: string): CallToolResult => ({ isError: true, content: [{ type: 'text', text }] });
@@ -49,8 +58,9 @@ export function createToolRunner(options: {
   clock: Clock;
   logger: Logger;
   callTimeoutMs: number;
+  beforeWrite?: BeforeWrite;
 }) {
-  const { clock, toolCallsRepository } = options;
+  const { clock, toolCallsRepository, beforeWrite } = options;
 
   /** The transcript row of a call, before its outcome is known (or with it, for rejected calls). */
   const insertCall = (
@@ -70,6 +80,8 @@ export function createToolRunner(options: {
       arguments: request.arguments,
       source: request.source,
       startedAt: clock.now(),
+      changesData: beforeWrite?.changesData(request.tool) ?? false,
+      revertOf: request.revertOf ?? null,
       ...state,
     });
     return toolCallId;
@@ -98,6 +110,11 @@ export function createToolRunner(options: {
         return { toolCallId, durationMs, ...outcome };
       };
       try {
+        // No copy, no write: a failed read fails the call below, before WPS is asked to change anything.
+        if (beforeWrite?.changesData(request.tool)) {
+          const sealed = await beforeWrite.snapshot(request.userId, request.tool, request.arguments);
+          if (sealed) toolCallsRepository.storeSnapshot(toolCallId, sealed, clock.now());
+        }
         const result = await options.pool.callTool({
           userId: request.userId,
           server: request.tool.server,

@@ -18,6 +18,8 @@ export function createAbandonedWorkSweeper(options: {
   logger: Logger;
   callTimeoutMs: number;
   turnTimeoutMs: number;
+  /** Before-states of write calls older than this are forgotten (SNAPSHOT_RETENTION_DAYS). */
+  snapshotRetentionMs?: number;
   intervalMs?: number;
 }) {
   const sweep = () => {
@@ -29,7 +31,12 @@ export function createAbandonedWorkSweeper(options: {
       now - options.turnTimeoutMs - LEEWAY_MS,
     );
     if (toolCalls + turns > 0) options.logger.info({ toolCalls, turns }, 'closed abandoned work as aborted');
-    return { toolCalls, turns };
+    const snapshots =
+      options.snapshotRetentionMs === undefined
+        ? 0
+        : options.toolCallsRepository.purgeSnapshotsBefore(now - options.snapshotRetentionMs);
+    if (snapshots > 0) options.logger.info({ snapshots }, 'forgot before-states past their retention');
+    return { toolCalls, turns, snapshots };
   };
   let timer: NodeJS.Timeout | undefined;
   return {

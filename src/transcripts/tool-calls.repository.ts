@@ -39,6 +39,8 @@ export function createToolCallsRepository({ db }: { db: AppDatabase }) {
       source: p('source'),
       startedAt: p('startedAt'),
       durationMs: p('durationMs'),
+      changesData: p('changesData'),
+      revertOf: p('revertOf'),
     })
     .prepare();
   const finishCall = db
@@ -65,8 +67,36 @@ export function createToolCallsRepository({ db }: { db: AppDatabase }) {
         safeName: null,
         result: null,
         durationMs: null,
+        changesData: false,
+        revertOf: null,
         ...row,
       });
+    },
+
+    /** Stores the sealed before-state of a write call, just before the write runs. */
+    storeSnapshot(id: string, sealed: string, at: number): void {
+      db.update(toolCallsTable)
+        .set({ snapshot: sealed, snapshotAt: at })
+        .where(eq(toolCallsTable.id, id))
+        .run();
+    },
+
+    /** One call of the user's; another user's is not found. */
+    findForUser(userId: string, id: string): ToolCallRow | undefined {
+      return db
+        .select()
+        .from(toolCallsTable)
+        .where(and(eq(toolCallsTable.id, id), eq(toolCallsTable.userId, userId)))
+        .get();
+    },
+
+    /** Forgets before-states taken before `before` (SNAPSHOT_RETENTION_DAYS): those calls stop being revertible. */
+    purgeSnapshotsBefore(before: number): number {
+      return db
+        .update(toolCallsTable)
+        .set({ snapshot: null, snapshotAt: null })
+        .where(lt(toolCallsTable.snapshotAt, before))
+        .run().changes;
     },
 
     finish(

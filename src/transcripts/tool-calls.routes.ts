@@ -11,8 +11,8 @@ export const limitSchema = z.coerce.number().int().min(1).max(200).default(50);
 const querySchema = z.object({
   conversationId: z.string().min(1).optional(),
   name: z.string().min(1).optional(),
-  status: z.enum(['running', 'ok', 'error', 'timeout', 'aborted']).optional(),
-  source: z.enum(['chat', 'direct']).optional(),
+  status: z.enum(['awaiting_approval', 'denied', 'running', 'ok', 'error', 'timeout', 'aborted']).optional(),
+  source: z.enum(['chat', 'direct', 'revert']).optional(),
   limit: limitSchema,
   cursor: z.string().min(1).optional(),
 });

@@ -1,3 +1,4 @@
+import { isRevertible } from '../edits/revert.js';
 import type { ToolCallRow } from './tool-calls.repository.js';
 
 /** A tool call as the HTTP API shows it (`/v1/tool-calls`, conversation transcripts). */
@@ -17,5 +18,8 @@ export function toolCallView(row: ToolCallRow) {
     source: row.source,
     startedAt: new Date(row.startedAt).toISOString(),
     durationMs: row.durationMs,
+    // Only calls that change WPS data say whether they can be put back.
+    ...(row.changesData ? { revertible: isRevertible(row) } : {}),
+    ...(row.revertOf ? { revertOf: row.revertOf } : {}),
   };
 }

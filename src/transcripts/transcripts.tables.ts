@@ -54,10 +54,19 @@ export const toolCallsTable = sqliteTable(
     arguments: text('arguments', { mode: 'json' }).$type<unknown>(),
     result: text('result', { mode: 'json' }).$type<unknown>(),
     isError: integer('is_error', { mode: 'boolean' }).notNull(),
-    status: text('status', { enum: ['running', 'ok', 'error', 'timeout', 'aborted'] }).notNull(),
-    source: text('source', { enum: ['chat', 'direct'] }).notNull(),
+    status: text('status', {
+      enum: ['awaiting_approval', 'denied', 'running', 'ok', 'error', 'timeout', 'aborted'],
+    }).notNull(),
+    source: text('source', { enum: ['chat', 'direct', 'revert'] }).notNull(),
     startedAt: integer('started_at').notNull(),
     durationMs: integer('duration_ms'),
+    /** The tool can change WPS data (see tool-classification.ts). */
+    changesData: integer('changes_data', { mode: 'boolean' }).notNull().default(false),
+    /** What the call was about to change, sealed with the token key (see edits/snapshots.ts). */
+    snapshot: text('snapshot'),
+    snapshotAt: integer('snapshot_at'),
+    /** For `source: "revert"`: the call whose change this one put back. */
+    revertOf: text('revert_of'),
   },
   (table) => [
     index('tool_calls_user_started_idx').on(table.userId, table.startedAt, table.id),

@@ -57,12 +57,28 @@ describe('work left behind by a crashed process', () => {
       callTimeoutMs: 60_000,
       turnTimeoutMs: 300_000,
     });
-    expect(sweeper.sweep()).toEqual({ toolCalls: 1, turns: 1 });
+    expect(sweeper.sweep()).toEqual({ toolCalls: 1, turns: 1, snapshots: 0 });
     const statusOf = (id: string) =>
       toolCallsRepository.list({ userId: 'usr_1', limit: 10 }).find((row) => row.id === id)?.status;
     expect(statusOf('call_crashed')).toBe('aborted');
     expect(statusOf('call_live')).toBe('running');
     expect(conversationsRepository.listMessages('conv_crashed')[0]?.status).toBe('aborted');
     expect(conversationsRepository.listMessages('conv_live')[0]?.status).toBe('streaming');
+
+    // Before-states of write calls are kept for the retention period, then forgotten.
+    toolCallsRepository.storeSnapshot('call_crashed', 'v1.sealed-old', clock.now() - 31 * 86_400_000);
+    toolCallsRepository.storeSnapshot('call_live', 'v1.sealed-new', clock.now() - 86_400_000);
+    const retaining = createAbandonedWorkSweeper({
+      toolCallsRepository,
+      conversationsRepository,
+      clock,
+      logger: createLogger({ level: 'silent' }),
+      callTimeoutMs: 60_000,
+      turnTimeoutMs: 300_000,
+      snapshotRetentionMs: 30 * 86_400_000,
+    });
+    expect(retaining.sweep().snapshots).toBe(1);
+    expect(toolCallsRepository.findForUser('usr_1', 'call_crashed')?.snapshot).toBeNull();
+    expect(toolCallsRepository.findForUser('usr_1', 'call_live')?.snapshot).toBe('v1.sealed-new');
   });
 });
