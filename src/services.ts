@@ -1,8 +1,11 @@
 import type { ChatDependencies } from './agent/chat-turn.js';
 import { createLanguageModel, modelProviderOptions } from './agent/language-model.js';
+import { createApprovalsRepository } from './approvals/approvals.repository.js';
+import { createApprovals } from './approvals/approvals.usecases.js';
 import { isReadOnlyTool } from './approvals/tool-classification.js';
 import type { Config } from './config/config.js';
 import type { AppDatabase } from './db/database.js';
+import { createPreviews } from './edits/previews.js';
 import { createReverter } from './edits/revert.js';
 import { createSnapshots } from './edits/snapshots.js';
 import { createWpsReads } from './edits/wps-reads.js';
@@ -108,6 +111,16 @@ export function createServices(infrastructure: Infrastructure) {
 
   const validator = createArgumentValidator();
   const conversationsRepository = createConversationsRepository({ db });
+  const previews = createPreviews({ reads, destructiveRatio: config.safeEdits.destructiveRemovalRatio });
+  const approvalsRepository = createApprovalsRepository({ db });
+  const approvals = createApprovals({
+    approvalsRepository,
+    conversationsRepository,
+    previews,
+    secretBox,
+    clock,
+    ttlMs: config.safeEdits.approvalTtlMs,
+  });
   const chat: ChatDependencies = {
     model: createLanguageModel({ openai: config.openai }),
     catalog,
@@ -121,6 +134,15 @@ export function createServices(infrastructure: Infrastructure) {
     settings: config.agent,
     schemaCache: new WeakMap(),
     providerOptions: modelProviderOptions(config.openai),
+    safeEdits: {
+      setting: config.safeEdits.approval,
+      approvals,
+      previews,
+      runner,
+      toolCallsRepository,
+      conversationsRepository,
+      clock,
+    },
     secrets: [config.openai.apiKey, config.wps.clientSecret].filter((secret): secret is string =>
       Boolean(secret),
     ),
@@ -149,6 +171,8 @@ export function createServices(infrastructure: Infrastructure) {
     conversationsRepository,
     snapshots,
     reads,
+    approvalsRepository,
+    approvals,
     reverter,
     abandonedWork,
     chat,

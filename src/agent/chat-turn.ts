@@ -7,6 +7,7 @@ import {
   streamText,
   type ToolSet,
 } from 'ai';
+import type { ApprovalAnswer, ApprovalView } from '../approvals/approvals.usecases.js';
 import type { ArgumentValidator } from '../mcp/argument-validator.js';
 import type { ToolCatalog } from '../mcp/tool-catalog.js';
 import type { ToolRunner } from '../mcp/tool-runner.js';
@@ -25,10 +26,19 @@ import type { ProviderOptions } from './language-model.js';
 import { describeModelError } from './model-errors.js';
 import type { NormalizedSchema } from './schema-normalizer.js';
 import { systemPrompt } from './system-prompt.js';
+import {
+  type HeldBackCall,
+  heldBackCalls,
+  pauseForApprovals,
+  resolveContinuation,
+  type SafeEditDependencies,
+  waitingTurn,
+} from './turn-continuation.js';
 import { createWpsToolSet, type TurnToolCall } from './wps-tools.js';
 
 export type TurnOutcome =
   | { status: 'complete' }
+  | { status: 'awaiting-approval'; approvals: ApprovalView[] }
   | { status: 'aborted' }
   | { status: 'authorization-lost'; authorizeUrl: string; notice: string }
   | { status: 'error'; error: AppError };
@@ -71,6 +81,8 @@ export interface ChatDependencies {
   schemaCache: WeakMap<object, NormalizedSchema>;
   /** Passed to every model call (see modelProviderOptions). */
   providerOptions?: ProviderOptions;
+  /** Approvals of write calls (TOOL_APPROVAL); see turn-continuation.ts. */
+  safeEdits: SafeEditDependencies;
 }
 
 /**
@@ -83,7 +95,9 @@ export async function startChatTurn(
   dependencies: ChatDependencies,
   request: {
     user: User;
-    message: string;
+    /** A new user message, or the answers to a paused turn's approvals (which continue it). */
+    message?: string;
+    approvals?: ApprovalAnswer[];
     conversationId?: string;
     abortSignal: AbortSignal;
     stream: boolean;
@@ -123,49 +137,61 @@ export async function startChatTurn(
 
   const now = clock.now();
   const conversationId = existing?.id ?? createId('conv');
+  const continuation = resolveContinuation(dependencies.safeEdits, { user, conversationId, request });
+  if (continuation.kind === 'waiting')
+    return waitingTurn(conversationId, continuation, (error) =>
+      describeModelError(error, dependencies.secrets),
+    );
   const history = existing
-    ? historyWithinBudget(conversationsRepository.listMessages(conversationId), settings.contextBudgetChars)
+    ? historyWithinBudget(
+        conversationsRepository
+          .listMessages(conversationId)
+          .filter((message) => message.id !== continuation.messageId),
+        settings.contextBudgetChars,
+      )
     : [];
-  const messageId = createId('msg');
-  conversationsRepository.beginTurn({
-    newConversation: existing
-      ? undefined
-      : {
-          id: conversationId,
-          userId: user.id,
-          title: titleFrom(request.message),
+  const messageId = continuation.messageId ?? createId('msg');
+  if (continuation.kind === 'new-message')
+    conversationsRepository.beginTurn({
+      newConversation: existing
+        ? undefined
+        : {
+            id: conversationId,
+            userId: user.id,
+            title: titleFrom(continuation.message),
+            createdAt: now,
+            updatedAt: now,
+          },
+      conversationId,
+      messages: [
+        {
+          id: createId('msg'),
+          role: 'user',
+          text: continuation.message,
+          status: 'complete',
+          modelMessages: null,
+          error: null,
           createdAt: now,
-          updatedAt: now,
         },
-    conversationId,
-    messages: [
-      {
-        id: createId('msg'),
-        role: 'user',
-        text: request.message,
-        status: 'complete',
-        modelMessages: null,
-        error: null,
-        createdAt: now,
-      },
-      {
-        id: messageId,
-        role: 'assistant',
-        text: '',
-        status: 'streaming',
-        modelMessages: [],
-        error: null,
-        createdAt: now,
-      },
-    ],
-    now,
-  });
+        {
+          id: messageId,
+          role: 'assistant',
+          text: '',
+          status: 'streaming',
+          modelMessages: [],
+          error: null,
+          createdAt: now,
+        },
+      ],
+      now,
+    });
 
   const toolCalls: TurnToolCall[] = [];
-  const stepTexts: string[] = [];
+  const stepTexts: string[] = continuation.kind === 'continue' ? [continuation.text] : [];
+  const heldBack: HeldBackCall[] = [];
   let currentStep = 1;
   let authorizationLost: WpsAuthorizationRequiredError | undefined;
-  const { tools } = createWpsToolSet({
+  const { tools, resolveCall } = createWpsToolSet({
     catalog,
     runner: dependencies.runner,
     validator: dependencies.validator,
@@ -180,6 +206,8 @@ export async function startChatTurn(
       onAuthorizationLost: (error) => {
         authorizationLost ??= error;
       },
+      approval: dependencies.safeEdits.setting,
+      approvedCalls: continuation.kind === 'continue' ? continuation.approvedCalls : undefined,
     },
   });
 
@@ -192,6 +220,18 @@ export async function startChatTurn(
   let finalModelMessages: unknown[] | undefined;
   const finish = async (status: 'complete' | 'aborted' | 'error', error?: AppError) => {
     const modelMessages = finalModelMessages ? { modelMessages: finalModelMessages } : {};
+    if (status === 'complete' && heldBack.length > 0 && !authorizationLost) {
+      const approvals = await pauseForApprovals(dependencies.safeEdits, {
+        userId: user.id,
+        conversationId,
+        messageId,
+        text: text(),
+        heldBack,
+        resolveCall,
+      });
+      settle({ status: 'awaiting-approval', approvals });
+      return;
+    }
     if (status === 'complete' && authorizationLost) {
       const authorizeUrl = await dependencies.authorizationFlow.authorizeUrlFor(user.id).catch(() => '');
       const notice = `WPS authorization was lost while I was working, so I stopped. Reconnect WPS to continue: ${authorizeUrl}`;
@@ -223,7 +263,12 @@ export async function startChatTurn(
     );
   };
 
-  const messages: ModelMessage[] = [...history, { role: 'user', content: request.message }];
+  const messages: ModelMessage[] =
+    continuation.kind === 'continue'
+      ? [...history, ...continuation.modelMessages]
+      : [...history, { role: 'user', content: continuation.message }];
+  // A continued turn's stored model messages keep what came before the pause.
+  const storedPrefix = continuation.kind === 'continue' ? continuation.modelMessages : [];
   const turnSignal = AbortSignal.any([request.abortSignal, AbortSignal.timeout(settings.turnTimeoutMs)]);
   const failed = (error: unknown) => {
     // Not the error object: the provider's errors carry the whole prompt (the user's documents).
@@ -244,18 +289,24 @@ export async function startChatTurn(
       currentStep = stepNumber + 1;
       return undefined;
     },
-    onStepFinish: (step: { text: string; toolCalls: unknown[]; response: { messages: unknown[] } }) => {
+    onStepFinish: (step: {
+      text: string;
+      toolCalls: unknown[];
+      content: ReadonlyArray<{ type: string }>;
+      response: { messages: unknown[] };
+    }) => {
       stepTexts.push(step.text);
+      heldBack.push(...heldBackCalls(step.content, currentStep));
       // `response.messages` is cumulative over the turn's steps: store it whole after every step. A
       // step without tool calls is the model's answer and the last step: endTurn stores it in the same
       // transaction that closes the turn, one write fewer per turn.
       if (step.toolCalls.length === 0) {
-        finalModelMessages = step.response.messages;
+        finalModelMessages = [...storedPrefix, ...step.response.messages];
         return;
       }
       conversationsRepository.updateMessage(messageId, {
         text: text(),
-        modelMessages: step.response.messages,
+        modelMessages: [...storedPrefix, ...step.response.messages],
       });
     },
   };

@@ -5,14 +5,30 @@ import { currentUser } from '../http/api-key-auth.js';
 import { parseInput } from '../http/validation.js';
 import { type ChatDependencies, type StartedTurn, startChatTurn } from './chat-turn.js';
 
-const chatBodySchema = z.object({
-  message: z
-    .string()
-    .trim()
-    .min(1, 'message must not be empty')
-    .max(32_000, 'message is too long (32,000 characters at most)'),
-  conversationId: z.string().min(1).optional(),
-});
+const chatBodySchema = z.union([
+  z.object({
+    message: z
+      .string()
+      .trim()
+      .min(1, 'message must not be empty')
+      .max(32_000, 'message is too long (32,000 characters at most)'),
+    conversationId: z.string().min(1).optional(),
+  }),
+  // The answers to a paused turn's approvals; they continue that turn.
+  z.object({
+    conversationId: z.string().min(1),
+    approvals: z
+      .array(
+        z.object({
+          id: z.string().min(1),
+          approved: z.boolean(),
+          reason: z.string().trim().max(2000).optional(),
+        }),
+      )
+      .min(1, 'approvals must not be empty')
+      .max(100),
+  }),
+]);
 
 /**
  * `POST /v1/chat`: JSON by default; with `Accept: text/event-stream`, the AI SDK UI message stream that
@@ -31,7 +47,7 @@ export function createChatRoutes(dependencies: ChatDependencies) {
     const stream = (request.get('accept') ?? '').includes('text/event-stream');
     const turn = await startChatTurn(dependencies, {
       user,
-      message: body.message,
+      ...('approvals' in body ? { approvals: body.approvals } : { message: body.message }),
       conversationId: body.conversationId,
       abortSignal: abort.signal,
       stream,
@@ -40,12 +56,22 @@ export function createChatRoutes(dependencies: ChatDependencies) {
       streamTurn(turn, turn.result, response);
       return;
     }
+    if (stream) {
+      // An answer that leaves other approvals pending: nothing ran, the stream just ends.
+      pipeUIMessageStreamToResponse({
+        response,
+        stream: createUIMessageStream({ execute: ({ writer }) => writer.write({ type: 'finish' }) }),
+        headers: { 'X-Conversation-Id': turn.conversationId },
+      });
+      return;
+    }
     const outcome = await turn.outcome;
     if (outcome.status === 'error') throw outcome.error;
     if (outcome.status === 'aborted') return;
     response.json({
       conversationId: turn.conversationId,
       messageId: turn.messageId,
+      status: outcome.status === 'awaiting-approval' ? 'awaiting_approval' : 'complete',
       text: turn.text(),
       toolCalls: turn.toolCalls.map(
         ({ id, name, server, safeName, arguments: toolArguments, result, isError, status, durationMs }) => ({
@@ -60,6 +86,7 @@ export function createChatRoutes(dependencies: ChatDependencies) {
           durationMs,
         }),
       ),
+      approvals: outcome.status === 'awaiting-approval' ? outcome.approvals : [],
       ...(outcome.status === 'authorization-lost'
         ? { wps: { status: 'reauthorization_required', authorizeUrl: outcome.authorizeUrl } }
         : {}),

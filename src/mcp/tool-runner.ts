@@ -35,6 +35,8 @@ export interface ToolRunRequest {
   timeoutMs?: number;
   /** For a revert: the call whose change this one puts back. */
   revertOf?: string;
+  /** An approved call runs on its existing `awaiting_approval` transcript row. */
+  toolCallId?: string;
 }
 
 /** How the runner keeps a copy of what a write call is about to change (see src/edits/snapshots.ts). */
@@ -98,22 +100,25 @@ export function createToolRunner(options: {
     async run(request: ToolRunRequest): Promise<ToolRunOutcome> {
       const timeoutMs = request.timeoutMs ?? options.callTimeoutMs;
       const started = performance.now();
-      const toolCallId = insertCall(request, { isError: false, status: 'running' });
+      let toolCallId = request.toolCallId;
+      if (toolCallId) toolCallsRepository.markRunning(toolCallId, clock.now());
+      else toolCallId = insertCall(request, { isError: false, status: 'running' });
+      const rowId = toolCallId;
       const finish = (outcome: Omit<ToolRunOutcome, 'toolCallId' | 'durationMs'>): ToolRunOutcome => {
         const durationMs = Math.round(performance.now() - started);
-        toolCallsRepository.finish(toolCallId, {
+        toolCallsRepository.finish(rowId, {
           result: outcome.result,
           isError: outcome.isError,
           status: outcome.status,
           durationMs,
         });
-        return { toolCallId, durationMs, ...outcome };
+        return { toolCallId: rowId, durationMs, ...outcome };
       };
       try {
         // No copy, no write: a failed read fails the call below, before WPS is asked to change anything.
         if (beforeWrite?.changesData(request.tool)) {
           const sealed = await beforeWrite.snapshot(request.userId, request.tool, request.arguments);
-          if (sealed) toolCallsRepository.storeSnapshot(toolCallId, sealed, clock.now());
+          if (sealed) toolCallsRepository.storeSnapshot(rowId, sealed, clock.now());
         }
         const result = await options.pool.callTool({
           userId: request.userId,

@@ -123,6 +123,19 @@ export function createConversationsRepository({ db }: { db: AppDatabase }) {
       });
     },
 
+    /**
+     * Takes a paused turn (`awaiting_approval`) back to `streaming` in one UPDATE: of two instances
+     * continuing it at once, one gets the message, the other undefined.
+     */
+    claimPausedTurn(messageId: string): MessageRow | undefined {
+      return db
+        .update(messagesTable)
+        .set({ status: 'streaming' })
+        .where(and(eq(messagesTable.id, messageId), eq(messagesTable.status, 'awaiting_approval')))
+        .returning()
+        .get();
+    },
+
     listMessages(conversationId: string): MessageRow[] {
       return db
         .select()

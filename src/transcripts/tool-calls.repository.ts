@@ -73,6 +73,11 @@ export function createToolCallsRepository({ db }: { db: AppDatabase }) {
       });
     },
 
+    /** An approved call starts: its `awaiting_approval` row becomes `running`. */
+    markRunning(id: string, startedAt: number): void {
+      db.update(toolCallsTable).set({ status: 'running', startedAt }).where(eq(toolCallsTable.id, id)).run();
+    },
+
     /** Stores the sealed before-state of a write call, just before the write runs. */
     storeSnapshot(id: string, sealed: string, at: number): void {
       db.update(toolCallsTable)

@@ -28,7 +28,10 @@ export const messagesTable = sqliteTable(
       .references(() => conversationsTable.id, { onDelete: 'cascade' }),
     role: text('role', { enum: ['user', 'assistant'] }).notNull(),
     text: text('text').notNull(),
-    status: text('status', { enum: ['streaming', 'complete', 'aborted', 'error'] }).notNull(),
+    /** `awaiting_approval`: the turn paused on write calls the user must answer (src/approvals). */
+    status: text('status', {
+      enum: ['streaming', 'awaiting_approval', 'complete', 'aborted', 'error'],
+    }).notNull(),
     modelMessages: text('model_messages', { mode: 'json' }).$type<unknown[]>(),
     error: text('error'),
     createdAt: integer('created_at').notNull(),
