@@ -72,11 +72,17 @@ export function createApp(services: Services, options: AppOptions = {}) {
     }),
   );
   v1.use(createEditsRoutes({ reverter: services.reverter, authorizationFlow: services.authorizationFlow }));
-  v1.use(createToolCallsRoutes({ toolCallsRepository: services.toolCallsRepository }));
+  v1.use(
+    createToolCallsRoutes({
+      toolCallsRepository: services.toolCallsRepository,
+      toolCallEdits: services.toolCallEdits,
+    }),
+  );
   v1.use(
     createConversationsRoutes({
       conversationsRepository: services.conversationsRepository,
       toolCallsRepository: services.toolCallsRepository,
+      toolCallEdits: services.toolCallEdits,
     }),
   );
   v1.use(createChatRoutes(services.chat));

@@ -8,6 +8,7 @@ import type { AppDatabase } from './db/database.js';
 import { createPreviews } from './edits/previews.js';
 import { createReverter } from './edits/revert.js';
 import { createSnapshots } from './edits/snapshots.js';
+import { createToolCallEdits } from './edits/tool-call-edits.js';
 import { createWpsReads } from './edits/wps-reads.js';
 import { createArgumentValidator } from './mcp/argument-validator.js';
 import { createMcpConnectionPool } from './mcp/connection-pool.js';
@@ -173,6 +174,12 @@ export function createServices(infrastructure: Infrastructure) {
     reads,
     approvalsRepository,
     approvals,
+    toolCallEdits: createToolCallEdits({
+      approvalsRepository,
+      approvals,
+      snapshots,
+      destructiveRatio: config.safeEdits.destructiveRemovalRatio,
+    }),
     reverter,
     abandonedWork,
     chat,

@@ -15,6 +15,11 @@ export interface EditPreview {
   destructive?: boolean;
 }
 
+/** A unified diff of a document's Markdown, now and after the write. */
+export function markdownDiff(name: string, before: string, after: string): string {
+  return createTwoFilesPatch(name, name, before, after, 'before', 'after', { context: 3 });
+}
+
 /** A fingerprint of what the preview was computed from: the approved call runs only if it still holds. */
 export type PreviewBasis = string | null;
 
@@ -60,9 +65,7 @@ export function createPreviews(options: { reads: WpsReads; destructiveRatio: num
       if (plan?.kind === 'document-overwrite') {
         const { markdown } = await reads.documentMarkdown(userId, plan.fileId);
         const change = describeMarkdownChange(markdown, plan.markdown, options.destructiveRatio);
-        const diff = createTwoFilesPatch(plan.fileId, plan.fileId, markdown, plan.markdown, 'now', 'after', {
-          context: 3,
-        });
+        const diff = markdownDiff(plan.fileId, markdown, plan.markdown);
         return {
           preview: {
             summary: `Overwrites document ${plan.fileId}: ${change.summary}`,

@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { ToolCallEditsService } from '../edits/tool-call-edits.js';
 import { currentUser } from '../http/api-key-auth.js';
 import { parseInput } from '../http/validation.js';
 import { paginate } from '../shared/cursor.js';
 import type { ToolCallsRepository } from './tool-calls.repository.js';
-import { toolCallView } from './tool-calls.view.js';
+import { toolCallViews } from './tool-calls.view.js';
 
 export const limitSchema = z.coerce.number().int().min(1).max(200).default(50);
 
@@ -18,7 +19,13 @@ const querySchema = z.object({
 });
 
 /** `GET /v1/tool-calls`: every tool call of the user, newest first, filterable, cursor-paginated. */
-export function createToolCallsRoutes({ toolCallsRepository }: { toolCallsRepository: ToolCallsRepository }) {
+export function createToolCallsRoutes({
+  toolCallsRepository,
+  toolCallEdits,
+}: {
+  toolCallsRepository: ToolCallsRepository;
+  toolCallEdits?: ToolCallEditsService;
+}) {
   const router = Router();
   router.get('/tool-calls', (request, response) => {
     const user = currentUser(request);
@@ -38,7 +45,7 @@ export function createToolCallsRoutes({ toolCallsRepository }: { toolCallsReposi
         }),
       positionOf: (row) => ({ at: row.startedAt, id: row.id }),
     });
-    response.json({ toolCalls: page.map(toolCallView), nextCursor });
+    response.json({ toolCalls: toolCallViews(page, toolCallEdits), nextCursor });
   });
   return router;
 }

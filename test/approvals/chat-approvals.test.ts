@@ -83,7 +83,14 @@ describe('a write the model asks for', () => {
       )
     ).body.toolCalls;
     expect(call).toHaveLength(1);
-    expect(call[0]).toMatchObject({ id: approval.toolCallId, status: 'ok', revertible: true });
+    expect(call[0]).toMatchObject({
+      id: approval.toolCallId,
+      status: 'ok',
+      revertible: true,
+      approval: { id: approval.id, decision: 'approved', reason: null },
+      change: { summary: expect.stringMatching(/adds 4 lines/) },
+    });
+    expect(call[0].change.diff).toContain('+## Risks');
 
     // Sent again: answered already, nothing runs twice.
     const twice = await chat({
@@ -203,5 +210,68 @@ describe('a write the model asks for', () => {
     );
     expect(reverted.status).toBe(200);
     expect(q3Plan().markdown).not.toContain('## Risks');
+  });
+
+  it('several writes in one step are answered one by one; the turn continues when all are answered', async () => {
+    harness = await startChatHarness();
+    const table = harness.agent.sandbox.tables('alice')[0]!;
+    const [first, second] = table.sheets[0]!.records;
+    const update = (id: string, stage: string) => ({
+      name: 'kso_dbsheet_update_sheet_records',
+      arguments: {
+        fileID: table.id,
+        sheetName: 'Candidates',
+        records: [{ id, fields_value: JSON.stringify({ Stage: stage }) }],
+      },
+    });
+    harness.model.script({ toolCalls: [update(first!.id, 'Hired'), update(second!.id, 'Rejected')] });
+    const paused = await chat({ message: 'Hire the first, reject the second' });
+    expect(paused.body.approvals).toHaveLength(2);
+    expect(paused.body.approvals[0].preview).toMatchObject({
+      records: [{ id: first!.id, before: { Stage: 'Interview' }, after: { Stage: 'Hired' } }],
+    });
+
+    const one = await chat({
+      conversationId: paused.body.conversationId,
+      approvals: [{ id: paused.body.approvals[0].id, approved: true }],
+    });
+    expect(one.body.status).toBe('awaiting_approval');
+    expect(one.body.approvals.map((approval: any) => approval.id)).toEqual([paused.body.approvals[1].id]);
+    expect(harness.agent.sandbox.tables('alice')[0]!.sheets[0]!.records[0]!.fields.Stage).toBe('Interview');
+
+    harness.model.script({ text: 'Hired the first; you kept the second.' });
+    const two = await chat({
+      conversationId: paused.body.conversationId,
+      approvals: [{ id: paused.body.approvals[1].id, approved: false }],
+    });
+    expect(two.body.status).toBe('complete');
+    const records = harness.agent.sandbox.tables('alice')[0]!.sheets[0]!.records;
+    expect(records[0]!.fields.Stage).toBe('Hired');
+    expect(records[1]!.fields.Stage).toBe(second!.fields.Stage);
+  });
+
+  it('a new message instead of an answer closes the waiting turn; the conversation goes on', async () => {
+    harness = await startChatHarness();
+    const before = q3Plan().markdown;
+    harness.model.script(...appendRisksScript());
+    const paused = await chat({ message: 'Add a risks section' });
+    harness.model.script({ text: 'Sure, leaving it.' });
+    const next = await chat({ conversationId: paused.body.conversationId, message: 'Never mind' });
+    expect(next.status).toBe(200);
+    expect(next.body.status).toBe('complete');
+    expect(q3Plan().markdown).toBe(before);
+    const late = await chat({
+      conversationId: paused.body.conversationId,
+      approvals: [{ id: paused.body.approvals[0].id, approved: true }],
+    });
+    expect(late.body.error.code).toBe('approval_decided');
+  });
+
+  it('TOOL_APPROVAL=all makes read tools wait too', async () => {
+    harness = await startChatHarness({ env: { TOOL_APPROVAL: 'all' } });
+    harness.model.script({ toolCalls: [{ name: 'kso_yundoc_search_yundoc', arguments: { keyword: 'Q3' } }] });
+    const paused = await chat({ message: 'Find the Q3 plan' });
+    expect(paused.body.status).toBe('awaiting_approval');
+    expect(paused.body.approvals[0]).toMatchObject({ name: 'kso_yundoc_search_yundoc' });
   });
 });
