@@ -123,6 +123,9 @@ function streamTurn(
         writer.write({ type: 'text-delta', id, delta: outcome.notice });
         writer.write({ type: 'text-end', id });
       }
+      // The SDK's tool-approval-request parts carry no preview: the console reads it from this data part.
+      if (outcome.status === 'awaiting-approval')
+        writer.write({ type: 'data-approvals', data: outcome.approvals });
       if (outcome.status !== 'aborted') writer.write({ type: 'finish' });
     },
   });

@@ -17,14 +17,18 @@ export interface RecordValues {
 /** Pages of records read at most while looking for the ones a call touches. */
 const MAX_RECORD_PAGES = 50;
 
+// WPS's answers are loosely specified JSON: fields are checked where they are read.
+// biome-ignore lint/suspicious/noExplicitAny: see above.
+type WpsData = Record<string, any>;
+
 /** The JSON a WPS tool answered with; some WPS answers wrap it in `{code, data}`. */
-function resultData(result: CallToolResult, what: string): Record<string, any> {
+function resultData(result: CallToolResult, what: string): WpsData {
   const text = (result.content ?? []).find((part) => part.type === 'text');
   if (result.isError || !text || text.type !== 'text')
     throw new Error(
       `WPS could not ${what}: ${text && text.type === 'text' ? text.text.slice(0, 300) : 'no answer'}`,
     );
-  const parsed = JSON.parse(text.text) as Record<string, any>;
+  const parsed = JSON.parse(text.text) as WpsData;
   return parsed.data && typeof parsed.data === 'object' && !Array.isArray(parsed.data) ? parsed.data : parsed;
 }
 

@@ -12,6 +12,7 @@ export interface ToolCallFilters {
   name?: string;
   status?: ToolCallStatus;
   source?: ToolCallSource;
+  writes?: boolean;
   /** Rows strictly older than this (startedAt, id) position: cursor pagination, newest first. */
   before?: { startedAt: number; id: string };
   limit: number;
@@ -117,6 +118,7 @@ export function createToolCallsRepository({ db }: { db: AppDatabase }) {
       if (filters.name) conditions.push(eq(toolCallsTable.name, filters.name));
       if (filters.status) conditions.push(eq(toolCallsTable.status, filters.status));
       if (filters.source) conditions.push(eq(toolCallsTable.source, filters.source));
+      if (filters.writes !== undefined) conditions.push(eq(toolCallsTable.changesData, filters.writes));
       if (filters.before) {
         const { startedAt, id } = filters.before;
         conditions.push(

@@ -14,6 +14,8 @@ const querySchema = z.object({
   name: z.string().min(1).optional(),
   status: z.enum(['awaiting_approval', 'denied', 'running', 'ok', 'error', 'timeout', 'aborted']).optional(),
   source: z.enum(['chat', 'direct', 'revert']).optional(),
+  /** `true`: only calls that can change WPS data (the review page's "writes only"). */
+  writes: z.enum(['true', 'false']).optional(),
   limit: limitSchema,
   cursor: z.string().min(1).optional(),
 });
@@ -40,6 +42,7 @@ export function createToolCallsRoutes({
           name: query.name,
           status: query.status,
           source: query.source,
+          writes: query.writes === undefined ? undefined : query.writes === 'true',
           before: before ? { startedAt: before.at, id: before.id } : undefined,
           limit,
         }),

@@ -1,8 +1,11 @@
 import { useChat } from '@ai-sdk/react';
-import type { UIMessage } from 'ai';
+import { lastAssistantMessageIsCompleteWithApprovalResponses, type UIMessage } from 'ai';
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { ApiClient } from '../api/api-client';
 import { ApiError } from '../api/api-error';
+import type { EditPreview, PendingApproval } from '../api/types';
+import { ApprovalCard } from '../edits/approval-card';
+import { RevertButton } from '../edits/revert-button';
 import { createChatTransport, textOf } from './chat-transport';
 import { Markdown } from './markdown';
 import { fromToolPart } from './tool-call-view';
@@ -48,12 +51,15 @@ export function ChatSession({
       }),
     [api],
   );
-  const { messages, sendMessage, status, stop, error, clearError, regenerate } = useChat({
-    id: chatId,
-    messages: initialMessages,
-    transport,
-    experimental_throttle: 40,
-  });
+  const { messages, sendMessage, status, stop, error, clearError, regenerate, addToolApprovalResponse } =
+    useChat({
+      id: chatId,
+      messages: initialMessages,
+      transport,
+      experimental_throttle: 40,
+      // A paused turn continues once every write it waits on is approved or denied.
+      sendAutomaticallyWhen: lastAssistantMessageIsCompleteWithApprovalResponses,
+    });
   const [draft, setDraft] = useState('');
   const inputId = useId();
   const busy = status === 'submitted' || status === 'streaming';
@@ -146,7 +152,16 @@ export function ChatSession({
           </div>
         )}
         {messages.map((message) => (
-          <MessageBubble key={message.id} message={message} timings={timings.current} />
+          <MessageBubble
+            key={message.id}
+            message={message}
+            timings={timings.current}
+            api={api}
+            onAnswer={(id, approved, reason) => {
+              stickToBottom.current = true;
+              void addToolApprovalResponse({ id, approved, reason });
+            }}
+          />
         ))}
         {waitingForFirstPart && (
           <div className="thinking muted" data-testid="chat-thinking" aria-live="polite">
@@ -226,7 +241,26 @@ export function ChatSession({
   );
 }
 
-function MessageBubble({ message, timings }: { message: UIMessage; timings: Map<string, Timing> }) {
+/** Previews of the message's approvals by approval id, from its `data-approvals` parts. */
+function previewsOf(message: UIMessage): Map<string, EditPreview> {
+  const previews = new Map<string, EditPreview>();
+  for (const part of message.parts)
+    if (part.type === 'data-approvals')
+      for (const approval of part.data as PendingApproval[]) previews.set(approval.id, approval.preview);
+  return previews;
+}
+
+function MessageBubble({
+  message,
+  timings,
+  api,
+  onAnswer,
+}: {
+  message: UIMessage;
+  timings: Map<string, Timing>;
+  api: ApiClient;
+  onAnswer(id: string, approved: boolean, reason?: string): void;
+}) {
   if (message.role === 'user') {
     return (
       <div className="message user" data-testid="message" data-role="user">
@@ -234,6 +268,7 @@ function MessageBubble({ message, timings }: { message: UIMessage; timings: Map<
       </div>
     );
   }
+  const previews = previewsOf(message);
   return (
     <div className="message assistant" data-testid="message" data-role="assistant">
       {message.parts.map((part, index) => {
@@ -246,7 +281,33 @@ function MessageBubble({ message, timings }: { message: UIMessage; timings: Map<
           ) : null;
         }
         if (part.type === 'dynamic-tool') {
-          return <ToolCard key={key} call={fromToolPart(part, timings.get(part.toolCallId))} />;
+          const call = fromToolPart(part, timings.get(part.toolCallId));
+          const preview = part.approval ? previews.get(part.approval.id) : undefined;
+          if (part.state === 'approval-requested')
+            return (
+              <ApprovalCard
+                key={key}
+                name={call.wpsName ?? call.name}
+                server={call.server}
+                preview={preview ?? call.change}
+                onAnswer={(approved, reason) => onAnswer(part.approval.id, approved, reason)}
+              />
+            );
+          const change = call.change ?? preview;
+          // An approved write that ran, or a reloaded one the server says can be put back.
+          const canRevert =
+            call.state === 'ok' && call.recordId && (call.revertible || part.approval?.approved);
+          return (
+            <ToolCard
+              key={key}
+              call={{ ...call, change }}
+              actions={
+                canRevert && call.recordId ? (
+                  <RevertButton api={api} toolCallId={call.recordId} onReverted={() => undefined} />
+                ) : undefined
+              }
+            />
+          );
         }
         return null;
       })}

@@ -10,6 +10,22 @@ export function textOf(message: UIMessage): string {
     .join('');
 }
 
+/** The approval answers (useChat's `approval-responded` tool parts) of an assistant message. */
+export function approvalAnswers(message: UIMessage | undefined) {
+  if (message?.role !== 'assistant') return [];
+  return message.parts.flatMap((part) =>
+    part.type === 'dynamic-tool' && part.state === 'approval-responded'
+      ? [
+          {
+            id: part.approval.id,
+            approved: part.approval.approved,
+            ...(part.approval.reason ? { reason: part.approval.reason } : {}),
+          },
+        ]
+      : [],
+  );
+}
+
 /**
  * `useChat`'s transport for `POST /v1/chat`. The server keeps the conversation, so each turn sends only
  * the new user message and the conversation id (not useChat's whole-history body); the id comes back in
@@ -25,8 +41,12 @@ export function createChatTransport(options: {
     api: '/v1/chat',
     headers: { accept: 'text/event-stream' },
     prepareSendMessagesRequest({ messages, headers }) {
-      const last = messages.findLast((message) => message.role === 'user');
       const conversationId = options.conversationId();
+      // Answers to a paused turn: useChat sends once every approval of its last message is answered.
+      const answers = approvalAnswers(messages.at(-1));
+      if (conversationId && answers.length > 0)
+        return { headers, body: { conversationId, approvals: answers } };
+      const last = messages.findLast((message) => message.role === 'user');
       return {
         headers,
         body: { message: last ? textOf(last) : '', ...(conversationId ? { conversationId } : {}) },

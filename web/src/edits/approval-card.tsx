@@ -1,0 +1,67 @@
+import { useId, useState } from 'react';
+import type { EditPreview } from '../api/types';
+import { EditPreviewView } from './diff-view';
+
+/** "The assistant wants to overwrite document 3 (kso-airpage): adds 4 lines, …" */
+function describe(name: string, server: string | undefined, preview: EditPreview | undefined): string {
+  const where = server ? ` on ${server}` : '';
+  return preview
+    ? `The assistant wants to run ${name}${where}. ${preview.summary}.`
+    : `The assistant wants to run ${name}${where}.`;
+}
+
+/**
+ * One call waiting for the user's approval: what it would do, its diff, and Approve / Deny with an
+ * optional reason. Plain buttons and a text field, so it works from the keyboard (Tab, Enter, Space).
+ */
+export function ApprovalCard(props: {
+  name: string;
+  server?: string;
+  preview?: EditPreview;
+  onAnswer(approved: boolean, reason?: string): void;
+}) {
+  const [reason, setReason] = useState('');
+  const reasonId = useId();
+  const answer = (approved: boolean) => props.onAnswer(approved, reason.trim() || undefined);
+  return (
+    <section
+      className={`approval-card${props.preview?.destructive ? ' destructive' : ''}`}
+      data-testid="approval-card"
+      aria-label={`Approve ${props.name}?`}
+    >
+      <p className="approval-question" data-testid="approval-description">
+        {describe(props.name, props.server, props.preview)}
+      </p>
+      {props.preview && <EditPreviewView preview={props.preview} />}
+      <div className="approval-actions">
+        <label htmlFor={reasonId} className="visually-hidden">
+          Reason (optional)
+        </label>
+        <input
+          id={reasonId}
+          data-testid="approval-reason"
+          placeholder="Reason (optional)"
+          value={reason}
+          onChange={(event) => setReason(event.target.value)}
+          onKeyDown={(event) => {
+            if (event.key === 'Enter') {
+              event.preventDefault();
+              answer(false);
+            }
+          }}
+        />
+        <button
+          type="button"
+          className="primary small"
+          data-testid="approval-approve"
+          onClick={() => answer(true)}
+        >
+          Approve
+        </button>
+        <button type="button" className="small" data-testid="approval-deny" onClick={() => answer(false)}>
+          Deny
+        </button>
+      </div>
+    </section>
+  );
+}
