@@ -43,7 +43,7 @@ export function describeMarkdownChange(
   const destructive = before.length > 0 && 1 - keptChars / before.length >= destructiveRatio;
   const summary = `adds ${plural(added, 'line')}, removes ${removed}; keeps ${kept}% of the text`;
   return {
-    summary: destructive ? `WARNING: removes ${100 - kept}% of the document's text. ${summary}` : summary,
+    summary: destructive ? `WARNING: removes ${100 - kept}% of the document's text (${summary})` : summary,
     destructive,
   };
 }

@@ -2,12 +2,9 @@ import { useId, useState } from 'react';
 import type { EditPreview } from '../api/types';
 import { EditPreviewView } from './diff-view';
 
-/** "The assistant wants to overwrite document 3 (kso-airpage): adds 4 lines, …" */
-function describe(name: string, server: string | undefined, preview: EditPreview | undefined): string {
-  const where = server ? ` on ${server}` : '';
-  return preview
-    ? `The assistant wants to run ${name}${where}. ${preview.summary}.`
-    : `The assistant wants to run ${name}${where}.`;
+/** One sentence: what the assistant wants to do; the preview below says what it changes. */
+function describe(name: string, server: string | undefined): string {
+  return `The assistant wants to run ${name}${server ? ` on ${server}` : ''}, which changes your WPS data.`;
 }
 
 /**
@@ -30,7 +27,7 @@ export function ApprovalCard(props: {
       aria-label={`Approve ${props.name}?`}
     >
       <p className="approval-question" data-testid="approval-description">
-        {describe(props.name, props.server, props.preview)}
+        {describe(props.name, props.server)}
       </p>
       {props.preview && <EditPreviewView preview={props.preview} />}
       <div className="approval-actions">
