@@ -186,14 +186,16 @@ describe.skipIf(chromiumMissing && !process.env.CI)('web console in a real brows
       await approval.locator('.diff-add').evaluateAll((lines) => lines.map((line) => line.textContent)),
     ).toContain('+## Risks 风险\n');
     expect(await approval.locator('.diff-fold').count()).toBeGreaterThan(0);
-    expect(harness.sandbox.documents('alice').find((document) => document.id === plan?.id)?.markdown).not.toContain(
-      '## Risks 风险',
-    );
+    expect(
+      harness.sandbox.documents('alice').find((document) => document.id === plan?.id)?.markdown,
+    ).not.toContain('## Risks 风险');
     await screenshot('02a-approval');
     // Keyboard: Tab from the reason field reaches Approve; Enter presses it.
     await approval.getByTestId('approval-reason').focus();
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('approval-approve');
+    expect(await page.evaluate("document.activeElement?.getAttribute('data-testid')")).toBe(
+      'approval-approve',
+    );
     await page.keyboard.press('Enter');
     await page.getByTestId('assistant-text').getByText('已添加').waitFor({ timeout: 10_000 });
     await expect.poll(() => page.getByTestId('chat-status').getAttribute('data-status')).toBe('ready');
@@ -321,7 +323,9 @@ describe.skipIf(chromiumMissing && !process.env.CI)('web console in a real brows
     await screenshot('05-revert-confirm');
     await write.getByTestId('revert-confirm').click();
     await expect
-      .poll(() => harness.sandbox.documents('alice').find((document) => document.id === original?.id)?.markdown)
+      .poll(
+        () => harness.sandbox.documents('alice').find((document) => document.id === original?.id)?.markdown,
+      )
       .not.toContain('## Risks 风险');
     const reverts = await harness.api(apiKey, 'GET', '/v1/tool-calls?source=revert');
     expect(reverts.body.toolCalls).toHaveLength(1);
