@@ -96,9 +96,7 @@ describe('asking the agent to edit a document', () => {
       'kso_yundoc_extract_yundoc_content',
       'kso_airpage_import_markdown_data',
     ]);
-    expect(turnCalls.every((call: any) => call.isError === false && call.durationMs >= 0)).toBe(
-      true,
-    );
+    expect(turnCalls.every((call: any) => call.isError === false && call.durationMs >= 0)).toBe(true);
 
     const plan = agent.sandbox.documents('alice').find((document) => document.name.includes('Q3'));
     expect(plan?.markdown).toContain('## 风险 / Risks');
