@@ -1,5 +1,6 @@
 import type { ChatDependencies } from './agent/chat-turn.js';
 import { createLanguageModel, modelProviderOptions } from './agent/language-model.js';
+import { createNormalizedSchemaCache } from './agent/schema-normalizer.js';
 import { createApprovalsRepository } from './approvals/approvals.repository.js';
 import { createApprovals } from './approvals/approvals.usecases.js';
 import { isReadOnlyTool } from './approvals/tool-classification.js';
@@ -23,8 +24,8 @@ import { createConversationsRepository } from './transcripts/conversations.repos
 import { createToolCallsRepository } from './transcripts/tool-calls.repository.js';
 import { createUsersRepository } from './users/users.repository.js';
 import { createUsersService } from './users/users.usecases.js';
-import { createAuthorizationFlow } from './wps-auth/authorization-flow.js';
 import { createAuthorizationServerResolver } from './wps-auth/authorization-server.js';
+import { createAuthorizationServices } from './wps-auth/authorization-services.js';
 import { createTokenManager } from './wps-auth/token-manager.js';
 import { createWpsConnectionsRepository } from './wps-auth/wps-connections.repository.js';
 
@@ -64,19 +65,8 @@ export function createServices(infrastructure: Infrastructure) {
     ...client,
     refreshMarginMs: config.auth.refreshMarginMs,
   });
-  const authorizationFlow = createAuthorizationFlow({
-    repository: wpsConnectionsRepository,
-    tokenManager,
-    resolver,
-    secretBox,
-    clock,
-    fetch,
-    logger,
-    ...client,
-    redirectUri: config.server.redirectUri,
-    scopes: config.wps.scopes,
-    ttlMs: config.auth.pendingAuthorizationTtlMs,
-  });
+  const { authorizationFlow, authorizationCallback, binding, pendingAuthorizationSweeper } =
+    createAuthorizationServices({ infrastructure, secretBox, tokenManager, resolver, usersService });
   const pool = createMcpConnectionPool({
     mcpUrl: config.wps.mcpUrl,
     transport: config.wps.transport,
@@ -110,7 +100,7 @@ export function createServices(infrastructure: Infrastructure) {
   });
   const reverter = createReverter({ toolCallsRepository, snapshots, reads, catalog, runner });
 
-  const validator = createArgumentValidator();
+  const validator = createArgumentValidator({ logger });
   const conversationsRepository = createConversationsRepository({ db });
   const previews = createPreviews({ reads, destructiveRatio: config.safeEdits.destructiveRemovalRatio });
   const approvalsRepository = createApprovalsRepository({ db });
@@ -133,7 +123,7 @@ export function createServices(infrastructure: Infrastructure) {
     clock,
     logger,
     settings: config.agent,
-    schemaCache: new WeakMap(),
+    schemaCache: createNormalizedSchemaCache({ max: 500 }),
     providerOptions: modelProviderOptions(config.openai),
     safeEdits: {
       setting: config.safeEdits.approval,
@@ -164,6 +154,8 @@ export function createServices(infrastructure: Infrastructure) {
     usersService,
     tokenManager,
     authorizationFlow,
+    authorizationCallback,
+    binding,
     pool,
     catalog,
     validator,
@@ -186,6 +178,7 @@ export function createServices(infrastructure: Infrastructure) {
     /** Releases what the services hold open (MCP connections, timers). */
     async close(): Promise<void> {
       abandonedWork.stop();
+      pendingAuthorizationSweeper.stop();
       await pool.close();
     },
   };

@@ -24,7 +24,7 @@ import { findAuthorizationRequired, WpsAuthorizationRequiredError } from '../wps
 import { historyWithinBudget, titleFrom } from './conversation-history.js';
 import type { ProviderOptions } from './language-model.js';
 import { describeModelError } from './model-errors.js';
-import type { NormalizedSchema } from './schema-normalizer.js';
+import type { NormalizedSchemaCache } from './schema-normalizer.js';
 import { systemPrompt } from './system-prompt.js';
 import {
   type HeldBackCall,
@@ -78,7 +78,7 @@ export interface ChatDependencies {
   /** Redacted from any model error text shown to users. */
   secrets: string[];
   /** Tool schemas normalised for the model, reused across turns (see createWpsToolSet). */
-  schemaCache: WeakMap<object, NormalizedSchema>;
+  schemaCache: NormalizedSchemaCache;
   /** Passed to every model call (see modelProviderOptions). */
   providerOptions?: ProviderOptions;
   /** Approvals of write calls (TOOL_APPROVAL); see turn-continuation.ts. */

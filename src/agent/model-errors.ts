@@ -1,4 +1,5 @@
 import { APICallError, RetryError } from 'ai';
+import { redactUrlCredentials } from '../shared/url-credentials.js';
 
 /**
  * A safe, useful sentence about a failed model call: the HTTP status and the provider's own message,
@@ -29,5 +30,5 @@ export function describeModelError(error: unknown, secrets: string[]): string {
   for (const secret of secrets) {
     if (secret.length >= 8) message = message.replaceAll(secret, '[redacted]');
   }
-  return message;
+  return redactUrlCredentials(message);
 }

@@ -11,7 +11,12 @@ import {
 } from '../wps-auth/wps-auth.errors.js';
 import type { ApprovedCalls } from './approved-call.js';
 import { fitToBudget } from './output-budget.js';
-import { type NormalizedSchema, normalizeToolSchema, unwrapArguments } from './schema-normalizer.js';
+import {
+  type NormalizedSchema,
+  type NormalizedSchemaCache,
+  normalizeToolSchema,
+  unwrapArguments,
+} from './schema-normalizer.js';
 import { createToolAliases, type ToolAlias } from './tool-naming.js';
 
 /** One tool call of a turn, as the chat reply lists it. */
@@ -77,8 +82,8 @@ export function createWpsToolSet(options: {
   validator: ArgumentValidator;
   outputBudgetChars: number;
   context: TurnToolContext;
-  /** Normalised schemas by original schema object: the catalogue is cached, so most turns reuse them. */
-  schemaCache: WeakMap<object, NormalizedSchema>;
+  /** Normalised schemas by the original schema's content, shared by every user and turn. */
+  schemaCache: NormalizedSchemaCache;
 }): {
   tools: ToolSet;
   aliases: ToolAlias[];

@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentHarness, type AgentHarnessOptions, startAgentHarness } from '../support/agent-harness.js';
+import { CHROMIUM, launchChromium } from '../support/browser.js';
 import { createScriptedModel, lastToolResults, type ScriptedModel } from '../support/scripted-model/index.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const chromiumMissing = !existsSync(CHROMIUM);
 if (chromiumMissing && !process.env.CI) {
   console.warn(
@@ -79,19 +79,7 @@ describe.skipIf(chromiumMissing && !process.env.CI)('web console in a real brows
     consoleUrl = harness.url;
     apiKey = harness.createUser('Alice 爱丽丝').apiKey;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: WIDE, acceptDownloads: true, locale: 'en-US' });
     page = await context.newPage();
   }, 60_000);
@@ -121,19 +109,25 @@ describe.skipIf(chromiumMissing && !process.env.CI)('web console in a real brows
     expect(await page.evaluate('localStorage.length')).toBe(0);
   });
 
-  it('connects WPS through the sandbox consent page and the state updates by itself', async () => {
+  it('connects WPS through the sandbox consent page with no extra step; the window closes itself', async () => {
     const [popup] = await Promise.all([
       context.waitForEvent('page'),
       page.getByTestId('wps-connect').click(),
     ]);
     await popup.waitForSelector('#account-alice');
     await popup.check('#account-alice');
+    const callback = popup.waitForResponse((response) => response.url().includes('/callback?'));
     await popup.click('#approve');
-    await popup.waitForURL(/\/callback\?/);
+    // The console's browser carries the binding cookie: connected at once, no API-key confirmation.
+    const callbackAnswer = await callback;
+    expect(callbackAnswer.status()).toBe(200);
+    expect(await callbackAnswer.text()).toContain(
+      'connected to agent user «<strong data-testid="connected-user">Alice 爱丽丝</strong>»',
+    );
     await expect
       .poll(() => page.getByTestId('wps-status').getAttribute('data-status'), { timeout: 8_000 })
       .toBe('connected');
-    await popup.close();
+    await expect.poll(() => popup.isClosed(), { timeout: 8_000 }).toBe(true);
   });
 
   it('asks for an edit, shows the diff for approval, and writes only once approved', async () => {
@@ -389,10 +383,13 @@ describe.skipIf(chromiumMissing && !process.env.CI)('web console in a real brows
     ]);
     await popup.waitForSelector('#account-alice');
     await popup.click('#approve');
-    await popup.waitForURL(/\/callback\?/);
     await expect
       .poll(() => page.getByTestId('wps-status').getAttribute('data-status'), { timeout: 8_000 })
       .toBe('connected');
+    // The red "Connect your WPS account" card goes away by itself, and so does the consent window.
+    await expect.poll(() => page.getByTestId('chat-error').count()).toBe(0);
+    await expect.poll(() => popup.isClosed(), { timeout: 8_000 }).toBe(true);
+    await screenshot('11-reconnected');
   });
 
   it('deletes a conversation only after a confirmation', async () => {
