@@ -362,6 +362,7 @@ describe.skipIf(chromiumMissing && !process.env.CI)('web console in a real brows
     expect(harness.sandbox.documents('alice').find((document) => document.id === plan?.id)?.markdown).toBe(
       plan?.markdown,
     );
+    expect(await page.getByTestId('tool-card').last().getByTestId('tool-state').textContent()).toBe('denied');
     const denied = await harness.api(apiKey, 'GET', '/v1/tool-calls?status=denied');
     expect(denied.body.toolCalls).toHaveLength(1);
     await screenshot('08-denied');

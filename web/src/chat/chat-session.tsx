@@ -247,13 +247,13 @@ export function ChatSession({
   );
 }
 
-/** Previews of the message's approvals by approval id, from its `data-approvals` parts. */
-function previewsOf(message: UIMessage): Map<string, EditPreview> {
-  const previews = new Map<string, EditPreview>();
+/** The message's approvals by id (tool, server, preview), from its `data-approvals` parts. */
+function approvalsOf(message: UIMessage): Map<string, PendingApproval> {
+  const approvals = new Map<string, PendingApproval>();
   for (const part of message.parts)
     if (part.type === 'data-approvals')
-      for (const approval of part.data as PendingApproval[]) previews.set(approval.id, approval.preview);
-  return previews;
+      for (const approval of part.data as PendingApproval[]) approvals.set(approval.id, approval);
+  return approvals;
 }
 
 function MessageBubble({
@@ -274,7 +274,7 @@ function MessageBubble({
       </div>
     );
   }
-  const previews = previewsOf(message);
+  const approvals = approvalsOf(message);
   return (
     <div className="message assistant" data-testid="message" data-role="assistant">
       {message.parts.map((part, index) => {
@@ -288,13 +288,14 @@ function MessageBubble({
         }
         if (part.type === 'dynamic-tool') {
           const call = fromToolPart(part, timings.get(part.toolCallId));
-          const preview = part.approval ? previews.get(part.approval.id) : undefined;
+          const approval = part.approval ? approvals.get(part.approval.id) : undefined;
+          const preview: EditPreview | undefined = approval?.preview;
           if (part.state === 'approval-requested')
             return (
               <ApprovalCard
                 key={key}
-                name={call.wpsName ?? call.name}
-                server={call.server}
+                name={approval?.name ?? call.wpsName ?? call.name}
+                server={approval?.server ?? call.server}
                 preview={preview ?? call.change}
                 onAnswer={(approved, reason) => onAnswer(part.approval.id, approved, reason)}
               />

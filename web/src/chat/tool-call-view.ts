@@ -104,7 +104,7 @@ export function fromToolPart(
     input: part.input,
     result: output?.result,
     state: !done ? 'running' : failed ? 'error' : 'ok',
-    detail: stringField(metadata, 'status'),
+    detail: part.state === 'output-denied' ? 'denied' : stringField(metadata, 'status'),
     errorText: part.state === 'output-error' ? part.errorText : undefined,
     durationMs: numberField(metadata, 'durationMs') ?? measured,
     truncatedForModel: metadata.truncated === true,
