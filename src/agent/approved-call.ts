@@ -33,8 +33,9 @@ export function approvedCallsFor(options: {
   for (const [modelToolCallId, row] of options.approved) {
     calls.set(modelToolCallId, {
       async run(request) {
-        if (!isDeepStrictEqual(request.arguments, row.arguments))
-          return refuse(row, 'Not run: the arguments differ from the ones the user approved.');
+        const sameTool = request.tool.name === row.name && request.tool.server === row.server;
+        if (!sameTool || !isDeepStrictEqual(request.arguments, row.arguments))
+          return refuse(row, 'Not run: the tool or its arguments differ from the ones the user approved.');
         if (row.previewBasis !== null) {
           const current = await options.previews
             .preview(request.userId, request.tool, request.arguments)

@@ -3,13 +3,8 @@ import { lastAssistantMessageIsCompleteWithApprovalResponses, type UIMessage } f
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { ApiClient } from '../api/api-client';
 import { ApiError } from '../api/api-error';
-import type { EditPreview, PendingApproval } from '../api/types';
-import { ApprovalCard } from '../edits/approval-card';
-import { RevertButton } from '../edits/revert-button';
-import { createChatTransport, textOf } from './chat-transport';
-import { Markdown } from './markdown';
-import { fromToolPart } from './tool-call-view';
-import { ToolCard } from './tool-card';
+import { createChatTransport } from './chat-transport';
+import { MessageBubble, type Timing } from './message-bubble';
 
 const SUGGESTIONS = ['What documents do I have about Q3?', '总结一下最近修改的文档'];
 
@@ -25,8 +20,6 @@ export interface ChatSessionProps {
   /** True once WPS is connected: a "Connect your WPS account" card then goes away by itself. */
   wpsConnected: boolean;
 }
-
-type Timing = { startedAt: number; finishedAt?: number };
 
 /** One conversation with the agent: the streamed messages with their tool cards, and the composer. */
 export function ChatSession({
@@ -244,80 +237,5 @@ export function ChatSession({
         {busy ? 'The assistant is answering' : 'Ready'}
       </p>
     </section>
-  );
-}
-
-/** The message's approvals by id (tool, server, preview), from its `data-approvals` parts. */
-function approvalsOf(message: UIMessage): Map<string, PendingApproval> {
-  const approvals = new Map<string, PendingApproval>();
-  for (const part of message.parts)
-    if (part.type === 'data-approvals')
-      for (const approval of part.data as PendingApproval[]) approvals.set(approval.id, approval);
-  return approvals;
-}
-
-function MessageBubble({
-  message,
-  timings,
-  api,
-  onAnswer,
-}: {
-  message: UIMessage;
-  timings: Map<string, Timing>;
-  api: ApiClient;
-  onAnswer(id: string, approved: boolean, reason?: string): void;
-}) {
-  if (message.role === 'user') {
-    return (
-      <div className="message user" data-testid="message" data-role="user">
-        <div className="bubble">{textOf(message)}</div>
-      </div>
-    );
-  }
-  const approvals = approvalsOf(message);
-  return (
-    <div className="message assistant" data-testid="message" data-role="assistant">
-      {message.parts.map((part, index) => {
-        const key = `${message.id}-${index}`;
-        if (part.type === 'text') {
-          return part.text ? (
-            <div key={key} className="bubble" data-testid="assistant-text">
-              <Markdown text={part.text} />
-            </div>
-          ) : null;
-        }
-        if (part.type === 'dynamic-tool') {
-          const call = fromToolPart(part, timings.get(part.toolCallId));
-          const approval = part.approval ? approvals.get(part.approval.id) : undefined;
-          const preview: EditPreview | undefined = approval?.preview;
-          if (part.state === 'approval-requested')
-            return (
-              <ApprovalCard
-                key={key}
-                name={approval?.name ?? call.wpsName ?? call.name}
-                server={approval?.server ?? call.server}
-                preview={preview ?? call.change}
-                onAnswer={(approved, reason) => onAnswer(part.approval.id, approved, reason)}
-              />
-            );
-          const change = call.change ?? preview;
-          // An approved write that ran, or a reloaded one the server says can be put back.
-          const canRevert =
-            call.state === 'ok' && call.recordId && (call.revertible || part.approval?.approved);
-          return (
-            <ToolCard
-              key={key}
-              call={{ ...call, change }}
-              actions={
-                canRevert && call.recordId ? (
-                  <RevertButton api={api} toolCallId={call.recordId} onReverted={() => undefined} />
-                ) : undefined
-              }
-            />
-          );
-        }
-        return null;
-      })}
-    </div>
   );
 }
