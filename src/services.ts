@@ -110,6 +110,7 @@ export function createServices(infrastructure: Infrastructure) {
     settings: config.agent,
     schemaCache: new WeakMap(),
     providerOptions: modelProviderOptions(config.openai),
+    modelEndpoint: config.openai,
     secrets: [config.openai.apiKey, config.wps.clientSecret].filter((secret): secret is string =>
       Boolean(secret),
     ),

@@ -22,15 +22,24 @@ import type { TokenManager } from '../wps-auth/token-manager.js';
 import { findAuthorizationRequired, WpsAuthorizationRequiredError } from '../wps-auth/wps-auth.errors.js';
 import { historyWithinBudget, titleFrom } from './conversation-history.js';
 import type { ProviderOptions } from './language-model.js';
-import { describeModelError } from './model-errors.js';
+import {
+  describeModelError,
+  modelIsConfigured,
+  NO_MODEL_CONFIGURED,
+  unreadableAnswer,
+} from './model-errors.js';
+import { findRetriedTurn } from './retry-turn.js';
 import type { NormalizedSchema } from './schema-normalizer.js';
 import { systemPrompt } from './system-prompt.js';
+import { createTurnDeadline } from './turn-deadline.js';
+import { createTurnEnding } from './turn-ending.js';
 import { createWpsToolSet, type TurnToolCall } from './wps-tools.js';
 
 export type TurnOutcome =
   | { status: 'complete' }
   | { status: 'aborted' }
-  | { status: 'authorization-lost'; authorizeUrl: string; notice: string }
+  /** `authorizeUrl` is missing only when none could be made; the notice then says how to reconnect. */
+  | { status: 'authorization-lost'; authorizeUrl: string | undefined; notice: string }
   | { status: 'error'; error: AppError };
 
 export interface StartedTurn {
@@ -71,26 +80,33 @@ export interface ChatDependencies {
   schemaCache: WeakMap<object, NormalizedSchema>;
   /** Passed to every model call (see modelProviderOptions). */
   providerOptions?: ProviderOptions;
+  /** The configured model endpoint: with no key for OpenAI's own, chats fail at once (NO_MODEL_CONFIGURED). */
+  modelEndpoint: { apiKey: string | undefined; baseUrl: string };
 }
 
 /**
  * Starts one chat turn: checks WPS first (no model call without it), stores the user's message, replays
  * the conversation's history, and runs the model with the user's WPS tools. Every finished step is stored
  * at once, so a crash mid-turn keeps the steps before it; the turn ends `complete`, `aborted` (client
- * gone), or `error` (model failure) and the user's message is kept in every case.
+ * gone), or `error` (model failure) and the user's message is kept in every case. With `retry`, the
+ * conversation's last (failed or stopped) user message runs again without being stored again.
  */
 export async function startChatTurn(
   dependencies: ChatDependencies,
   request: {
     user: User;
-    message: string;
+    /** Required unless `retry`. */
+    message?: string;
     conversationId?: string;
+    retry?: boolean;
     abortSignal: AbortSignal;
     stream: boolean;
   },
 ): Promise<StartedTurn> {
   const { conversationsRepository, clock, logger, settings } = dependencies;
   const { user } = request;
+  // Before anything else: without a model no turn can succeed, and retries would only hide why.
+  if (!modelIsConfigured(dependencies.modelEndpoint)) throw errors.modelError(NO_MODEL_CONFIGURED);
 
   const existing = request.conversationId
     ? conversationsRepository.findConversation(user.id, request.conversationId)
@@ -123,9 +139,10 @@ export async function startChatTurn(
 
   const now = clock.now();
   const conversationId = existing?.id ?? createId('conv');
-  const history = existing
-    ? historyWithinBudget(conversationsRepository.listMessages(conversationId), settings.contextBudgetChars)
-    : [];
+  const stored = existing ? conversationsRepository.listMessages(conversationId) : [];
+  const retried = request.retry ? findRetriedTurn(stored) : undefined;
+  const userText = retried?.message ?? request.message ?? '';
+  const history = historyWithinBudget(retried?.earlier ?? stored, settings.contextBudgetChars);
   const messageId = createId('msg');
   conversationsRepository.beginTurn({
     newConversation: existing
@@ -133,21 +150,25 @@ export async function startChatTurn(
       : {
           id: conversationId,
           userId: user.id,
-          title: titleFrom(request.message),
+          title: titleFrom(userText),
           createdAt: now,
           updatedAt: now,
         },
     conversationId,
     messages: [
-      {
-        id: createId('msg'),
-        role: 'user',
-        text: request.message,
-        status: 'complete',
-        modelMessages: null,
-        error: null,
-        createdAt: now,
-      },
+      ...(retried
+        ? []
+        : [
+            {
+              id: createId('msg'),
+              role: 'user' as const,
+              text: userText,
+              status: 'complete' as const,
+              modelMessages: null,
+              error: null,
+              createdAt: now,
+            },
+          ]),
       {
         id: messageId,
         role: 'assistant',
@@ -185,61 +206,55 @@ export async function startChatTurn(
 
   const text = () => stepTexts.filter(Boolean).join('\n\n');
   const describeError = (error: unknown) => describeModelError(error, dependencies.secrets);
-  let settle: (outcome: TurnOutcome) => void = () => undefined;
-  const outcome = new Promise<TurnOutcome>((resolve) => {
-    settle = resolve;
-  });
   let finalModelMessages: unknown[] | undefined;
-  const finish = async (status: 'complete' | 'aborted' | 'error', error?: AppError) => {
-    const modelMessages = finalModelMessages ? { modelMessages: finalModelMessages } : {};
-    if (status === 'complete' && authorizationLost) {
-      const authorizeUrl = await dependencies.authorizationFlow.authorizeUrlFor(user.id).catch(() => '');
-      const notice = `WPS authorization was lost while I was working, so I stopped. Reconnect WPS to continue: ${authorizeUrl}`;
-      stepTexts.push(notice);
-      conversationsRepository.endTurn({
-        conversationId,
-        messageId,
-        changes: { text: text(), status: 'complete', ...modelMessages },
-        now: clock.now(),
-      });
-      settle({ status: 'authorization-lost', authorizeUrl, notice });
-      return;
-    }
-    conversationsRepository.endTurn({
-      conversationId,
-      messageId,
-      changes: {
-        text: text(),
-        status,
-        error: error ? `${error.code}: ${error.message}` : null,
-        ...modelMessages,
-      },
-      now: clock.now(),
-    });
-    settle(
-      status === 'error' && error
-        ? { status, error }
-        : { status: status === 'aborted' ? 'aborted' : 'complete' },
-    );
-  };
-
-  const messages: ModelMessage[] = [...history, { role: 'user', content: request.message }];
-  const turnSignal = AbortSignal.any([request.abortSignal, AbortSignal.timeout(settings.turnTimeoutMs)]);
-  const failed = (error: unknown) => {
+  const messages: ModelMessage[] = [...history, { role: 'user', content: userText }];
+  const deadline = createTurnDeadline({
+    clientSignal: request.abortSignal,
+    timeoutMs: settings.turnTimeoutMs,
+  });
+  const modelFailure = (error: unknown) => {
     // Not the error object: the provider's errors carry the whole prompt (the user's documents).
     logger.warn({ userId: user.id, conversationId, reason: describeError(error) }, 'model request failed');
-    return finish('error', errors.modelError(describeError(error), error));
+    return errors.modelError(describeError(error), error);
   };
+  const ending = createTurnEnding({
+    conversationsRepository,
+    authorizationFlow: dependencies.authorizationFlow,
+    clock,
+    logger,
+    userId: user.id,
+    conversationId,
+    messageId,
+    clientSignal: request.abortSignal,
+    deadline,
+    text,
+    appendText: (notice) => stepTexts.push(notice),
+    authorizationLost: () => authorizationLost,
+    finalModelMessages: () => finalModelMessages,
+    modelFailure,
+  });
+  const { outcome } = ending;
+  const failed = (error: unknown) => ending.end({ status: 'error', error: modelFailure(error) });
+  // A run that "finished" with an unreadable last step (an HTML page, `{}`, a cut stream) failed.
+  const finished = (lastStep: Parameters<typeof unreadableAnswer>[0] | undefined) => {
+    const unreadable = lastStep ? unreadableAnswer(lastStep) : undefined;
+    return unreadable ? failed(unreadable) : ending.end({ status: 'complete' });
+  };
+
   const modelCall = {
     model: dependencies.model,
     system: systemPrompt({ now: new Date(clock.now()), userName: user.name }),
     messages,
     tools,
     // A model that keeps calling tools forever is a bug, not a feature: bound the loop.
-    stopWhen: [stepCountIs(settings.maxSteps), () => authorizationLost !== undefined],
+    stopWhen: [
+      stepCountIs(settings.maxSteps),
+      () => authorizationLost !== undefined,
+      () => ending.stopRequested(),
+    ],
     maxRetries: settings.maxRetries ?? 2,
     providerOptions: dependencies.providerOptions,
-    abortSignal: turnSignal,
+    abortSignal: deadline.signal,
     prepareStep: ({ stepNumber }: { stepNumber: number }) => {
       currentStep = stepNumber + 1;
       return undefined;
@@ -253,31 +268,33 @@ export async function startChatTurn(
         finalModelMessages = step.response.messages;
         return;
       }
-      conversationsRepository.updateMessage(messageId, {
-        text: text(),
-        modelMessages: step.response.messages,
-      });
+      try {
+        conversationsRepository.updateMessage(messageId, {
+          text: text(),
+          modelMessages: step.response.messages,
+        });
+      } catch (error: unknown) {
+        ending.failedToStore(error);
+      }
     },
   };
 
-  // Aborted by the client (it is gone: nothing to answer) or by the turn's time limit (answer it).
-  const aborted = () =>
-    request.abortSignal.aborted
-      ? finish('aborted')
-      : failed(new Error(`the turn did not finish within ${settings.turnTimeoutMs / 1000} s`));
+  // Aborted by the client (it is gone: nothing to answer) or by the turn's time limit (answered as a
+  // model failure): the turn's ending tells which.
+  const aborted = () => ending.end({ status: 'aborted' });
 
   // A streaming client gets the model's stream. A JSON client gets a plain (non-streaming) completion:
   // the same loop, tools and persistence, at about half the CPU per turn (docs/benchmarks.md).
   if (!request.stream) {
     generateText(modelCall).then(
-      () => finish('complete'),
-      (error: unknown) => (turnSignal.aborted ? aborted() : failed(error)),
+      (result) => finished(result.steps.at(-1)),
+      (error: unknown) => (deadline.signal.aborted ? aborted() : failed(error)),
     );
     return { conversationId, messageId, result: undefined, toolCalls, text, outcome, describeError };
   }
   const result = streamText({
     ...modelCall,
-    onFinish: () => finish('complete'),
+    onFinish: ({ steps }) => finished(steps.at(-1)),
     onAbort: aborted,
     onError: ({ error }) => failed(error),
   });

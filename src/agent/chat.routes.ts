@@ -5,14 +5,29 @@ import { currentUser } from '../http/api-key-auth.js';
 import { parseInput } from '../http/validation.js';
 import { type ChatDependencies, type StartedTurn, startChatTurn } from './chat-turn.js';
 
-const chatBodySchema = z.object({
-  message: z
-    .string()
-    .trim()
-    .min(1, 'message must not be empty')
-    .max(32_000, 'message is too long (32,000 characters at most)'),
-  conversationId: z.string().min(1).optional(),
-});
+const chatBodySchema = z
+  .object({
+    message: z
+      .string()
+      .trim()
+      .min(1, 'message must not be empty')
+      .max(32_000, 'message is too long (32,000 characters at most)')
+      .optional(),
+    conversationId: z.string().min(1).optional(),
+    /** Runs the conversation's last, failed or stopped, user message again instead of a new one. */
+    retry: z.boolean().optional(),
+  })
+  .refine((body) => body.retry === true || body.message !== undefined, {
+    path: ['message'],
+    message: 'message is required',
+  })
+  .refine(
+    (body) => body.retry !== true || (body.conversationId !== undefined && body.message === undefined),
+    {
+      path: ['retry'],
+      message: 'retry needs a conversationId and no message: it resends the last one',
+    },
+  );
 
 /**
  * `POST /v1/chat`: JSON by default; with `Accept: text/event-stream`, the AI SDK UI message stream that
@@ -33,6 +48,7 @@ export function createChatRoutes(dependencies: ChatDependencies) {
       user,
       message: body.message,
       conversationId: body.conversationId,
+      retry: body.retry,
       abortSignal: abort.signal,
       stream,
     });
@@ -61,7 +77,12 @@ export function createChatRoutes(dependencies: ChatDependencies) {
         }),
       ),
       ...(outcome.status === 'authorization-lost'
-        ? { wps: { status: 'reauthorization_required', authorizeUrl: outcome.authorizeUrl } }
+        ? {
+            wps: {
+              status: 'reauthorization_required',
+              ...(outcome.authorizeUrl ? { authorizeUrl: outcome.authorizeUrl } : {}),
+            },
+          }
         : {}),
     });
   });

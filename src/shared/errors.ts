@@ -45,4 +45,16 @@ export const errors = {
     new AppError({ code: 'model_error', status: 502, message, cause }),
   internal: (cause?: unknown) =>
     new AppError({ code: 'internal', status: 500, message: 'Internal server error.', cause }),
+  /** The database refused to store a turn's end: said plainly, with no database details. */
+  turnNotSaved: (cause: unknown) =>
+    new AppError({
+      code: 'internal',
+      status: 500,
+      message:
+        'The answer could not be saved (the database refused the write), so this turn failed. Try again.',
+      cause,
+    }),
+  /** A conversation's stored model messages cannot be replayed (written by another version?). */
+  historyUnreadable: (message: string, cause?: unknown) =>
+    new AppError({ code: 'history_unreadable', status: 500, message, cause }),
 };
