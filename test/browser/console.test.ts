@@ -1,22 +1,24 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentHarness, type AgentHarnessOptions, startAgentHarness } from '../support/agent-harness.js';
+import {
+  buildConsole,
+  CHROMIUM,
+  chromiumAvailable,
+  launchChromium,
+  screenshotDir,
+} from '../support/browser-console.js';
 import { createScriptedModel, lastToolResults, type ScriptedModel } from '../support/scripted-model/index.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const chromiumMissing = !existsSync(CHROMIUM);
+const chromiumMissing = !chromiumAvailable;
 if (chromiumMissing && !process.env.CI) {
   console.warn(
     `Skipping the browser tests: ${CHROMIUM} is missing (apt-get install -y chromium). In CI they run.`,
   );
 }
 
-const projectRoot = path.resolve(import.meta.dirname, '../..');
-const screenshotDir = path.join(projectRoot, 'screenshots');
 const PHONE = { width: 375, height: 740 };
 const WIDE = { width: 1280, height: 820 };
 
@@ -53,22 +55,7 @@ describe.skipIf(chromiumMissing && !process.env.CI)('web console in a real brows
   }
 
   beforeAll(async () => {
-    // Built from source into a temporary directory: the test sees the console as it is now.
-    distDir = mkdtempSync(path.join(tmpdir(), 'wps-agent-console-'));
-    // vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
-    const nodeEnv = process.env.NODE_ENV;
-    process.env.NODE_ENV = 'production';
-    try {
-      await build({
-        configFile: path.join(projectRoot, 'web/vite.config.ts'),
-        mode: 'production',
-        build: { outDir: distDir, emptyOutDir: true, sourcemap: false },
-        logLevel: 'warn',
-      });
-    } finally {
-      process.env.NODE_ENV = nodeEnv;
-    }
-    mkdirSync(screenshotDir, { recursive: true });
+    distDir = await buildConsole();
 
     model = await createScriptedModel();
     const options: AgentHarnessOptions & { consoleDistDir: string } = {
@@ -79,19 +66,7 @@ describe.skipIf(chromiumMissing && !process.env.CI)('web console in a real brows
     consoleUrl = harness.url;
     apiKey = harness.createUser('Alice 爱丽丝').apiKey;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: WIDE, acceptDownloads: true, locale: 'en-US' });
     page = await context.newPage();
   }, 60_000);

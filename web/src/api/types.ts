@@ -30,6 +30,9 @@ export interface TranscriptMessage {
   id: string;
   role: 'user' | 'assistant' | 'system' | 'tool';
   text: string | null;
+  /** `aborted`: stopped by the user (or the client went away); `error`: failed, see `error`. */
+  status?: 'streaming' | 'complete' | 'aborted' | 'error';
+  error?: string;
   createdAt: string;
   toolCalls?: TranscriptToolCall[];
 }
@@ -63,4 +66,9 @@ export interface ToolDescription {
   name: string;
   server: string;
   description?: string;
+}
+
+/** The parts of `GET /health` the console reads. */
+export interface Health {
+  model?: { configured?: boolean; notice?: string };
 }

@@ -5,8 +5,10 @@ import type { ApiClient } from '../api/api-client';
 import { ApiError } from '../api/api-error';
 import { createChatTransport, textOf } from './chat-transport';
 import { Markdown } from './markdown';
+import { useModelNotice } from './model-notice';
 import { fromToolPart } from './tool-call-view';
 import { ToolCard } from './tool-card';
+import { wasStopped } from './transcript-messages';
 
 const SUGGESTIONS = ['What documents do I have about Q3?', '总结一下最近修改的文档'];
 
@@ -57,6 +59,15 @@ export function ChatSession({
   const [draft, setDraft] = useState('');
   const inputId = useId();
   const busy = status === 'submitted' || status === 'streaming';
+  // Messages after which the user pressed Stop in this session (reopened ones carry it as metadata).
+  const [stoppedIds, setStoppedIds] = useState<ReadonlySet<string>>(new Set());
+  const modelNotice = useModelNotice(api);
+
+  function stopTurn() {
+    const last = messages.at(-1);
+    if (last) setStoppedIds((ids) => new Set(ids).add(last.id));
+    void stop();
+  }
 
   // When each tool call was first seen and when its result arrived: the live duration on its card.
   const timings = useRef(new Map<string, Timing>());
@@ -125,6 +136,11 @@ export function ChatSession({
           stickToBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < 80;
         }}
       >
+        {messages.length === 0 && modelNotice && (
+          <div className="chat-error" role="alert" data-testid="model-notice">
+            <p>{modelNotice}</p>
+          </div>
+        )}
         {messages.length === 0 && (
           <div className="empty-chat">
             <h2>Ask about your WPS documents</h2>
@@ -146,7 +162,14 @@ export function ChatSession({
           </div>
         )}
         {messages.map((message) => (
-          <MessageBubble key={message.id} message={message} timings={timings.current} />
+          <MessageBubble
+            key={message.id}
+            message={message}
+            timings={timings.current}
+            stopped={
+              !(busy && message === lastMessage) && (stoppedIds.has(message.id) || wasStopped(message))
+            }
+          />
         ))}
         {waitingForFirstPart && (
           <div className="thinking muted" data-testid="chat-thinking" aria-live="polite">
@@ -205,7 +228,7 @@ export function ChatSession({
           onKeyDown={onKeyDown}
         />
         {busy ? (
-          <button type="button" className="stop" data-testid="chat-stop" onClick={() => void stop()}>
+          <button type="button" className="stop" data-testid="chat-stop" onClick={stopTurn}>
             Stop
           </button>
         ) : (
@@ -226,11 +249,27 @@ export function ChatSession({
   );
 }
 
-function MessageBubble({ message, timings }: { message: UIMessage; timings: Map<string, Timing> }) {
+const StoppedMarker = () => (
+  <p className="muted turn-stopped" data-testid="turn-stopped">
+    Stopped
+  </p>
+);
+
+function MessageBubble({
+  message,
+  timings,
+  stopped,
+}: {
+  message: UIMessage;
+  timings: Map<string, Timing>;
+  /** The user pressed Stop on this turn (marked on its last message). */
+  stopped: boolean;
+}) {
   if (message.role === 'user') {
     return (
       <div className="message user" data-testid="message" data-role="user">
         <div className="bubble">{textOf(message)}</div>
+        {stopped && <StoppedMarker />}
       </div>
     );
   }
@@ -250,6 +289,7 @@ function MessageBubble({ message, timings }: { message: UIMessage; timings: Map<
         }
         return null;
       })}
+      {stopped && <StoppedMarker />}
     </div>
   );
 }

@@ -25,6 +25,11 @@ function toolPart(call: TranscriptToolCall): DynamicToolUIPart {
   };
 }
 
+/** True for a message whose turn was stopped, as `transcriptToMessages` records it. */
+export function wasStopped(message: UIMessage): boolean {
+  return (message.metadata as { status?: string } | undefined)?.status === 'aborted';
+}
+
 /** A stored conversation as useChat messages, so that opening it continues it in the chat. */
 export function transcriptToMessages(transcript: Transcript): UIMessage[] {
   const messages: UIMessage[] = [];
@@ -33,7 +38,8 @@ export function transcriptToMessages(transcript: Transcript): UIMessage[] {
     const parts: UIMessage['parts'] = [];
     for (const call of message.toolCalls ?? []) parts.push(toolPart(call));
     if (message.text) parts.push({ type: 'text', text: message.text, state: 'done' });
-    messages.push({ id: message.id, role: message.role, parts });
+    // The stored status rides along as metadata, so a reopened stopped turn still says "Stopped".
+    messages.push({ id: message.id, role: message.role, parts, metadata: { status: message.status } });
   }
   return messages;
 }
