@@ -27,12 +27,13 @@ it('the real server, behind an endpoint that answers an HTML page: both paths fa
         ...init,
         headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...init.headers },
       });
-    const { authorizeUrl } = await (await call('/v1/wps/authorize', { method: 'POST' })).json();
+    const jsonOf = async (response: Promise<Response>): Promise<any> => (await response).json();
+    const { authorizeUrl } = await jsonOf(call('/v1/wps/authorize', { method: 'POST' }));
     expect((await fetch(await passConsent(authorizeUrl, 'alice', 'approve'))).status).toBe(200);
 
     const json = await call('/v1/chat', { method: 'POST', body: JSON.stringify({ message: 'Hello?' }) });
     expect(json.status).toBe(502);
-    expect((await json.json()).error.code).toBe('model_error');
+    expect((await jsonOf(Promise.resolve(json))).error.code).toBe('model_error');
 
     const stream = await call('/v1/chat', {
       method: 'POST',
@@ -41,9 +42,7 @@ it('the real server, behind an endpoint that answers an HTML page: both paths fa
     });
     const body = await stream.text();
     expect(body).toMatch(/"type":"error","errorText":"The model endpoint's answer could not be read/);
-    const transcript = await (
-      await call(`/v1/conversations/${stream.headers.get('x-conversation-id')}`)
-    ).json();
+    const transcript = await jsonOf(call(`/v1/conversations/${stream.headers.get('x-conversation-id')}`));
     expect(transcript.messages.map((message: { status: string }) => message.status)).toEqual([
       'complete',
       'error',
