@@ -212,11 +212,6 @@ export async function startChatTurn(
     clientSignal: request.abortSignal,
     timeoutMs: settings.turnTimeoutMs,
   });
-  const modelFailure = (error: unknown) => {
-    // Not the error object: the provider's errors carry the whole prompt (the user's documents).
-    logger.warn({ userId: user.id, conversationId, reason: describeError(error) }, 'model request failed');
-    return errors.modelError(describeError(error), error);
-  };
   const ending = createTurnEnding({
     conversationsRepository,
     authorizationFlow: dependencies.authorizationFlow,
@@ -231,10 +226,10 @@ export async function startChatTurn(
     appendText: (notice) => stepTexts.push(notice),
     authorizationLost: () => authorizationLost,
     finalModelMessages: () => finalModelMessages,
-    modelFailure,
+    describeError,
   });
   const { outcome } = ending;
-  const failed = (error: unknown) => ending.end({ status: 'error', error: modelFailure(error) });
+  const failed = (cause: unknown) => ending.end({ status: 'model-failed', cause });
   // A run that "finished" with an unreadable last step (an HTML page, `{}`, a cut stream) failed.
   const finished = (lastStep: Parameters<typeof unreadableAnswer>[0] | undefined) => {
     const unreadable = lastStep ? unreadableAnswer(lastStep) : undefined;
@@ -279,23 +274,21 @@ export async function startChatTurn(
     },
   };
 
-  // Aborted by the client (it is gone: nothing to answer) or by the turn's time limit (answered as a
-  // model failure): the turn's ending tells which.
-  const aborted = () => ending.end({ status: 'aborted' });
-
   // A streaming client gets the model's stream. A JSON client gets a plain (non-streaming) completion:
   // the same loop, tools and persistence, at about half the CPU per turn (docs/benchmarks.md).
   if (!request.stream) {
     generateText(modelCall).then(
       (result) => finished(result.steps.at(-1)),
-      (error: unknown) => (deadline.signal.aborted ? aborted() : failed(error)),
+      // An abort rejects too: the ending stores it as aborted (client) or a model failure (time limit).
+      (error: unknown) => failed(error),
     );
     return { conversationId, messageId, result: undefined, toolCalls, text, outcome, describeError };
   }
   const result = streamText({
     ...modelCall,
     onFinish: ({ steps }) => finished(steps.at(-1)),
-    onAbort: aborted,
+    // Aborted by the client (gone: nothing to answer) or by the time limit: the ending tells which.
+    onAbort: () => ending.end({ status: 'aborted' }),
     onError: ({ error }) => failed(error),
   });
 

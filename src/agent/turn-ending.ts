@@ -8,7 +8,13 @@ import type { TurnOutcome } from './chat-turn.js';
 import type { TurnDeadline } from './turn-deadline.js';
 
 /** How the model run ended, as the loop saw it; what is stored may differ (see `effectiveEnd`). */
-export type RunEnd = { status: 'complete' } | { status: 'aborted' } | { status: 'error'; error: AppError };
+export type RunEnd =
+  | { status: 'complete' }
+  | { status: 'aborted' }
+  | { status: 'model-failed'; cause: unknown };
+
+/** What is stored and answered. */
+type StoredEnd = { status: 'complete' } | { status: 'aborted' } | { status: 'error'; error: AppError };
 
 /** Said instead of a link when no authorize URL could be made: still true, still actionable. */
 const RECONNECT_WITHOUT_LINK =
@@ -30,8 +36,8 @@ export interface TurnEndingOptions {
   authorizationLost: () => WpsAuthorizationRequiredError | undefined;
   /** The model messages of the last step, stored with the end of the turn. */
   finalModelMessages: () => unknown[] | undefined;
-  /** Turns a model failure (or the time limit) into the error users see; logs it. */
-  modelFailure: (error: unknown) => AppError;
+  /** The safe sentence users see for a model failure (or the time limit). */
+  describeError: (error: unknown) => string;
 }
 
 /**
@@ -49,17 +55,26 @@ export function createTurnEnding(options: TurnEndingOptions) {
   let ended = false;
   let persistenceFailure: unknown;
 
-  const effectiveEnd = (requested: RunEnd): RunEnd => {
+  const modelFailure = (cause: unknown): StoredEnd => {
+    const reason = options.describeError(cause);
+    // Not the error object: the provider's errors carry the whole prompt (the user's documents).
+    logger.warn(
+      { userId: options.userId, conversationId: options.conversationId, reason },
+      'model request failed',
+    );
+    return { status: 'error', error: errors.modelError(reason, cause) };
+  };
+
+  const effectiveEnd = (requested: RunEnd): StoredEnd => {
     if (persistenceFailure !== undefined)
       return { status: 'error', error: errors.turnNotSaved(persistenceFailure) };
     // The client is gone (Stop, a closed tab): the SDK may still report a finish of the steps so far.
     if (options.clientSignal.aborted) return { status: 'aborted' };
-    if (options.deadline.timedOut())
-      return { status: 'error', error: options.modelFailure(options.deadline.signal.reason) };
-    return requested;
+    if (options.deadline.timedOut()) return modelFailure(options.deadline.signal.reason);
+    return requested.status === 'model-failed' ? modelFailure(requested.cause) : requested;
   };
 
-  const store = async (end: RunEnd): Promise<TurnOutcome> => {
+  const store = async (end: StoredEnd): Promise<TurnOutcome> => {
     const modelMessages = options.finalModelMessages();
     const lost = end.status === 'complete' ? options.authorizationLost() : undefined;
     let reconnect: { authorizeUrl: string | undefined; notice: string } | undefined;
