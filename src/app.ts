@@ -2,8 +2,10 @@ import express from 'express';
 import { createChatRoutes } from './agent/chat.routes.js';
 import { modelIsConfigured, NO_MODEL_CONFIGURED } from './agent/model-errors.js';
 import { requireApiKey } from './http/api-key-auth.js';
+import { limitBodyDepth } from './http/body-depth.js';
 import { serveConsole } from './http/console.js';
 import { createErrorHandler, notFoundHandler } from './http/error-handler.js';
+import { rejectMalformedPath } from './http/malformed-path.js';
 import { perUserRateLimit } from './http/rate-limit.js';
 import { requestLog } from './http/request-log.js';
 import { createToolsRoutes } from './mcp/tools.routes.js';
@@ -25,6 +27,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestLog({ logger: services.logger }));
+  app.use(rejectMalformedPath);
 
   app.get('/health', (_request, response) => {
     response.json({
@@ -56,12 +59,13 @@ export function createApp(services: Services, options: AppOptions = {}) {
     authorizationFlow: services.authorizationFlow,
     tokenManager: services.tokenManager,
     onDisconnect: (userId) => services.pool.closeUser(userId).then(() => services.catalog.invalidate(userId)),
+    serverStatuses: (userId) => services.catalog.serverStatuses(userId),
   });
   app.use(wpsAuth.callback);
 
   const v1 = express.Router();
   v1.use(requireApiKey({ usersService: services.usersService }));
-  v1.use(express.json({ limit: '1mb' }));
+  v1.use(express.json({ limit: '1mb' }), limitBodyDepth);
   const costly = perUserRateLimit({ perMinute: services.config.rateLimitPerMinute });
   v1.post('/chat', costly);
   v1.post('/tools/call', costly);

@@ -1,5 +1,6 @@
 import type { ChatDependencies } from './agent/chat-turn.js';
 import { createLanguageModel, modelProviderOptions } from './agent/language-model.js';
+import { createNormalizedSchemaCache } from './agent/schema-normalizer.js';
 import type { Config } from './config/config.js';
 import type { AppDatabase } from './db/database.js';
 import { createArgumentValidator } from './mcp/argument-validator.js';
@@ -95,7 +96,7 @@ export function createServices(infrastructure: Infrastructure) {
     callTimeoutMs: config.mcp.callTimeoutMs,
   });
 
-  const validator = createArgumentValidator();
+  const validator = createArgumentValidator({ logger });
   const conversationsRepository = createConversationsRepository({ db });
   const chat: ChatDependencies = {
     model: createLanguageModel({ openai: config.openai }),
@@ -108,7 +109,7 @@ export function createServices(infrastructure: Infrastructure) {
     clock,
     logger,
     settings: config.agent,
-    schemaCache: new WeakMap(),
+    schemaCache: createNormalizedSchemaCache({ max: 500 }),
     providerOptions: modelProviderOptions(config.openai),
     modelEndpoint: config.openai,
     secrets: [config.openai.apiKey, config.wps.clientSecret].filter((secret): secret is string =>

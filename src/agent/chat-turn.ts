@@ -29,7 +29,7 @@ import {
   unreadableAnswer,
 } from './model-errors.js';
 import { findRetriedTurn } from './retry-turn.js';
-import type { NormalizedSchema } from './schema-normalizer.js';
+import type { NormalizedSchemaCache } from './schema-normalizer.js';
 import { systemPrompt } from './system-prompt.js';
 import { createTurnDeadline } from './turn-deadline.js';
 import { createTurnEnding } from './turn-ending.js';
@@ -77,7 +77,7 @@ export interface ChatDependencies {
   /** Redacted from any model error text shown to users. */
   secrets: string[];
   /** Tool schemas normalised for the model, reused across turns (see createWpsToolSet). */
-  schemaCache: WeakMap<object, NormalizedSchema>;
+  schemaCache: NormalizedSchemaCache;
   /** Passed to every model call (see modelProviderOptions). */
   providerOptions?: ProviderOptions;
   /** The configured model endpoint: with no key for OpenAI's own, chats fail at once (NO_MODEL_CONFIGURED). */

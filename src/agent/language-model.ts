@@ -1,7 +1,8 @@
 import { createOpenAI } from '@ai-sdk/openai';
-import type { generateText, LanguageModel } from 'ai';
+import { type generateText, type LanguageModel, wrapLanguageModel } from 'ai';
 import type { Config } from '../config/config.js';
 import type { FetchLike } from '../shared/fetch.js';
+import { boundToolInputs } from './tool-input-bounds.js';
 
 /**
  * The model from configuration. `chat` speaks Chat Completions (`/chat/completions`), what every
@@ -14,9 +15,11 @@ export function createLanguageModel(options: { openai: Config['openai']; fetch?:
     baseURL: options.openai.baseUrl,
     ...(options.fetch ? { fetch: options.fetch as typeof globalThis.fetch } : {}),
   });
-  return options.openai.apiMode === 'chat'
-    ? provider.chat(options.openai.model)
-    : provider.responses(options.openai.model);
+  const model =
+    options.openai.apiMode === 'chat'
+      ? provider.chat(options.openai.model)
+      : provider.responses(options.openai.model);
+  return wrapLanguageModel({ model, middleware: boundToolInputs });
 }
 
 /** Provider-specific settings of a model call, as the AI SDK types them. */

@@ -1,5 +1,6 @@
 import { APICallError, RetryError } from 'ai';
 import type { Config } from '../config/config.js';
+import { redactUrlCredentials } from '../shared/url-credentials.js';
 
 /** Said, word for word, wherever a chat needs a model and none is configured. */
 export const NO_MODEL_CONFIGURED =
@@ -68,7 +69,7 @@ export function describeModelError(error: unknown, secrets: string[]): string {
   for (const secret of secrets) {
     if (secret.length >= 8) message = message.replaceAll(secret, '[redacted]');
   }
-  return message;
+  return redactUrlCredentials(message);
 }
 
 /** A provider message cut to `maxChars`, without its own closing period (ours follows it). */

@@ -1,3 +1,6 @@
+import { LRUCache } from 'lru-cache';
+import { schemaContentKey } from '../mcp/schema-content-key.js';
+
 /**
  * Turns an MCP tool's input schema into one that OpenAI-style function calling accepts everywhere
  * (OpenAI, DeepSeek, Qwen, Moonshot, Gemini through compatible gateways):
@@ -143,4 +146,28 @@ function resolveReference(root: JsonObject, reference: string): JsonObject | und
 function withNote(description: unknown, note: string): string {
   const base = typeof description === 'string' ? description.trim() : '';
   return base ? `${base} (${note})` : `(${note})`;
+}
+
+/** Normalised schemas by the original schema's content; what the chat loop keeps between turns. */
+export interface NormalizedSchemaCache {
+  get(original: object): NormalizedSchema | undefined;
+  set(original: object, normalized: NormalizedSchema): void;
+}
+
+/**
+ * A bounded cache of normalised schemas keyed by the original's CONTENT, so every user's copy of a tool
+ * list (each refresh brings new objects) shares one entry. Least recently used entries go first.
+ */
+export function createNormalizedSchemaCache(options: { max: number }): NormalizedSchemaCache {
+  const entries = new LRUCache<string, NormalizedSchema>({ max: options.max });
+  return {
+    get: (original) => {
+      const key = schemaContentKey(original);
+      return key === undefined ? undefined : entries.get(key);
+    },
+    set: (original, normalized) => {
+      const key = schemaContentKey(original);
+      if (key !== undefined) entries.set(key, normalized);
+    },
+  };
 }

@@ -9,7 +9,7 @@ import {
   type WpsAuthorizationRequiredError,
 } from '../wps-auth/wps-auth.errors.js';
 import { fitToBudget } from './output-budget.js';
-import { type NormalizedSchema, normalizeToolSchema, unwrapArguments } from './schema-normalizer.js';
+import { type NormalizedSchemaCache, normalizeToolSchema, unwrapArguments } from './schema-normalizer.js';
 import { createToolAliases, type ToolAlias } from './tool-naming.js';
 
 /** One tool call of a turn, as the chat reply lists it. */
@@ -71,8 +71,8 @@ export function createWpsToolSet(options: {
   validator: ArgumentValidator;
   outputBudgetChars: number;
   context: TurnToolContext;
-  /** Normalised schemas by original schema object: the catalogue is cached, so most turns reuse them. */
-  schemaCache: WeakMap<object, NormalizedSchema>;
+  /** Normalised schemas by the original schema's content, shared by every user and turn. */
+  schemaCache: NormalizedSchemaCache;
 }): { tools: ToolSet; aliases: ToolAlias[] } {
   const { runner, validator, context } = options;
   const { aliases, resolve } = createToolAliases(options.catalog);

@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import { systemClock } from '../shared/clock.js';
 import type { FetchLike } from '../shared/fetch.js';
 import type { Logger } from '../shared/logger.js';
+import { redactUrlCredentials } from '../shared/url-credentials.js';
 import { createAuthorizationServerResolver } from '../wps-auth/authorization-server.js';
 
 export interface DoctorCheck {
@@ -170,5 +171,6 @@ export async function runDoctor(options: {
           : `${config.openai.baseUrl}/models answered HTTP ${models.status} (some compatible providers do not serve it).`,
     });
   }
-  return checks;
+  // Details quote URLs and error texts, which may carry userinfo; never print it.
+  return checks.map((check) => ({ ...check, detail: redactUrlCredentials(check.detail) }));
 }

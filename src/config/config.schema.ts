@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasUrlCredentials } from '../shared/url-credentials.js';
 
 /** WPS MCP server names look like `kso-yundoc`; anything else is a typo that would 404 at WPS. */
 const serverName = /^[a-z0-9][a-z0-9-]*$/;
@@ -11,11 +12,19 @@ const integer = (name: string, options: { min: number; max: number }) =>
     .transform(Number)
     .pipe(z.number().int().min(options.min).max(options.max));
 
-const url = (name: string) =>
+/**
+ * Credentials in a URL would be echoed wherever the URL is (errors, logs, /health) and most HTTP clients
+ * drop them anyway, so a URL setting never carries them; `credentialsHint` says where they belong.
+ */
+const url = (name: string, credentialsHint = 'configure credentials through their own settings') =>
   z
     .string()
     .trim()
     .refine((value) => URL.canParse(value) && /^https?:/.test(value), `${name} must be an http(s) URL`)
+    .refine(
+      (value) => !hasUrlCredentials(value),
+      `${name} must not contain a user name or password (user:password@host): ${credentialsHint}`,
+    )
     .transform((value) => value.replace(/\/+$/, ''));
 
 const list = z.string().transform((value) =>
@@ -66,7 +75,10 @@ export const environmentSchema = z.object({
     .pipe(z.array(z.string().regex(/^[\w.:-]+$/, 'WPS_SCOPES entries look like kso.mcp_yundoc.readwrite')))
     .optional(),
   OPENAI_API_KEY: z.string().trim().min(1).optional(),
-  OPENAI_BASE_URL: url('OPENAI_BASE_URL').default('https://api.openai.com/v1'),
+  OPENAI_BASE_URL: url(
+    'OPENAI_BASE_URL',
+    'put the key in OPENAI_API_KEY (sent as Authorization: Bearer)',
+  ).default('https://api.openai.com/v1'),
   OPENAI_MODEL: z.string().trim().min(1).default('gpt-5-mini'),
   OPENAI_API_MODE: z
     .enum(['chat', 'responses'], { error: 'OPENAI_API_MODE must be chat or responses' })

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
+import { redactUrlCredentials } from '../shared/url-credentials.js';
 import { crossVariableProblems, environmentSchema } from './config.schema.js';
 
 export type WpsMode = 'sandbox' | 'live';
@@ -77,7 +78,8 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       : parsed.error.issues.map((issue) => {
           const key = issue.path.join('.');
           const value = cleaned[key];
-          const shown = value !== undefined && !/KEY|SECRET/.test(key) ? ` (got "${value}")` : '';
+          const shown =
+            value !== undefined && !/KEY|SECRET/.test(key) ? ` (got "${redactUrlCredentials(value)}")` : '';
           return `${key}: ${issue.message}${shown}`;
         })),
     ...crossVariableProblems(cleaned),

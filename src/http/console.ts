@@ -7,6 +7,13 @@ import { simplePage } from './html.js';
 const SERVER_PATHS = /^\/(?:v1|callback|health)(?:\/|$)/;
 
 /**
+ * A request for a file (under `/assets/`, or any name with an extension) that the static middleware did
+ * not find is a 404: answering it with index.html would hand a script tag HTML with a 200, and hide a
+ * broken build. The console routes in the hash, so pages never look like files.
+ */
+const FILE_PATHS = /^\/assets\/|\.[A-Za-z0-9]+$/;
+
+/**
  * Defence in depth behind the console's safe Markdown rendering: only the console's own scripts run,
  * it only talks to its own origin, and no other site can frame it.
  */
@@ -51,7 +58,7 @@ export function serveConsole(app: express.Express, { distDir }: { distDir: strin
   });
 
   app.use((request, response, next) => {
-    if (!isPageRequest(request)) {
+    if (!isPageRequest(request) || FILE_PATHS.test(request.path)) {
       next();
       return;
     }

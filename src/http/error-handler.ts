@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { type AppError, errors, isAppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { malformedPathError } from './malformed-path.js';
 
 /** The contract's error body: `{"error":{"code","message", ...details}}`. */
 export function errorBody(error: AppError) {
@@ -33,6 +34,8 @@ export function createErrorHandler({ logger }: { logger: Logger }): ErrorRequest
 /** Body-parser and friends throw errors carrying `status` and `type`; map the ones a client caused. */
 function fromExpressError(error: unknown): AppError {
   const candidate = error as { status?: number; type?: string } | undefined;
+  // A route parameter that does not percent-decode (express 5 throws while matching): the client's input.
+  if (error instanceof URIError) return malformedPathError();
   if (candidate?.type === 'entity.parse.failed')
     return errors.validationFailed('The request body is not valid JSON.');
   if (candidate?.type === 'entity.too.large')

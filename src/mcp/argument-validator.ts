@@ -1,9 +1,34 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import formatsModule, { type FormatsPlugin } from 'ajv-formats';
+import { LRUCache } from 'lru-cache';
+import { nestingDepthExceeds } from '../shared/json-shape.js';
+import type { Logger } from '../shared/logger.js';
+import { schemaContentKey } from './schema-content-key.js';
 
 export interface ArgumentIssue {
   path: string;
   message: string;
+}
+
+/**
+ * Bounds on tool arguments, checked before anything walks them. WPS's tools take flat objects a few
+ * levels deep; arguments nested thousands of levels deep overflow the stack of every recursive step
+ * after this one (JSON serialisation, the transcript, the MCP transport), and a huge payload is a
+ * mistake or an attack, never a document edit (a whole document's Markdown is far below this).
+ */
+export const ARGUMENT_LIMITS = { maxDepth: 32, maxChars: 512_000 } as const;
+
+/** Distinct tool schemas kept compiled; WPS's servers declare a few dozen, so this only bounds churn. */
+const DEFAULT_MAX_COMPILED = 500;
+
+/** Whether a tool's arguments can be checked against its schema: `unavailable` when ajv cannot compile it. */
+export type ArgumentValidation = 'ok' | 'unavailable';
+
+interface CompiledSchema {
+  /** The schema object ajv compiled (and caches internally until we remove it). */
+  schema: object;
+  validate: ValidateFunction | undefined;
+  compileError: string | undefined;
 }
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
@@ -12,35 +37,92 @@ const addFormats = ((formatsModule as unknown as { default?: FormatsPlugin }).de
 
 /**
  * Validates tool arguments against the tool's ORIGINAL input schema (what the WPS server declared), before
- * any call leaves the process. Compiled validators are cached per schema object.
+ * any call leaves the process. Validators are keyed by the schema's content, shared by every user and
+ * every refresh of a tool list, and bounded (least recently used first out, also out of ajv's own cache,
+ * which otherwise keeps every schema it ever compiled). A schema ajv cannot compile fails closed: its
+ * calls are refused with a clear reason, and the tool list says so.
  */
-export function createArgumentValidator() {
+export function createArgumentValidator(options: { logger: Logger; maxCompiled?: number }) {
   const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
   addFormats(ajv);
-  const compiled = new WeakMap<object, ValidateFunction | Error>();
+  let compilations = 0;
+  const compiled = new LRUCache<string, CompiledSchema>({
+    max: options.maxCompiled ?? DEFAULT_MAX_COMPILED,
+    dispose: (entry) => {
+      ajv.removeSchema(entry.schema);
+    },
+  });
 
-  function validatorFor(schema: object): ValidateFunction | Error {
-    let validator = compiled.get(schema);
-    if (!validator) {
-      try {
-        validator = ajv.compile(schema);
-      } catch (error) {
-        // A schema ajv cannot compile is the server's problem; let WPS judge the arguments itself.
-        validator = error instanceof Error ? error : new Error(String(error));
-      }
-      compiled.set(schema, validator);
+  function compile(original: object, tool: ToolLabel | undefined): CompiledSchema {
+    compilations++;
+    // Without its top-level `$id`: ajv refuses a second schema under a known id, and a WPS server that
+    // changes a tool's schema keeps its id while the previous version may still be cached here.
+    const { $id: _id, ...schema } = original as Record<string, unknown>;
+    try {
+      return { schema, validate: ajv.compile(schema), compileError: undefined };
+    } catch (error) {
+      const compileError = error instanceof Error ? error.message : String(error);
+      options.logger.warn(
+        { tool: tool?.name, server: tool?.server, reason: compileError.slice(0, 300) },
+        "a tool's input schema cannot be compiled: its calls are refused until WPS serves a valid schema",
+      );
+      return { schema, validate: undefined, compileError };
     }
-    return validator;
+  }
+
+  function compiledFor(schema: object, tool: ToolLabel | undefined): CompiledSchema {
+    const key = schemaContentKey(schema);
+    if (key === undefined)
+      return { schema, validate: undefined, compileError: 'the schema nests too deeply' };
+    let entry = compiled.get(key);
+    if (!entry) {
+      entry = compile(schema, tool);
+      compiled.set(key, entry);
+    }
+    return entry;
   }
 
   return {
-    validate(schema: object, value: unknown): ArgumentIssue[] {
-      const validator = validatorFor(schema);
-      if (validator instanceof Error) return [];
-      if (validator(value)) return [];
-      return (validator.errors ?? []).map(describe);
+    /** Issues with the arguments; empty when they may be sent. `tool` only names the tool in logs. */
+    validate(schema: object, value: unknown, tool?: ToolLabel): ArgumentIssue[] {
+      const bounds = boundsIssue(value);
+      if (bounds) return [bounds];
+      const entry = compiledFor(schema, tool);
+      if (!entry.validate) {
+        return [
+          {
+            path: '',
+            message: `cannot be checked: the tool's input schema from WPS is invalid (${entry.compileError?.slice(0, 200)}), so the call is refused`,
+          },
+        ];
+      }
+      if (entry.validate(value)) return [];
+      return (entry.validate.errors ?? []).map(describe);
+    },
+
+    /** For the tool list: whether calls of a tool with this schema can be validated (compiles it once). */
+    argumentValidation(schema: object, tool?: ToolLabel): ArgumentValidation {
+      return compiledFor(schema, tool).validate ? 'ok' : 'unavailable';
+    },
+
+    stats() {
+      return { compilations, cached: compiled.size };
     },
   };
+}
+
+interface ToolLabel {
+  name: string;
+  server: string;
+}
+
+function boundsIssue(value: unknown): ArgumentIssue | undefined {
+  if (nestingDepthExceeds(value, ARGUMENT_LIMITS.maxDepth))
+    return { path: '', message: `nest deeper than ${ARGUMENT_LIMITS.maxDepth} levels` };
+  // Safe to serialise now that the depth is bounded.
+  if ((JSON.stringify(value) ?? '').length > ARGUMENT_LIMITS.maxChars)
+    return { path: '', message: `are larger than ${ARGUMENT_LIMITS.maxChars} characters as JSON` };
+  return undefined;
 }
 
 function describe(error: ErrorObject): ArgumentIssue {

@@ -1,17 +1,23 @@
 import type { FetchLike } from '../shared/fetch.js';
 import type { TokenManager } from '../wps-auth/token-manager.js';
-import { WpsAuthorizationRequiredError } from '../wps-auth/wps-auth.errors.js';
 
-/** Raised from the transport's fetch when WPS answers 403: the token lacks the server's scope. */
-export class WpsScopeMissingError extends WpsAuthorizationRequiredError {
+/**
+ * Raised from the transport's fetch when WPS answers 403 `invalid_scope`: the token lacks this one
+ * server's scope. Deliberately NOT an authorization-required error: the user's authorization is fine for
+ * the other servers, and asking them to reconnect would request the same scopes again, forever. The tool
+ * catalogue leaves the server out and says why.
+ */
+export class WpsScopeMissingError extends Error {
   readonly server: string;
   constructor(server: string) {
-    super('reauthorization_required');
-    this.message = `The WPS authorization does not include the scope for ${server}; connect again to grant it.`;
+    super(`The WPS authorization does not include the scope for ${server}.`);
     this.name = 'WpsScopeMissingError';
     this.server = server;
   }
 }
+
+/** WPS's 403 for a missing scope: `{"code":40300005,"msg":"invalid_scope",...}` (wps-facts.md). */
+const MISSING_SCOPE = /invalid_scope|insufficient_scope|40300005/;
 
 /**
  * The fetch every MCP transport of one user uses: adds that user's current WPS access token, and on a 401
@@ -38,8 +44,15 @@ export function createAuthenticatedFetch(options: {
       response = await send(url, init, retryToken);
     }
     if (response.status === 403) {
-      await response.body?.cancel().catch(() => undefined);
-      throw new WpsScopeMissingError(options.server);
+      // Read a copy: any other 403 goes on to the transport as it came, and fails there as itself.
+      const body = await response
+        .clone()
+        .text()
+        .catch(() => '');
+      if (MISSING_SCOPE.test(body) || /invalid_scope/.test(response.headers.get('www-authenticate') ?? '')) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new WpsScopeMissingError(options.server);
+      }
     }
     return response;
   };

@@ -26,32 +26,39 @@ export function createToolsRoutes(dependencies: {
 }) {
   const router = Router();
 
-  /** Runs a WPS operation; an authorization problem becomes the contract's 409 with a fresh URL. */
-  async function asUser<T>(userId: string, operation: () => Promise<T>): Promise<T> {
+  /** Turns a lost WPS authorization into the contract's 409 with a fresh URL; anything else is rethrown. */
+  async function authorizationAnswer(userId: string, error: unknown): Promise<never> {
+    const authorization = findAuthorizationRequired(error);
+    if (authorization)
+      throw await authorizationRequiredAnswer({
+        authorizationFlow: dependencies.authorizationFlow,
+        userId,
+        error: authorization,
+      });
+    throw error;
+  }
+
+  /** The user's tool list and server statuses; a failure to get it from WPS is `upstream_unavailable`. */
+  async function toolsOf(userId: string) {
     try {
-      return await operation();
+      return await dependencies.catalog.snapshot(userId);
     } catch (error) {
-      const authorization = findAuthorizationRequired(error);
-      if (authorization)
-        throw await authorizationRequiredAnswer({
-          authorizationFlow: dependencies.authorizationFlow,
-          userId,
-          error: authorization,
-        });
-      if (isAppError(error)) throw error;
+      if (isAppError(error) || findAuthorizationRequired(error)) return authorizationAnswer(userId, error);
       throw errors.upstreamUnavailable('WPS could not be reached or failed; try again shortly.', error);
     }
   }
 
   router.get('/tools', async (request, response) => {
     const user = currentUser(request);
-    const tools = await asUser(user.id, () => dependencies.catalog.list(user.id));
+    const { tools, servers } = await toolsOf(user.id);
     response.json({
+      servers,
       tools: tools.map(({ name, server, description, inputSchema }) => ({
         name,
         server,
         description,
         inputSchema,
+        argumentValidation: dependencies.validator.argumentValidation(inputSchema, { name, server }),
       })),
     });
   });
@@ -59,12 +66,12 @@ export function createToolsRoutes(dependencies: {
   router.post('/tools/call', async (request, response) => {
     const user = currentUser(request);
     const body = parseInput(callBodySchema, request.body ?? {}, 'tool call');
-    const tools = await asUser(user.id, () => dependencies.catalog.list(user.id));
+    const { tools } = await toolsOf(user.id);
     const tool = tools.find(
       (candidate) => candidate.name === body.name && (!body.server || candidate.server === body.server),
     );
     if (!tool) throw errors.toolNotFound(body.name);
-    const issues = dependencies.validator.validate(tool.inputSchema, body.arguments);
+    const issues = dependencies.validator.validate(tool.inputSchema, body.arguments, tool);
     if (issues.length > 0) {
       const summary = issues.map((issue) => `${issue.path || '(arguments)'} ${issue.message}`).join('; ');
       throw errors.validationFailed(`The arguments do not match ${tool.name}'s input schema: ${summary}`, {
@@ -75,15 +82,11 @@ export function createToolsRoutes(dependencies: {
     response.on('close', () => {
       if (!response.writableFinished) abort.abort();
     });
-    const outcome = await asUser(user.id, () =>
-      dependencies.runner.run({
-        userId: user.id,
-        tool,
-        arguments: body.arguments,
-        source: 'direct',
-        signal: abort.signal,
-      }),
-    );
+    // The runner turns WPS's failures into outcomes; what it throws is an authorization problem or a
+    // local fault, which must never be reported as WPS being unreachable.
+    const outcome = await dependencies.runner
+      .run({ userId: user.id, tool, arguments: body.arguments, source: 'direct', signal: abort.signal })
+      .catch((error: unknown) => authorizationAnswer(user.id, error));
     if (outcome.failure?.kind === 'upstream' || outcome.failure?.kind === 'timeout') {
       throw errors.upstreamUnavailable(outcome.failure.message);
     }

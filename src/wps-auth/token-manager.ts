@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../shared/clock.js';
 import { errors } from '../shared/errors.js';
 import type { FetchLike } from '../shared/fetch.js';
@@ -23,6 +24,8 @@ const LEASE_POLL_MS = 25;
  * another process takes effect within seconds.
  */
 const TOKEN_MEMORY_MS = 5_000;
+/** Users whose fresh access token is kept in memory; past this the least recently used is forgotten. */
+const MAX_REMEMBERED_TOKENS = 5_000;
 
 export interface WpsConnectionStatus {
   status: 'connected' | 'not_connected' | 'reauthorization_required';
@@ -48,11 +51,14 @@ export function createTokenManager(options: {
   clientId: string;
   clientSecret: string;
   refreshMarginMs: number;
+  rememberedTokensMax?: number;
 }) {
   const { repository, secretBox, clock, logger } = options;
   const instanceId = randomToken(9);
   const refreshesInFlight = new Map<string, Promise<string>>();
-  const remembered = new Map<string, { accessToken: string; until: number }>();
+  const remembered = new LRUCache<string, { accessToken: string; until: number }>({
+    max: options.rememberedTokensMax ?? MAX_REMEMBERED_TOKENS,
+  });
   /**
    * When a token counts as due for refresh: the configured margin before expiry, but never more than
    * half its lifetime, or a server issuing short-lived tokens would see a refresh on every request.

@@ -9,14 +9,21 @@ export function createWpsAuthRoutes(dependencies: {
   authorizationFlow: AuthorizationFlow;
   tokenManager: TokenManager;
   onDisconnect: (userId: string) => Promise<void>;
+  /** Per-server status of a connected user's WPS (`wps.servers`): a server may lack its scope. */
+  serverStatuses?: (userId: string) => Promise<unknown[]>;
 }) {
   const { authorizationFlow, tokenManager } = dependencies;
 
   /** Routes under /v1 (behind the API key). */
   const api = Router();
-  api.get('/me', (request, response) => {
+  api.get('/me', async (request, response) => {
     const user = currentUser(request);
-    response.json({ user: { id: user.id, name: user.name }, wps: tokenManager.status(user.id) });
+    const wps = tokenManager.status(user.id);
+    const servers =
+      wps.status === 'connected' && dependencies.serverStatuses
+        ? { servers: await dependencies.serverStatuses(user.id) }
+        : {};
+    response.json({ user: { id: user.id, name: user.name }, wps: { ...wps, ...servers } });
   });
   api.post('/wps/authorize', async (request, response) => {
     const { authorizeUrl, expiresAt } = await authorizationFlow.start(currentUser(request).id);

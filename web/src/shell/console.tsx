@@ -7,6 +7,10 @@ import { type ToolCallFilters, ToolCallsPage } from '../tool-calls/tool-calls-pa
 import { ConnectionControl } from '../wps/connection-control';
 import { useWpsConnection } from '../wps/use-wps-connection';
 import { href, useHashRoute } from './hash-route';
+import { NotFoundPage } from './not-found-page';
+
+/** The console's pages; any other address shows the not-found page. */
+const SECTIONS = new Set(['chat', 'conversations', 'tool-calls']);
 
 let chatCounter = 0;
 /** A useChat id: unique in this tab (crypto.randomUUID needs a secure context, a LAN address is not). */
@@ -137,6 +141,7 @@ export function Console({ apiKey, onSignOut }: { apiKey: string; onSignOut(notic
           }}
         />
       )}
+      {!SECTIONS.has(section) && <NotFoundPage />}
       {section === 'tool-calls' && (
         <ToolCallsPage
           api={api}

@@ -6,12 +6,20 @@ export interface Route {
   query: URLSearchParams;
 }
 
+/** The section a malformed address is shown as: no console page has this name. */
+export const NOT_FOUND_SECTION = 'not-found';
+
 function parse(hash: string): Route {
   const [pathPart = '', queryPart = ''] = hash.replace(/^#\/?/, '').split('?');
-  return {
-    path: pathPart.split('/').filter(Boolean).map(decodeURIComponent),
-    query: new URLSearchParams(queryPart),
-  };
+  try {
+    return {
+      path: pathPart.split('/').filter(Boolean).map(decodeURIComponent),
+      query: new URLSearchParams(queryPart),
+    };
+  } catch {
+    // A `%` that does not decode (`#/chat/%`) throws a URIError; rendering that would blank the page.
+    return { path: [NOT_FOUND_SECTION], query: new URLSearchParams() };
+  }
 }
 
 /** Builds a hash such as `#/conversations/abc`; query values left empty are dropped. */
