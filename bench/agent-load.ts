@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { passConsent } from '../test/support/agent-harness.js';
+import { cookiesOf, passConsent } from '../test/support/agent-harness.js';
 import { type TimedModel, turnTag } from './model-timing.js';
 
 export interface BenchUser {
@@ -51,9 +51,15 @@ async function callAgent(agentUrl: string, apiKey: string, method: string, route
 
 /** The browser flow of the harness's connectWps, from outside the agent's process. */
 export async function connectWps(agentUrl: string, user: BenchUser, account: string): Promise<void> {
-  const started = await callAgent(agentUrl, user.apiKey, 'POST', '/v1/wps/authorize');
-  const callbackUrl = await passConsent(started.authorizeUrl, account, 'approve');
-  const callback = await fetch(callbackUrl);
+  // As the console's browser: the binding cookie set by the authorize answer goes back to /callback.
+  const started = await fetch(`${agentUrl}/v1/wps/authorize`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${user.apiKey}` },
+  });
+  if (!started.ok) throw new Error(`POST /v1/wps/authorize answered ${started.status}`);
+  const { authorizeUrl } = (await started.json()) as { authorizeUrl: string };
+  const callbackUrl = await passConsent(authorizeUrl, account, 'approve');
+  const callback = await fetch(callbackUrl, { headers: { cookie: cookiesOf(started) } });
   await callback.text();
   if (callback.status !== 200) throw new Error(`WPS callback answered ${callback.status}`);
 }

@@ -57,7 +57,11 @@ export function createApp(services: Services, options: AppOptions = {}) {
 
   const wpsAuth = createWpsAuthRoutes({
     authorizationFlow: services.authorizationFlow,
+    authorizationCallback: services.authorizationCallback,
+    binding: services.binding,
     tokenManager: services.tokenManager,
+    redirectUri: services.config.server.redirectUri,
+    publicUrl: services.config.server.publicUrl,
     onDisconnect: (userId) => services.pool.closeUser(userId).then(() => services.catalog.invalidate(userId)),
     serverStatuses: (userId) => services.catalog.serverStatuses(userId),
   });

@@ -16,8 +16,8 @@ import { createConversationsRepository } from './transcripts/conversations.repos
 import { createToolCallsRepository } from './transcripts/tool-calls.repository.js';
 import { createUsersRepository } from './users/users.repository.js';
 import { createUsersService } from './users/users.usecases.js';
-import { createAuthorizationFlow } from './wps-auth/authorization-flow.js';
 import { createAuthorizationServerResolver } from './wps-auth/authorization-server.js';
+import { createAuthorizationServices } from './wps-auth/authorization-services.js';
 import { createTokenManager } from './wps-auth/token-manager.js';
 import { createWpsConnectionsRepository } from './wps-auth/wps-connections.repository.js';
 
@@ -57,19 +57,8 @@ export function createServices(infrastructure: Infrastructure) {
     ...client,
     refreshMarginMs: config.auth.refreshMarginMs,
   });
-  const authorizationFlow = createAuthorizationFlow({
-    repository: wpsConnectionsRepository,
-    tokenManager,
-    resolver,
-    secretBox,
-    clock,
-    fetch,
-    logger,
-    ...client,
-    redirectUri: config.server.redirectUri,
-    scopes: config.wps.scopes,
-    ttlMs: config.auth.pendingAuthorizationTtlMs,
-  });
+  const { authorizationFlow, authorizationCallback, binding, pendingAuthorizationSweeper } =
+    createAuthorizationServices({ infrastructure, secretBox, tokenManager, resolver, usersService });
   const pool = createMcpConnectionPool({
     mcpUrl: config.wps.mcpUrl,
     transport: config.wps.transport,
@@ -131,6 +120,8 @@ export function createServices(infrastructure: Infrastructure) {
     usersService,
     tokenManager,
     authorizationFlow,
+    authorizationCallback,
+    binding,
     pool,
     catalog,
     validator,
@@ -142,6 +133,7 @@ export function createServices(infrastructure: Infrastructure) {
     /** Releases what the services hold open (MCP connections, timers). */
     async close(): Promise<void> {
       abandonedWork.stop();
+      pendingAuthorizationSweeper.stop();
       await pool.close();
     },
   };

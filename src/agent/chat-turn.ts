@@ -105,8 +105,6 @@ export async function startChatTurn(
 ): Promise<StartedTurn> {
   const { conversationsRepository, clock, logger, settings } = dependencies;
   const { user } = request;
-  // Before anything else: without a model no turn can succeed, and retries would only hide why.
-  if (!modelIsConfigured(dependencies.modelEndpoint)) throw errors.modelError(NO_MODEL_CONFIGURED);
 
   const existing = request.conversationId
     ? conversationsRepository.findConversation(user.id, request.conversationId)
@@ -136,6 +134,9 @@ export async function startChatTurn(
       ? error
       : errors.upstreamUnavailable('WPS could not be reached to list its tools; try again shortly.', error);
   }
+
+  // Before anything is stored: without a model no turn can succeed, and retries would only hide why.
+  if (!modelIsConfigured(dependencies.modelEndpoint)) throw errors.modelError(NO_MODEL_CONFIGURED);
 
   const now = clock.now();
   const conversationId = existing?.id ?? createId('conv');

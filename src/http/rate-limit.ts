@@ -9,7 +9,14 @@ import { errorBody } from './error-handler.js';
  * acceptable for a cost guard (a shared store can be plugged into express-rate-limit later).
  * `perMinute` 0 turns it off.
  */
-export function perUserRateLimit({ perMinute }: { perMinute: number }): RequestHandler {
+export function perUserRateLimit({
+  perMinute,
+  what = 'chat turns and tool calls',
+}: {
+  perMinute: number;
+  /** What is counted, for the 429 message. */
+  what?: string;
+}): RequestHandler {
   if (perMinute === 0) return (_request, _response, next) => next();
   return rateLimit({
     windowMs: 60_000,
@@ -20,11 +27,7 @@ export function perUserRateLimit({ perMinute }: { perMinute: number }): RequestH
     handler: (_request, response) => {
       response
         .status(429)
-        .json(
-          errorBody(
-            errors.rateLimited(`At most ${perMinute} chat turns and tool calls per minute; slow down.`),
-          ),
-        );
+        .json(errorBody(errors.rateLimited(`At most ${perMinute} ${what} per minute; slow down.`)));
     },
   });
 }

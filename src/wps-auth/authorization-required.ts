@@ -2,7 +2,7 @@ import { type AppError, errors } from '../shared/errors.js';
 import type { AuthorizationFlow } from './authorization-flow.js';
 import type { WpsAuthorizationRequiredError } from './wps-auth.errors.js';
 
-/** The contract's 409 `wps_authorization_required`, with a fresh authorize URL for this user. */
+/** The contract's 409 `wps_authorization_required`, with a live authorize URL for this user (reused). */
 export async function authorizationRequiredAnswer(options: {
   authorizationFlow: AuthorizationFlow;
   userId: string;

@@ -1,18 +1,28 @@
 import { Router } from 'express';
 import { currentUser } from '../http/api-key-auth.js';
-import { simplePage } from '../http/html.js';
+import { perUserRateLimit } from '../http/rate-limit.js';
+import type { AuthorizationBinding } from './authorization-binding.js';
+import type { AuthorizationCallback } from './authorization-callback.js';
 import type { AuthorizationFlow } from './authorization-flow.js';
+import { createCallbackRoutes } from './callback.routes.js';
 import type { TokenManager } from './token-manager.js';
+
+/** Starting an authorization writes a row and a cookie: a loop calling it is a bug, not a user. */
+const AUTHORIZE_PER_MINUTE = 10;
 
 /** The user-facing side of WPS authorization: status, start, callback, disconnect. */
 export function createWpsAuthRoutes(dependencies: {
   authorizationFlow: AuthorizationFlow;
+  authorizationCallback: AuthorizationCallback;
+  binding: AuthorizationBinding;
   tokenManager: TokenManager;
+  redirectUri: string;
+  publicUrl: string;
   onDisconnect: (userId: string) => Promise<void>;
   /** Per-server status of a connected user's WPS (`wps.servers`): a server may lack its scope. */
   serverStatuses?: (userId: string) => Promise<unknown[]>;
 }) {
-  const { authorizationFlow, tokenManager } = dependencies;
+  const { authorizationFlow, binding, tokenManager } = dependencies;
 
   /** Routes under /v1 (behind the API key). */
   const api = Router();
@@ -25,8 +35,15 @@ export function createWpsAuthRoutes(dependencies: {
         : {};
     response.json({ user: { id: user.id, name: user.name }, wps: { ...wps, ...servers } });
   });
-  api.post('/wps/authorize', async (request, response) => {
-    const { authorizeUrl, expiresAt } = await authorizationFlow.start(currentUser(request).id);
+  const authorizeLimit = perUserRateLimit({
+    perMinute: AUTHORIZE_PER_MINUTE,
+    what: 'WPS authorizations started',
+  });
+  api.post('/wps/authorize', authorizeLimit, async (request, response) => {
+    const { authorizeUrl, expiresAt, stateHash } = await authorizationFlow.start(currentUser(request).id);
+    // Set on every answer: the console's browser sends it back to /callback and completes at once; for a
+    // curl caller it is inert, and its browser gets the API-key confirmation page instead.
+    binding.bind(response, stateHash);
     response.json({ authorizeUrl, expiresAt: new Date(expiresAt).toISOString() });
   });
   api.delete('/wps/connection', async (request, response) => {
@@ -36,43 +53,6 @@ export function createWpsAuthRoutes(dependencies: {
     response.status(204).end();
   });
 
-  /** The OAuth redirect target; no API key: the state identifies the user. */
-  const callback = Router();
-  callback.get('/callback', async (request, response) => {
-    const query = request.query;
-    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
-    const outcome = await authorizationFlow.complete({
-      code: text(query.code),
-      state: text(query.state),
-      error: text(query.error),
-    });
-    response.set('cache-control', 'no-store').set('referrer-policy', 'no-referrer');
-    if (outcome.status === 'connected') {
-      response
-        .status(200)
-        .type('html')
-        .send(
-          simplePage({
-            title: 'WPS connected',
-            heading: 'WPS connected · 已连接 WPS',
-            body: 'Connected, you can close this window. 连接成功，可以关闭此窗口。',
-            tone: 'ok',
-          }),
-        );
-      return;
-    }
-    response
-      .status(400)
-      .type('html')
-      .send(
-        simplePage({
-          title: 'WPS connection failed',
-          heading: 'WPS connection failed · 连接失败',
-          body: outcome.message,
-          tone: 'error',
-        }),
-      );
-  });
-
+  const callback = createCallbackRoutes(dependencies);
   return { api, callback };
 }

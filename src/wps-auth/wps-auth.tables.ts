@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { usersTable } from '../users/users.table.js';
 
 /**
@@ -28,7 +28,11 @@ export const wpsConnectionsTable = sqliteTable('wps_connections', {
   updatedAt: integer('updated_at').notNull(),
 });
 
-/** A started authorization, found again by the hash of its single-use `state`, never by user alone. */
+/**
+ * A started authorization, found again by the hash of its single-use `state`, never by user alone. A
+ * callback that arrives without the starter's binding cookie holds its code here (sealed) until the person
+ * confirms with the starting user's API key; the confirmation page is found by its own token's hash.
+ */
 export const pendingAuthorizationsTable = sqliteTable(
   'pending_authorizations',
   {
@@ -43,6 +47,17 @@ export const pendingAuthorizationsTable = sqliteTable(
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
     usedAt: integer('used_at'),
+    /** The authorize URL (it carries the state), sealed: 409 answers hand out a live one again. */
+    authorizeUrlCiphertext: text('authorize_url_ciphertext'),
+    /** The code of an unbound callback, sealed, waiting for the API-key confirmation. */
+    codeCiphertext: text('code_ciphertext'),
+    confirmationTokenHash: text('confirmation_token_hash'),
+    failedConfirmations: integer('failed_confirmations').notNull().default(0),
+    /** Set when too many wrong API keys were tried or newer authorizations of the user pushed it out. */
+    cancelledAt: integer('cancelled_at'),
   },
-  (table) => [index('pending_authorizations_user_idx').on(table.userId)],
+  (table) => [
+    index('pending_authorizations_user_idx').on(table.userId),
+    uniqueIndex('pending_authorizations_confirmation_idx').on(table.confirmationTokenHash),
+  ],
 );

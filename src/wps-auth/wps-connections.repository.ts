@@ -1,9 +1,8 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
-import { pendingAuthorizationsTable, wpsConnectionsTable } from './wps-auth.tables.js';
+import { wpsConnectionsTable } from './wps-auth.tables.js';
 
 export type WpsConnectionRow = typeof wpsConnectionsTable.$inferSelect;
-export type PendingAuthorizationRow = typeof pendingAuthorizationsTable.$inferSelect;
 
 /** A sealed token pair ready to store; the hash is of the plaintext refresh token. */
 export interface SealedTokenPair {
@@ -127,48 +126,6 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
 
     delete(userId: string): boolean {
       return db.delete(wpsConnectionsTable).where(eq(wpsConnectionsTable.userId, userId)).run().changes > 0;
-    },
-
-    insertPendingAuthorization(row: Omit<PendingAuthorizationRow, 'usedAt'>): void {
-      db.insert(pendingAuthorizationsTable).values(row).run();
-    },
-
-    /**
-     * Claims a pending authorization for its one use: succeeds for exactly one caller, and only while it
-     * is unexpired. Returns the row, or why it could not be claimed.
-     */
-    claimPendingAuthorization(
-      stateHash: string,
-      now: number,
-    ): { status: 'claimed'; row: PendingAuthorizationRow } | { status: 'unknown' | 'expired' | 'used' } {
-      const claimed = db
-        .update(pendingAuthorizationsTable)
-        .set({ usedAt: now })
-        .where(
-          and(
-            eq(pendingAuthorizationsTable.stateHash, stateHash),
-            isNull(pendingAuthorizationsTable.usedAt),
-            sql`${pendingAuthorizationsTable.expiresAt} > ${now}`,
-          ),
-        )
-        .returning()
-        .get();
-      if (claimed) return { status: 'claimed', row: claimed };
-      const existing = db
-        .select()
-        .from(pendingAuthorizationsTable)
-        .where(eq(pendingAuthorizationsTable.stateHash, stateHash))
-        .get();
-      if (!existing) return { status: 'unknown' };
-      return { status: existing.usedAt !== null ? 'used' : 'expired' };
-    },
-
-    /** Housekeeping: pending authorizations are useless a day after they expire. */
-    deleteExpiredPendingAuthorizations(before: number): number {
-      return db
-        .delete(pendingAuthorizationsTable)
-        .where(lt(pendingAuthorizationsTable.expiresAt, before))
-        .run().changes;
     },
   };
 }

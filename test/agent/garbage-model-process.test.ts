@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { passConsent } from '../support/agent-harness.js';
+import { cookiesOf, passConsent } from '../support/agent-harness.js';
 import { createScriptedModel } from '../support/scripted-model/index.js';
 import { freePort, startServerProcess } from '../support/server-process.js';
 
@@ -28,8 +28,11 @@ it('the real server, behind an endpoint that answers an HTML page: both paths fa
         headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...init.headers },
       });
     const jsonOf = async (response: Promise<Response>): Promise<any> => (await response).json();
-    const { authorizeUrl } = await jsonOf(call('/v1/wps/authorize', { method: 'POST' }));
-    expect((await fetch(await passConsent(authorizeUrl, 'alice', 'approve'))).status).toBe(200);
+    // As the console does it: the authorize answer's cookie binds the callback to this browser.
+    const started = await call('/v1/wps/authorize', { method: 'POST' });
+    const { authorizeUrl } = await jsonOf(Promise.resolve(started));
+    const callbackUrl = await passConsent(authorizeUrl, 'alice', 'approve');
+    expect((await fetch(callbackUrl, { headers: { cookie: cookiesOf(started) } })).status).toBe(200);
 
     const json = await call('/v1/chat', { method: 'POST', body: JSON.stringify({ message: 'Hello?' }) });
     expect(json.status).toBe(502);

@@ -1,18 +1,13 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentHarness, type AgentHarnessOptions, startAgentHarness } from '../support/agent-harness.js';
-import {
-  buildConsole,
-  CHROMIUM,
-  chromiumAvailable,
-  launchChromium,
-  screenshotDir,
-} from '../support/browser-console.js';
+import { CHROMIUM, launchChromium } from '../support/browser.js';
+import { buildConsole, screenshotDir } from '../support/browser-console.js';
 import { createScriptedModel, lastToolResults, type ScriptedModel } from '../support/scripted-model/index.js';
 
-const chromiumMissing = !chromiumAvailable;
+const chromiumMissing = !existsSync(CHROMIUM);
 if (chromiumMissing && !process.env.CI) {
   console.warn(
     `Skipping the browser tests: ${CHROMIUM} is missing (apt-get install -y chromium). In CI they run.`,
@@ -96,19 +91,25 @@ describe.skipIf(chromiumMissing && !process.env.CI)('web console in a real brows
     expect(await page.evaluate('localStorage.length')).toBe(0);
   });
 
-  it('connects WPS through the sandbox consent page and the state updates by itself', async () => {
+  it('connects WPS through the sandbox consent page with no extra step; the window closes itself', async () => {
     const [popup] = await Promise.all([
       context.waitForEvent('page'),
       page.getByTestId('wps-connect').click(),
     ]);
     await popup.waitForSelector('#account-alice');
     await popup.check('#account-alice');
+    const callback = popup.waitForResponse((response) => response.url().includes('/callback?'));
     await popup.click('#approve');
-    await popup.waitForURL(/\/callback\?/);
+    // The console's browser carries the binding cookie: connected at once, no API-key confirmation.
+    const callbackAnswer = await callback;
+    expect(callbackAnswer.status()).toBe(200);
+    expect(await callbackAnswer.text()).toContain(
+      'connected to agent user «<strong data-testid="connected-user">Alice 爱丽丝</strong>»',
+    );
     await expect
       .poll(() => page.getByTestId('wps-status').getAttribute('data-status'), { timeout: 8_000 })
       .toBe('connected');
-    await popup.close();
+    await expect.poll(() => popup.isClosed(), { timeout: 8_000 }).toBe(true);
   });
 
   it('asks for an edit and shows the tool cards and the streamed reply as they arrive', async () => {
@@ -276,10 +277,13 @@ describe.skipIf(chromiumMissing && !process.env.CI)('web console in a real brows
     ]);
     await popup.waitForSelector('#account-alice');
     await popup.click('#approve');
-    await popup.waitForURL(/\/callback\?/);
     await expect
       .poll(() => page.getByTestId('wps-status').getAttribute('data-status'), { timeout: 8_000 })
       .toBe('connected');
+    // The red "Connect your WPS account" card goes away by itself, and so does the consent window.
+    await expect.poll(() => page.getByTestId('chat-error').count()).toBe(0);
+    await expect.poll(() => popup.isClosed(), { timeout: 8_000 }).toBe(true);
+    await screenshot('11-reconnected');
   });
 
   it('deletes a conversation only after a confirmation', async () => {

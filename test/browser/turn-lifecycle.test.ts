@@ -3,23 +3,16 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentHarness, startAgentHarness } from '../support/agent-harness.js';
-import {
-  buildConsole,
-  CHROMIUM,
-  chromiumAvailable,
-  launchChromium,
-  screenshotDir,
-  signIn,
-} from '../support/browser-console.js';
+import { CHROMIUM, launchChromium, skipBrowserTests } from '../support/browser.js';
+import { buildConsole, screenshotDir, signIn } from '../support/browser-console.js';
 import { createScriptedModel, type ScriptedModel } from '../support/scripted-model/index.js';
 
 const WIDE = { width: 1280, height: 820 };
 const search = { name: 'kso_yundoc_search_yundoc', arguments: { keyword: 'Q3' } };
 
-if (!chromiumAvailable && !process.env.CI)
-  console.warn(`Skipping the turn browser tests: ${CHROMIUM} is missing.`);
+if (skipBrowserTests) console.warn(`Skipping the turn browser tests: ${CHROMIUM} is missing.`);
 
-describe.skipIf(!chromiumAvailable && !process.env.CI)('how a chat turn ends, in a real browser', () => {
+describe.skipIf(skipBrowserTests)('how a chat turn ends, in a real browser', () => {
   let distDir: string;
   let browser: Browser;
   let model: ScriptedModel;

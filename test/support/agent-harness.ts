@@ -41,7 +41,15 @@ export interface AgentHarness {
     route: string,
     body?: unknown,
   ): Promise<{ status: number; body: any; headers: Headers }>;
-  /** Runs the whole browser flow: authorize URL → sandbox consent → callback. Returns the callback answer. */
+  /**
+   * Starts an authorization as the console does; `cookie` is the binding cookie (a `Cookie` header value)
+   * that the console's browser would send back to `/callback`.
+   */
+  startAuthorization(apiKey: string): Promise<{ authorizeUrl: string; cookie: string }>;
+  /**
+   * Runs the whole browser flow as the console's browser does: authorize URL (keeping its binding cookie)
+   * → sandbox consent → callback with the cookie. Returns the callback answer.
+   */
   connectWps(
     apiKey: string,
     account: string,
@@ -119,6 +127,17 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
     return { status: response.status, body: parsed, headers: response.headers };
   };
 
+  const startAuthorization: AgentHarness['startAuthorization'] = async (apiKey) => {
+    const started = await fetch(`${url}/v1/wps/authorize`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
+    const body = (await started.json()) as { authorizeUrl: string };
+    if (started.status !== 200)
+      throw new Error(`authorize failed: ${started.status} ${JSON.stringify(body)}`);
+    return { authorizeUrl: body.authorizeUrl, cookie: cookiesOf(started) };
+  };
+
   return {
     url,
     sandbox,
@@ -131,12 +150,11 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
       return { id: user.id, apiKey: user.apiKey };
     },
     api,
+    startAuthorization,
     async connectWps(apiKey, account, decision = 'approve') {
-      const started = await api(apiKey, 'POST', '/v1/wps/authorize');
-      if (started.status !== 200)
-        throw new Error(`authorize failed: ${started.status} ${JSON.stringify(started.body)}`);
-      const callbackUrl = await passConsent(started.body.authorizeUrl, account, decision);
-      const callback = await fetch(callbackUrl);
+      const { authorizeUrl, cookie } = await startAuthorization(apiKey);
+      const callbackUrl = await passConsent(authorizeUrl, account, decision);
+      const callback = await fetch(callbackUrl, { headers: { cookie } });
       return { status: callback.status, html: await callback.text() };
     },
     async close() {
@@ -154,6 +172,14 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
       if (leaked.length > 0) throw new Error(`${leaked.length} WPS token(s) appeared in the agent's logs`);
     },
   };
+}
+
+/** The cookies an answer sets, as the `Cookie` header a browser would send back (name=value only). */
+export function cookiesOf(response: Response): string {
+  return response.headers
+    .getSetCookie()
+    .map((header) => header.split(';')[0])
+    .join('; ');
 }
 
 /** Plays the person at WPS's consent page: picks the account, approves or denies; returns the redirect. */

@@ -1,12 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { build } from 'vite';
-
-/** Debian's Chromium; the browser tests skip (outside CI) when it is missing. */
-export const CHROMIUM = '/usr/bin/chromium';
-export const chromiumAvailable = existsSync(CHROMIUM);
 
 const projectRoot = path.resolve(import.meta.dirname, '../..');
 export const screenshotDir = path.join(projectRoot, 'screenshots');
@@ -29,22 +25,6 @@ export async function buildConsole(): Promise<string> {
   }
   mkdirSync(screenshotDir, { recursive: true });
   return distDir;
-}
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
 }
 
 /** Opens the console at `url` and signs in with `apiKey`. */

@@ -70,11 +70,13 @@ describe('connecting WPS through the authorization-code flow', () => {
       },
     });
     const ann = harness.createUser('ann');
-    const { body } = await harness.api(ann.apiKey, 'POST', '/v1/wps/authorize');
-    const url = new URL(body.authorizeUrl);
+    const { authorizeUrl, cookie } = await harness.startAuthorization(ann.apiKey);
+    const url = new URL(authorizeUrl);
     expect(url.origin + url.pathname).toBe(harness.sandbox.authorizeUrl);
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
-    const callback = await fetch(await passConsent(body.authorizeUrl, 'alice', 'approve'));
+    const callback = await fetch(await passConsent(authorizeUrl, 'alice', 'approve'), {
+      headers: { cookie },
+    });
     expect(callback.status).toBe(200);
     const search = await harness.api(ann.apiKey, 'POST', '/v1/tools/call', searchFor('Q3'));
     expect(search.status).toBe(200);
@@ -83,11 +85,17 @@ describe('connecting WPS through the authorization-code flow', () => {
   it('two pending authorizations of one user (two tabs) each complete by their own state', async () => {
     harness = await startAgentHarness();
     const ann = harness.createUser('ann');
-    const first = (await harness.api(ann.apiKey, 'POST', '/v1/wps/authorize')).body.authorizeUrl;
-    const second = (await harness.api(ann.apiKey, 'POST', '/v1/wps/authorize')).body.authorizeUrl;
-    const secondCallback = await fetch(await passConsent(second, 'bob', 'approve'));
+    const first = await harness.startAuthorization(ann.apiKey);
+    const second = await harness.startAuthorization(ann.apiKey);
+    // One browser holds both tabs' bindings at once: each authorization has its own cookie.
+    const cookie = `${first.cookie}; ${second.cookie}`;
+    const secondCallback = await fetch(await passConsent(second.authorizeUrl, 'bob', 'approve'), {
+      headers: { cookie },
+    });
     expect(secondCallback.status).toBe(200);
-    const firstCallback = await fetch(await passConsent(first, 'alice', 'approve'));
+    const firstCallback = await fetch(await passConsent(first.authorizeUrl, 'alice', 'approve'), {
+      headers: { cookie },
+    });
     expect(firstCallback.status).toBe(200);
     // The last completed authorization wins: alice's documents.
     const search = await harness.api(ann.apiKey, 'POST', '/v1/tools/call', searchFor('Q3'));
@@ -106,11 +114,11 @@ describe('callbacks that must store nothing', () => {
   it('a replayed callback is refused and the tokens stay as they were', async () => {
     harness = await startAgentHarness();
     const user = harness.createUser('ann');
-    const { body } = await harness.api(user.apiKey, 'POST', '/v1/wps/authorize');
-    const callbackUrl = await passConsent(body.authorizeUrl, 'alice', 'approve');
-    expect((await fetch(callbackUrl)).status).toBe(200);
+    const { authorizeUrl, cookie } = await harness.startAuthorization(user.apiKey);
+    const callbackUrl = await passConsent(authorizeUrl, 'alice', 'approve');
+    expect((await fetch(callbackUrl, { headers: { cookie } })).status).toBe(200);
     const before = await statusOf(user.apiKey);
-    const replay = await fetch(callbackUrl);
+    const replay = await fetch(callbackUrl, { headers: { cookie } });
     expect(replay.status).toBe(400);
     expect(await replay.text()).toContain('already been used');
     expect(await statusOf(user.apiKey)).toEqual(before);
@@ -134,10 +142,10 @@ describe('callbacks that must store nothing', () => {
     harness = await startAgentHarness();
     const user = await connectedUser();
     const before = await statusOf(user.apiKey);
-    const { body } = await harness.api(user.apiKey, 'POST', '/v1/wps/authorize');
-    const callbackUrl = new URL(await passConsent(body.authorizeUrl, 'bob', 'approve'));
+    const { authorizeUrl, cookie } = await harness.startAuthorization(user.apiKey);
+    const callbackUrl = new URL(await passConsent(authorizeUrl, 'bob', 'approve'));
     callbackUrl.searchParams.set('code', 'forged-code');
-    const answer = await fetch(callbackUrl);
+    const answer = await fetch(callbackUrl, { headers: { cookie } });
     expect(answer.status).toBe(400);
     expect(await answer.text()).toContain('did not accept');
     expect(await statusOf(user.apiKey)).toEqual(before);
@@ -149,19 +157,22 @@ describe('callbacks that must store nothing', () => {
     harness = await startAgentHarness();
     const ann = harness.createUser('ann');
     const ben = harness.createUser('ben');
-    const annUrl = new URL((await harness.api(ann.apiKey, 'POST', '/v1/wps/authorize')).body.authorizeUrl);
-    const benUrl = (await harness.api(ben.apiKey, 'POST', '/v1/wps/authorize')).body.authorizeUrl;
+    const annStarted = await harness.startAuthorization(ann.apiKey);
+    const annUrl = new URL(annStarted.authorizeUrl);
+    const benStarted = await harness.startAuthorization(ben.apiKey);
+    const benUrl = benStarted.authorizeUrl;
+    const cookie = `${annStarted.cookie}; ${benStarted.cookie}`;
     // Ben's code with Ann's state: the state decides the user, and the code was issued for Ben's flow.
     const benCallback = new URL(await passConsent(benUrl, 'bob', 'approve'));
     benCallback.searchParams.set('state', annUrl.searchParams.get('state') ?? '');
-    const crossed = await fetch(benCallback);
+    const crossed = await fetch(benCallback, { headers: { cookie } });
     expect(crossed.status).toBe(200);
     expect((await statusOf(ann.apiKey)).status).toBe('connected');
     expect((await statusOf(ben.apiKey)).status).toBe('not_connected');
     // Ben's own state is still pending and single-use: replaying it with a used code stores nothing.
     const benOwn = new URL(benCallback);
     benOwn.searchParams.set('state', new URL(benUrl).searchParams.get('state') ?? '');
-    expect((await fetch(benOwn)).status).toBe(400);
+    expect((await fetch(benOwn, { headers: { cookie } })).status).toBe(400);
     expect((await statusOf(ben.apiKey)).status).toBe('not_connected');
   });
 
@@ -169,10 +180,10 @@ describe('callbacks that must store nothing', () => {
     let now = Date.now();
     harness = await startAgentHarness({ clock: { now: () => now } });
     const user = harness.createUser('ann');
-    const { body } = await harness.api(user.apiKey, 'POST', '/v1/wps/authorize');
-    const callbackUrl = await passConsent(body.authorizeUrl, 'alice', 'approve');
+    const { authorizeUrl, cookie } = await harness.startAuthorization(user.apiKey);
+    const callbackUrl = await passConsent(authorizeUrl, 'alice', 'approve');
     now += 11 * 60_000;
-    const answer = await fetch(callbackUrl);
+    const answer = await fetch(callbackUrl, { headers: { cookie } });
     expect(answer.status).toBe(400);
     expect(await answer.text()).toContain('expired');
     expect((await statusOf(user.apiKey)).status).toBe('not_connected');

@@ -19,7 +19,8 @@ export function ChatPage(props: {
   api: ApiClient;
   target: ChatTarget;
   onConversationId(id: string): void;
-  onConnect(authorizeUrl?: string): void;
+  onConnect(): void;
+  wpsConnected: boolean;
   onNewChat(): void;
 }) {
   const { api, target } = props;
@@ -74,6 +75,7 @@ export function ChatPage(props: {
           initialMessages={needsTranscript ? loaded?.messages : undefined}
           onConversationId={props.onConversationId}
           onConnect={props.onConnect}
+          wpsConnected={props.wpsConnected}
         />
       ) : (
         <p className="muted loading">Loading the conversation…</p>

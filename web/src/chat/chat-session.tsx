@@ -19,8 +19,10 @@ export interface ChatSessionProps {
   conversationId?: string;
   initialMessages?: UIMessage[];
   onConversationId(id: string): void;
-  /** Opens WPS consent; `authorizeUrl` is the one a 409 answer carried. */
-  onConnect(authorizeUrl?: string): void;
+  /** Opens WPS consent (a fresh authorization, so this browser holds its binding). */
+  onConnect(): void;
+  /** True once WPS is connected: a "Connect your WPS account" card then goes away by itself. */
+  wpsConnected: boolean;
 }
 
 type Timing = { startedAt: number; finishedAt?: number };
@@ -33,6 +35,7 @@ export function ChatSession({
   initialMessages,
   onConversationId,
   onConnect,
+  wpsConnected,
 }: ChatSessionProps) {
   const conversationRef = useRef(conversationId);
   const onConversationIdRef = useRef(onConversationId);
@@ -122,6 +125,9 @@ export function ChatSession({
   }
 
   const authorizationRequired = error instanceof ApiError && error.code === 'wps_authorization_required';
+  useEffect(() => {
+    if (authorizationRequired && wpsConnected) clearError();
+  }, [authorizationRequired, wpsConnected, clearError]);
   const lastMessage = messages.at(-1);
   const waitingForFirstPart = busy && (lastMessage?.role !== 'assistant' || lastMessage.parts.length === 0);
 
@@ -194,7 +200,7 @@ export function ChatSession({
                   type="button"
                   className="primary small"
                   data-testid="chat-connect"
-                  onClick={() => onConnect(error instanceof ApiError ? error.authorizeUrl : undefined)}
+                  onClick={() => onConnect()}
                 >
                   Connect WPS
                 </button>

@@ -126,7 +126,8 @@ export function Console({ apiKey, onSignOut }: { apiKey: string; onSignOut(notic
           api={api}
           target={chatTarget}
           onConversationId={onConversationId}
-          onConnect={(authorizeUrl) => void connection.connect(authorizeUrl)}
+          onConnect={() => void connection.connect()}
+          wpsConnected={connection.me?.wps.status === 'connected'}
           onNewChat={newChat}
         />
       </div>

@@ -17,8 +17,12 @@ export interface WpsConnection {
   blockedUrl: string | null;
   actionError: string | null;
   refresh(): Promise<Me | null>;
-  /** Opens WPS's consent page (a fresh authorize URL, or the one an error answer carried). */
-  connect(authorizeUrl?: string): Promise<void>;
+  /**
+   * Opens WPS's consent page for a fresh authorization. Always a fresh one (never the URL a 409 answer
+   * carried): its answer sets the cookie that binds the authorization to this browser, so the callback
+   * completes without asking for the API key.
+   */
+  connect(): Promise<void>;
   disconnect(): Promise<void>;
 }
 
@@ -72,7 +76,11 @@ export function useWpsConnection(api: ApiClient): WpsConnection {
         // A closed window gets this one last look: the callback may have completed just before it closed.
         if (answer?.wps.status === 'connected' || popupClosed || timedOut) {
           if (pollRef.current?.timer === timer) stopPolling();
-          if (answer?.wps.status === 'connected') setBlockedUrl(null);
+          if (answer?.wps.status === 'connected') {
+            setBlockedUrl(null);
+            // The result page has no script of its own (strict CSP): the console closes the window it opened.
+            current.popup?.close();
+          }
         }
       }, POLL_INTERVAL_MS);
       pollRef.current = { timer, popup, startedAt };
@@ -81,31 +89,26 @@ export function useWpsConnection(api: ApiClient): WpsConnection {
     [refresh, stopPolling],
   );
 
-  const connect = useCallback(
-    async (authorizeUrl?: string) => {
-      setActionError(null);
-      // Opened synchronously, inside the click, so that popup blockers allow it; the address comes after.
-      const popup = window.open('about:blank', '_blank');
-      try {
-        const url =
-          authorizeUrl ??
-          (await api.request<{ authorizeUrl: string }>('POST', '/v1/wps/authorize')).authorizeUrl;
-        if (popup) {
-          // The consent page must not be able to navigate the console (reverse tabnabbing).
-          popup.opener = null;
-          popup.location.href = url;
-          setBlockedUrl(null);
-        } else {
-          setBlockedUrl(url);
-        }
-        startPolling(popup);
-      } catch (error: unknown) {
-        popup?.close();
-        setActionError(describeError(error));
+  const connect = useCallback(async () => {
+    setActionError(null);
+    // Opened synchronously, inside the click, so that popup blockers allow it; the address comes after.
+    const popup = window.open('about:blank', '_blank');
+    try {
+      const url = (await api.request<{ authorizeUrl: string }>('POST', '/v1/wps/authorize')).authorizeUrl;
+      if (popup) {
+        // The consent page must not be able to navigate the console (reverse tabnabbing).
+        popup.opener = null;
+        popup.location.href = url;
+        setBlockedUrl(null);
+      } else {
+        setBlockedUrl(url);
       }
-    },
-    [api, startPolling],
-  );
+      startPolling(popup);
+    } catch (error: unknown) {
+      popup?.close();
+      setActionError(describeError(error));
+    }
+  }, [api, startPolling]);
 
   const disconnect = useCallback(async () => {
     setActionError(null);

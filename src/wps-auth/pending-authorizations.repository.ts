@@ -1,0 +1,155 @@
+import { and, count, desc, eq, gt, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import type { AppDatabase } from '../db/database.js';
+import { usersTable } from '../users/users.table.js';
+import { pendingAuthorizationsTable } from './wps-auth.tables.js';
+
+export type PendingAuthorizationRow = typeof pendingAuthorizationsTable.$inferSelect;
+/** A pending authorization with the name of the agent user who started it (the pages show it). */
+export type PendingAuthorization = PendingAuthorizationRow & { userName: string };
+export type PendingStatus = 'live' | 'used' | 'cancelled' | 'expired';
+
+const table = pendingAuthorizationsTable;
+
+/** Where a pending authorization stands; only a `live` one may still connect anything. */
+export function pendingStatus(row: PendingAuthorizationRow, now: number): PendingStatus {
+  if (row.usedAt !== null) return 'used';
+  if (row.cancelledAt !== null) return 'cancelled';
+  return row.expiresAt > now ? 'live' : 'expired';
+}
+
+/** The SQL form of `pendingStatus(row, now) === 'live'`, for guarded updates. */
+const isLive = (now: number) =>
+  and(isNull(table.usedAt), isNull(table.cancelledAt), gt(table.expiresAt, now));
+
+/**
+ * Started WPS authorizations. Every state change is a guarded update (`isLive`), so two callbacks or two
+ * confirmations racing on one authorization, in one process or several, can never both win.
+ */
+export function createPendingAuthorizationsRepository({ db }: { db: AppDatabase }) {
+  const withUserName = () =>
+    db
+      .select({ row: table, userName: usersTable.name })
+      .from(table)
+      .innerJoin(usersTable, eq(usersTable.id, table.userId));
+  const flatten = (found: { row: PendingAuthorizationRow; userName: string } | undefined) =>
+    found ? { ...found.row, userName: found.userName } : undefined;
+
+  return {
+    insert(
+      row: Omit<
+        PendingAuthorizationRow,
+        'usedAt' | 'codeCiphertext' | 'confirmationTokenHash' | 'failedConfirmations' | 'cancelledAt'
+      >,
+    ): void {
+      db.insert(table).values(row).run();
+    },
+
+    /** Cancels the user's live authorizations beyond the newest `keep`; returns how many. */
+    cancelLiveBeyond(userId: string, keep: number, now: number): number {
+      const live = db
+        .select({ stateHash: table.stateHash })
+        .from(table)
+        .where(and(eq(table.userId, userId), isLive(now)))
+        .orderBy(desc(table.createdAt), desc(sql`rowid`))
+        .all();
+      let cancelled = 0;
+      for (const { stateHash } of live.slice(keep)) {
+        cancelled += db
+          .update(table)
+          .set({ cancelledAt: now, codeCiphertext: null, authorizeUrlCiphertext: null })
+          .where(and(eq(table.stateHash, stateHash), isLive(now)))
+          .run().changes;
+      }
+      return cancelled;
+    },
+
+    /** The user's newest live authorization that no callback reached yet and lives past `until`. */
+    findReusable(userId: string, now: number, until: number): PendingAuthorizationRow | undefined {
+      return db
+        .select()
+        .from(table)
+        .where(
+          and(
+            eq(table.userId, userId),
+            isLive(now),
+            gt(table.expiresAt, until),
+            isNull(table.codeCiphertext),
+            isNotNull(table.authorizeUrlCiphertext),
+          ),
+        )
+        .orderBy(desc(table.createdAt), desc(sql`rowid`))
+        .get();
+    },
+
+    findByStateHash(stateHash: string): PendingAuthorization | undefined {
+      return flatten(withUserName().where(eq(table.stateHash, stateHash)).get());
+    },
+
+    findByConfirmationTokenHash(tokenHash: string): PendingAuthorization | undefined {
+      return flatten(withUserName().where(eq(table.confirmationTokenHash, tokenHash)).get());
+    },
+
+    /** Holds an unbound callback's code until confirmation; a newer callback replaces an older one. */
+    holdCode(
+      stateHash: string,
+      held: { codeCiphertext: string; confirmationTokenHash: string; expiresAt: number },
+      now: number,
+    ): boolean {
+      return (
+        db
+          .update(table)
+          .set(held)
+          .where(and(eq(table.stateHash, stateHash), isLive(now)))
+          .run().changes > 0
+      );
+    },
+
+    /** Counts a wrong API key; the `maxFailures`-th cancels the authorization and drops the held code. */
+    recordFailedConfirmation(
+      stateHash: string,
+      maxFailures: number,
+      now: number,
+    ): { failedConfirmations: number; cancelled: boolean } | undefined {
+      const failed = sql`${table.failedConfirmations} + 1`;
+      const reachedLimit = sql`${failed} >= ${maxFailures}`;
+      const row = db
+        .update(table)
+        .set({
+          failedConfirmations: failed,
+          cancelledAt: sql`CASE WHEN ${reachedLimit} THEN ${now} ELSE NULL END`,
+          codeCiphertext: sql`CASE WHEN ${reachedLimit} THEN NULL ELSE ${table.codeCiphertext} END`,
+        })
+        .where(and(eq(table.stateHash, stateHash), isLive(now)))
+        .returning()
+        .get();
+      return row && { failedConfirmations: row.failedConfirmations, cancelled: row.cancelledAt !== null };
+    },
+
+    /**
+     * Claims a live authorization for its one use (only one caller ever succeeds) and scrubs the sealed
+     * values it no longer needs. With `confirmationTokenHash`, only that confirmation page can claim it.
+     */
+    claim(stateHash: string, now: number, confirmationTokenHash?: string): boolean {
+      const conditions = [eq(table.stateHash, stateHash), isLive(now)];
+      if (confirmationTokenHash) conditions.push(eq(table.confirmationTokenHash, confirmationTokenHash));
+      return (
+        db
+          .update(table)
+          .set({ usedAt: now, codeCiphertext: null, authorizeUrlCiphertext: null })
+          .where(and(...conditions))
+          .run().changes > 0
+      );
+    },
+
+    /** Housekeeping: rows that expired before `before` answer "unknown" from then on. */
+    deleteExpired(before: number): number {
+      return db.delete(table).where(lt(table.expiresAt, before)).run().changes;
+    },
+
+    countOfUser(userId: string): number {
+      return db.select({ rows: count() }).from(table).where(eq(table.userId, userId)).get()?.rows ?? 0;
+    },
+  };
+}
+
+export type PendingAuthorizationsRepository = ReturnType<typeof createPendingAuthorizationsRepository>;
