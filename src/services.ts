@@ -3,12 +3,16 @@ import { createLanguageModel, modelProviderOptions } from './agent/language-mode
 import { createNormalizedSchemaCache } from './agent/schema-normalizer.js';
 import type { Config } from './config/config.js';
 import type { AppDatabase } from './db/database.js';
+import { createInstanceHeartbeat } from './instances/instance-heartbeat.js';
+import type { InstanceIdentity } from './instances/instance-liveness.js';
+import { createInstancesRepository } from './instances/instances.repository.js';
 import { createArgumentValidator } from './mcp/argument-validator.js';
 import { createMcpConnectionPool } from './mcp/connection-pool.js';
 import { createToolCatalog } from './mcp/tool-catalog.js';
 import { createToolRunner } from './mcp/tool-runner.js';
 import type { Clock } from './shared/clock.js';
 import type { FetchLike } from './shared/fetch.js';
+import { createId } from './shared/ids.js';
 import type { Logger } from './shared/logger.js';
 import { createSecretBox } from './shared/secret-box.js';
 import { createAbandonedWorkSweeper } from './transcripts/abandoned-work.js';
@@ -35,9 +39,19 @@ export interface Infrastructure {
 export function createServices(infrastructure: Infrastructure) {
   const { config, db, clock, fetch, logger } = infrastructure;
   const secretBox = createSecretBox(infrastructure.encryptionKey);
+  // This process, as the rows it owns record it: peers close them only once its heartbeat stops.
+  const instance: InstanceIdentity = { id: createId('inst'), expiryMs: config.instances.expiryMs };
+  const instancesRepository = createInstancesRepository({ db });
+  const heartbeat = createInstanceHeartbeat({
+    instancesRepository,
+    instance,
+    clock,
+    logger,
+    intervalMs: config.instances.heartbeatMs,
+  });
   const usersRepository = createUsersRepository({ db });
   const usersService = createUsersService({ usersRepository, clock });
-  const wpsConnectionsRepository = createWpsConnectionsRepository({ db });
+  const wpsConnectionsRepository = createWpsConnectionsRepository({ db, instance });
   const firstServer = config.wps.servers[0] ?? 'kso-yundoc';
   const resolver = createAuthorizationServerResolver({
     fetch,
@@ -56,6 +70,7 @@ export function createServices(infrastructure: Infrastructure) {
     resolver,
     ...client,
     refreshMarginMs: config.auth.refreshMarginMs,
+    instanceId: instance.id,
   });
   const { authorizationFlow, authorizationCallback, binding, pendingAuthorizationSweeper } =
     createAuthorizationServices({ infrastructure, secretBox, tokenManager, resolver, usersService });
@@ -76,7 +91,7 @@ export function createServices(infrastructure: Infrastructure) {
     clock,
     logger,
   });
-  const toolCallsRepository = createToolCallsRepository({ db });
+  const toolCallsRepository = createToolCallsRepository({ db, instance });
   const runner = createToolRunner({
     pool,
     toolCallsRepository,
@@ -86,7 +101,11 @@ export function createServices(infrastructure: Infrastructure) {
   });
 
   const validator = createArgumentValidator({ logger });
-  const conversationsRepository = createConversationsRepository({ db });
+  const conversationsRepository = createConversationsRepository({
+    db,
+    instance,
+    turnsInFlightPerUser: config.agent.maxTurnsInFlight,
+  });
   const chat: ChatDependencies = {
     model: createLanguageModel({ openai: config.openai }),
     catalog,
@@ -109,11 +128,23 @@ export function createServices(infrastructure: Infrastructure) {
   const abandonedWork = createAbandonedWorkSweeper({
     toolCallsRepository,
     conversationsRepository,
+    instancesRepository,
     clock,
     logger,
     callTimeoutMs: config.mcp.callTimeoutMs,
     turnTimeoutMs: config.agent.turnTimeoutMs,
+    intervalMs: config.instances.sweepMs,
   });
+
+  const retireInstance = () => {
+    try {
+      const toolCalls = toolCallsRepository.abortRunningOfThisInstance();
+      const turns = conversationsRepository.abortStreamingOfThisInstance();
+      if (toolCalls + turns > 0) logger.info({ toolCalls, turns }, 'stored work in flight as aborted');
+    } catch (error) {
+      logger.error({ err: error }, 'could not store work in flight as aborted; peers will sweep it');
+    }
+  };
 
   return {
     ...infrastructure,
@@ -130,11 +161,25 @@ export function createServices(infrastructure: Infrastructure) {
     conversationsRepository,
     abandonedWork,
     chat,
-    /** Releases what the services hold open (MCP connections, timers). */
+    instance,
+    heartbeat,
+    /** Announces this instance (heartbeat row) and starts closing work that dead instances left. */
+    start(): void {
+      heartbeat.start();
+      abandonedWork.start();
+    },
+    /**
+     * Releases what the services hold open (MCP connections, timers). This instance's turns and tool
+     * calls still in flight are stored `aborted` and its row deleted: a clean shutdown leaves no work
+     * for peers to sweep.
+     */
     async close(): Promise<void> {
       abandonedWork.stop();
       pendingAuthorizationSweeper.stop();
+      // Before the connections close: a call or turn that fails on them afterwards stays `aborted`.
+      retireInstance();
       await pool.close();
+      heartbeat.stop();
     },
   };
 }

@@ -16,11 +16,7 @@ export function findRetriedTurn(messages: MessageRow[]): { message: string; earl
   if (!last || !user || last.role !== 'assistant') {
     throw errors.validationFailed('This conversation has no turn to try again.');
   }
-  if (last.status === 'streaming') {
-    throw errors.validationFailed(
-      'The last turn of this conversation is still running; it cannot be tried again yet.',
-    );
-  }
+  if (last.status === 'streaming') throw errors.conversationBusy();
   if (!RETRYABLE.has(last.status)) {
     throw errors.validationFailed(
       'The last turn of this conversation did not fail; only a failed or stopped turn can be tried again.',

@@ -35,8 +35,12 @@ export interface Config {
     turnTimeoutMs: number;
     toolOutputBudgetChars: number;
     contextBudgetChars: number;
+    /** A user's chat turns running at once, across every instance on the database. */
+    maxTurnsInFlight: number;
   };
   rateLimitPerMinute: number;
+  /** Server processes sharing the database: heartbeat, when a silent one is dead, how often to sweep. */
+  instances: { heartbeatMs: number; expiryMs: number; sweepMs: number };
 }
 
 /** Start-up stops with this: one message that lists every problem at once. */
@@ -135,8 +139,14 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       turnTimeoutMs: env.AGENT_TURN_TIMEOUT_MS,
       toolOutputBudgetChars: env.TOOL_OUTPUT_BUDGET_CHARS,
       contextBudgetChars: env.CONTEXT_BUDGET_CHARS,
+      maxTurnsInFlight: env.AGENT_MAX_TURNS_IN_FLIGHT,
     },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    instances: {
+      heartbeatMs: env.INSTANCE_HEARTBEAT_MS,
+      expiryMs: env.INSTANCE_EXPIRY_MS,
+      sweepMs: env.ABANDONED_WORK_SWEEP_MS,
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { usersTable } from '../users/users.table.js';
 
 export const conversationsTable = sqliteTable(
@@ -33,8 +33,15 @@ export const messagesTable = sqliteTable(
     error: text('error'),
     createdAt: integer('created_at').notNull(),
     sequence: integer('sequence').notNull(),
+    /** The server process running this turn (instances table): who may still finish a `streaming` row. */
+    instanceId: text('instance_id'),
   },
-  (table) => [index('messages_conversation_idx').on(table.conversationId, table.sequence)],
+  // Unique: two turns that raced for one conversation can never both take the same place in it.
+  (table) => [
+    uniqueIndex('messages_conversation_sequence_idx').on(table.conversationId, table.sequence),
+    // Few rows are `streaming` at any time: the in-flight count of every turn and the sweeps read only those.
+    index('messages_status_idx').on(table.status, table.instanceId),
+  ],
 );
 
 export const toolCallsTable = sqliteTable(
@@ -58,9 +65,13 @@ export const toolCallsTable = sqliteTable(
     source: text('source', { enum: ['chat', 'direct'] }).notNull(),
     startedAt: integer('started_at').notNull(),
     durationMs: integer('duration_ms'),
+    /** The server process running this call (instances table): who may still finish a `running` row. */
+    instanceId: text('instance_id'),
   },
   (table) => [
     index('tool_calls_user_started_idx').on(table.userId, table.startedAt, table.id),
     index('tool_calls_conversation_idx').on(table.conversationId),
+    // Few rows are `running` at any time: the sweeps read only those.
+    index('tool_calls_status_idx').on(table.status, table.instanceId),
   ],
 );

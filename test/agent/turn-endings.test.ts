@@ -181,6 +181,25 @@ describe('Try again', () => {
     expect(replayed).toEqual(['system', 'user', 'assistant', 'user']);
   });
 
+  it('a turn still running cannot be retried: conversation_busy', async () => {
+    harness = await startChatHarness();
+    harness.model.script({ text: 'First.' }, { hang: true });
+    const first = await chat({ message: 'Hello' });
+    const client = new AbortController();
+    const running = fetch(`${harness.agent.url}/v1/chat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${harness.user.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'And then?', conversationId: first.body.conversationId }),
+      signal: client.signal,
+    }).catch(() => undefined);
+    await expect.poll(() => chatRequests().length).toBe(2);
+    const retried = await chat({ conversationId: first.body.conversationId, retry: true });
+    expect(retried.status).toBe(409);
+    expect(retried.body.error.code).toBe('conversation_busy');
+    client.abort();
+    await running;
+  });
+
   it('retry needs a conversation and no message', async () => {
     harness = await startChatHarness();
     expect((await chat({ retry: true })).body.error.code).toBe('validation_failed');
