@@ -1,5 +1,6 @@
 import express from 'express';
 import { createChatRoutes } from './agent/chat.routes.js';
+import { modelIsConfigured, NO_MODEL_CONFIGURED } from './agent/model-errors.js';
 import { createEditsRoutes } from './edits/edits.routes.js';
 import { requireApiKey } from './http/api-key-auth.js';
 import { limitBodyDepth } from './http/body-depth.js';
@@ -48,6 +49,9 @@ export function createApp(services: Services, options: AppOptions = {}) {
         // Origin and path only: a URL may carry credentials.
         baseUrl: withoutCredentials(services.config.openai.baseUrl),
         apiKeyConfigured: services.config.openai.apiKey !== undefined,
+        // False with no key for OpenAI's own endpoint: the console then says so before the first message.
+        configured: modelIsConfigured(services.config.openai),
+        ...(modelIsConfigured(services.config.openai) ? {} : { notice: NO_MODEL_CONFIGURED }),
       },
     });
   });

@@ -4,6 +4,7 @@ import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig, pointAtSandbox, readEnvironment } from './config/config.js';
 import { resolveEncryptionKey } from './config/encryption-key.js';
 import { migrateDatabase, openDatabase } from './db/database.js';
+import { dataDirExposure } from './db/database-files.js';
 import { createWpsSandbox, type WpsSandbox } from './sandbox/index.js';
 import { createServices } from './services.js';
 import { systemClock } from './shared/clock.js';
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel });
   const db = openDatabase(config.databasePath);
+  const exposure = dataDirExposure(config.dataDir);
+  if (exposure) logger.warn({ dataDir: config.dataDir }, exposure);
   migrateDatabase(db);
 
   let sandbox: WpsSandbox | undefined;
@@ -61,8 +64,8 @@ async function main(): Promise<void> {
     logger,
     encryptionKey,
   });
-  // Work a crashed process left half-done (kill -9) is closed as aborted, not left "running".
-  services.abandonedWork.start();
+  // A heartbeat row for this instance; work a dead process left half-done (kill -9) is closed as aborted.
+  services.start();
 
   const firstUser = ensureFirstUser(services.usersService);
   const consoleDistDir = fileURLToPath(new URL('../web/dist', import.meta.url));
@@ -98,8 +101,10 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     server.close();
     server.closeAllConnections();
-    await services.close();
     await sandbox?.close();
+    // Stores this instance's turns and tool calls in flight as `aborted` and deletes its heartbeat row;
+    // the database closes right after, so a late write of the chat loop cannot overwrite that.
+    await services.close();
     db.$client.close();
     process.exit(0);
   };

@@ -11,12 +11,16 @@ import { createReverter } from './edits/revert.js';
 import { createSnapshots } from './edits/snapshots.js';
 import { createToolCallEdits } from './edits/tool-call-edits.js';
 import { createWpsReads } from './edits/wps-reads.js';
+import { createInstanceHeartbeat } from './instances/instance-heartbeat.js';
+import type { InstanceIdentity } from './instances/instance-liveness.js';
+import { createInstancesRepository } from './instances/instances.repository.js';
 import { createArgumentValidator } from './mcp/argument-validator.js';
 import { createMcpConnectionPool } from './mcp/connection-pool.js';
 import { createToolCatalog } from './mcp/tool-catalog.js';
 import { createToolRunner } from './mcp/tool-runner.js';
 import type { Clock } from './shared/clock.js';
 import type { FetchLike } from './shared/fetch.js';
+import { createId } from './shared/ids.js';
 import type { Logger } from './shared/logger.js';
 import { createSecretBox } from './shared/secret-box.js';
 import { createAbandonedWorkSweeper } from './transcripts/abandoned-work.js';
@@ -43,9 +47,19 @@ export interface Infrastructure {
 export function createServices(infrastructure: Infrastructure) {
   const { config, db, clock, fetch, logger } = infrastructure;
   const secretBox = createSecretBox(infrastructure.encryptionKey);
+  // This process, as the rows it owns record it: peers close them only once its heartbeat stops.
+  const instance: InstanceIdentity = { id: createId('inst'), expiryMs: config.instances.expiryMs };
+  const instancesRepository = createInstancesRepository({ db });
+  const heartbeat = createInstanceHeartbeat({
+    instancesRepository,
+    instance,
+    clock,
+    logger,
+    intervalMs: config.instances.heartbeatMs,
+  });
   const usersRepository = createUsersRepository({ db });
   const usersService = createUsersService({ usersRepository, clock });
-  const wpsConnectionsRepository = createWpsConnectionsRepository({ db });
+  const wpsConnectionsRepository = createWpsConnectionsRepository({ db, instance });
   const firstServer = config.wps.servers[0] ?? 'kso-yundoc';
   const resolver = createAuthorizationServerResolver({
     fetch,
@@ -64,6 +78,7 @@ export function createServices(infrastructure: Infrastructure) {
     resolver,
     ...client,
     refreshMarginMs: config.auth.refreshMarginMs,
+    instanceId: instance.id,
   });
   const { authorizationFlow, authorizationCallback, binding, pendingAuthorizationSweeper } =
     createAuthorizationServices({ infrastructure, secretBox, tokenManager, resolver, usersService });
@@ -84,7 +99,7 @@ export function createServices(infrastructure: Infrastructure) {
     clock,
     logger,
   });
-  const toolCallsRepository = createToolCallsRepository({ db });
+  const toolCallsRepository = createToolCallsRepository({ db, instance });
   const reads = createWpsReads({ pool });
   const snapshots = createSnapshots({ reads, secretBox });
   const runner = createToolRunner({
@@ -101,7 +116,11 @@ export function createServices(infrastructure: Infrastructure) {
   const reverter = createReverter({ toolCallsRepository, snapshots, reads, catalog, runner });
 
   const validator = createArgumentValidator({ logger });
-  const conversationsRepository = createConversationsRepository({ db });
+  const conversationsRepository = createConversationsRepository({
+    db,
+    instance,
+    turnsInFlightPerUser: config.agent.maxTurnsInFlight,
+  });
   const previews = createPreviews({ reads, destructiveRatio: config.safeEdits.destructiveRemovalRatio });
   const approvalsRepository = createApprovalsRepository({ db });
   const approvals = createApprovals({
@@ -134,6 +153,7 @@ export function createServices(infrastructure: Infrastructure) {
       conversationsRepository,
       clock,
     },
+    modelEndpoint: config.openai,
     secrets: [config.openai.apiKey, config.wps.clientSecret].filter((secret): secret is string =>
       Boolean(secret),
     ),
@@ -142,12 +162,24 @@ export function createServices(infrastructure: Infrastructure) {
   const abandonedWork = createAbandonedWorkSweeper({
     toolCallsRepository,
     conversationsRepository,
+    instancesRepository,
     clock,
     logger,
     callTimeoutMs: config.mcp.callTimeoutMs,
     turnTimeoutMs: config.agent.turnTimeoutMs,
     snapshotRetentionMs: config.safeEdits.snapshotRetentionMs,
+    intervalMs: config.instances.sweepMs,
   });
+
+  const retireInstance = () => {
+    try {
+      const toolCalls = toolCallsRepository.abortRunningOfThisInstance();
+      const turns = conversationsRepository.abortStreamingOfThisInstance();
+      if (toolCalls + turns > 0) logger.info({ toolCalls, turns }, 'stored work in flight as aborted');
+    } catch (error) {
+      logger.error({ err: error }, 'could not store work in flight as aborted; peers will sweep it');
+    }
+  };
 
   return {
     ...infrastructure,
@@ -175,11 +207,25 @@ export function createServices(infrastructure: Infrastructure) {
     reverter,
     abandonedWork,
     chat,
-    /** Releases what the services hold open (MCP connections, timers). */
+    instance,
+    heartbeat,
+    /** Announces this instance (heartbeat row) and starts closing work that dead instances left. */
+    start(): void {
+      heartbeat.start();
+      abandonedWork.start();
+    },
+    /**
+     * Releases what the services hold open (MCP connections, timers). This instance's turns and tool
+     * calls still in flight are stored `aborted` and its row deleted: a clean shutdown leaves no work
+     * for peers to sweep.
+     */
     async close(): Promise<void> {
       abandonedWork.stop();
       pendingAuthorizationSweeper.stop();
+      // Before the connections close: a call or turn that fails on them afterwards stays `aborted`.
+      retireInstance();
       await pool.close();
+      heartbeat.stop();
     },
   };
 }

@@ -5,30 +5,44 @@ import { currentUser } from '../http/api-key-auth.js';
 import { parseInput } from '../http/validation.js';
 import { type ChatDependencies, type StartedTurn, startChatTurn } from './chat-turn.js';
 
-const chatBodySchema = z.union([
-  z.object({
+const chatBodySchema = z
+  .object({
     message: z
       .string()
       .trim()
       .min(1, 'message must not be empty')
-      .max(32_000, 'message is too long (32,000 characters at most)'),
+      .max(32_000, 'message is too long (32,000 characters at most)')
+      .optional(),
     conversationId: z.string().min(1).optional(),
-  }),
-  // The answers to a paused turn's approvals; they continue that turn.
-  z.object({
-    conversationId: z.string().min(1),
-    approvals: z
-      .array(
-        z.object({
-          id: z.string().min(1),
-          approved: z.boolean(),
-          reason: z.string().trim().max(2000).optional(),
-        }),
-      )
-      .min(1, 'approvals must not be empty')
-      .max(100),
-  }),
-]);
+    /** Runs the conversation's last, failed or stopped, user message again instead of a new one. */
+    retry: z.boolean().optional(),
+  })
+  .refine((body) => body.retry === true || body.message !== undefined, {
+    path: ['message'],
+    message: 'message is required',
+  })
+  .refine(
+    (body) => body.retry !== true || (body.conversationId !== undefined && body.message === undefined),
+    {
+      path: ['retry'],
+      message: 'retry needs a conversationId and no message: it resends the last one',
+    },
+  );
+
+/** The answers to a paused turn's approvals; they continue that turn. */
+const approvalsBodySchema = z.object({
+  conversationId: z.string().min(1),
+  approvals: z
+    .array(
+      z.object({
+        id: z.string().min(1),
+        approved: z.boolean(),
+        reason: z.string().trim().max(2000).optional(),
+      }),
+    )
+    .min(1, 'approvals must not be empty')
+    .max(100),
+});
 
 /**
  * `POST /v1/chat`: JSON by default; with `Accept: text/event-stream`, the AI SDK UI message stream that
@@ -38,7 +52,12 @@ export function createChatRoutes(dependencies: ChatDependencies) {
   const router = Router();
   router.post('/chat', async (request, response) => {
     const user = currentUser(request);
-    const body = parseInput(chatBodySchema, request.body ?? {}, 'chat request');
+    const raw: unknown = request.body ?? {};
+    const answers =
+      typeof raw === 'object' && raw !== null && 'approvals' in raw
+        ? parseInput(approvalsBodySchema, raw, 'chat request')
+        : undefined;
+    const body = answers ? undefined : parseInput(chatBodySchema, raw, 'chat request');
     // A client that goes away aborts the turn: the model request and any tool call in flight.
     const abort = new AbortController();
     response.on('close', () => {
@@ -47,8 +66,9 @@ export function createChatRoutes(dependencies: ChatDependencies) {
     const stream = (request.get('accept') ?? '').includes('text/event-stream');
     const turn = await startChatTurn(dependencies, {
       user,
-      ...('approvals' in body ? { approvals: body.approvals } : { message: body.message }),
-      conversationId: body.conversationId,
+      ...(answers
+        ? { approvals: answers.approvals, conversationId: answers.conversationId }
+        : { message: body?.message, conversationId: body?.conversationId, retry: body?.retry }),
       abortSignal: abort.signal,
       stream,
     });
@@ -88,7 +108,12 @@ export function createChatRoutes(dependencies: ChatDependencies) {
       ),
       approvals: outcome.status === 'awaiting-approval' ? outcome.approvals : [],
       ...(outcome.status === 'authorization-lost'
-        ? { wps: { status: 'reauthorization_required', authorizeUrl: outcome.authorizeUrl } }
+        ? {
+            wps: {
+              status: 'reauthorization_required',
+              ...(outcome.authorizeUrl ? { authorizeUrl: outcome.authorizeUrl } : {}),
+            },
+          }
         : {}),
     });
   });

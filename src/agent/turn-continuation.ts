@@ -10,7 +10,6 @@ import type { Previews } from '../edits/previews.js';
 import type { CatalogTool } from '../mcp/tool-catalog.js';
 import type { ToolRunner } from '../mcp/tool-runner.js';
 import type { Clock } from '../shared/clock.js';
-import { errors } from '../shared/errors.js';
 import type { ConversationsRepository } from '../transcripts/conversations.repository.js';
 import type { ToolCallsRepository } from '../transcripts/tool-calls.repository.js';
 import type { User } from '../users/users.repository.js';
@@ -38,7 +37,7 @@ export interface HeldBackCall {
 
 /** How a chat request starts: a new message, an answer that continues a paused turn, or one that waits. */
 export type Continuation =
-  | { kind: 'new-message'; message: string; messageId?: undefined }
+  | { kind: 'new-turn'; messageId?: undefined }
   | {
       kind: 'continue';
       messageId: string;
@@ -50,21 +49,21 @@ export type Continuation =
 
 /**
  * Turns a chat request into how its turn starts. Answers are recorded first (see approvals.usecases.ts);
- * a new message closes any turn still waiting for approval, so the history stays valid for the model.
+ * a new message (or a retry) closes any turn still waiting for approval, so the history stays valid for
+ * the model.
  */
 export function resolveContinuation(
   dependencies: SafeEditDependencies,
   context: {
     user: User;
     conversationId: string;
-    request: { message?: string; approvals?: ApprovalAnswer[] };
+    request: { approvals?: ApprovalAnswer[] };
   },
 ): Continuation {
   const { request } = context;
   if (!request.approvals) {
-    if (request.message === undefined) throw errors.validationFailed('Send a message or approvals.');
     dependencies.approvals.supersedePausedTurns(context.conversationId);
-    return { kind: 'new-message', message: request.message };
+    return { kind: 'new-turn' };
   }
   const answered = dependencies.approvals.answer({
     userId: context.user.id,

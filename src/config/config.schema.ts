@@ -105,6 +105,11 @@ export const environmentSchema = z.object({
   SNAPSHOT_RETENTION_DAYS: integer('SNAPSHOT_RETENTION_DAYS', { min: 1, max: 3650 }).default(30),
   DESTRUCTIVE_EDIT_PERCENT: integer('DESTRUCTIVE_EDIT_PERCENT', { min: 1, max: 100 }).default(50),
   RATE_LIMIT_PER_MINUTE: integer('RATE_LIMIT_PER_MINUTE', { min: 0, max: 100_000 }).default(120),
+  // Instances sharing one database (heartbeat, dead-instance sweep) and the per-user turn cap.
+  AGENT_MAX_TURNS_IN_FLIGHT: integer('AGENT_MAX_TURNS_IN_FLIGHT', { min: 1, max: 10_000 }).default(3),
+  INSTANCE_HEARTBEAT_MS: integer('INSTANCE_HEARTBEAT_MS', { min: 50, max: 600_000 }).default(5_000),
+  INSTANCE_EXPIRY_MS: integer('INSTANCE_EXPIRY_MS', { min: 200, max: 3_600_000 }).default(30_000),
+  ABANDONED_WORK_SWEEP_MS: integer('ABANDONED_WORK_SWEEP_MS', { min: 50, max: 3_600_000 }).default(15_000),
 });
 
 /**
@@ -117,6 +122,11 @@ export function crossVariableProblems(environment: Record<string, string | undef
     problems.push('WPS_APP_KEY: WPS_APP_KEY is required when WPS_APP_ID is set');
   if (environment.WPS_APP_KEY && !environment.WPS_APP_ID)
     problems.push('WPS_APP_ID: WPS_APP_ID is required when WPS_APP_KEY is set');
+  const heartbeatMs = Number(environment.INSTANCE_HEARTBEAT_MS ?? 5_000);
+  const expiryMs = Number(environment.INSTANCE_EXPIRY_MS ?? 30_000);
+  // A live instance must beat at least twice within the expiry, or a slow beat makes peers abort its work.
+  if (expiryMs < 2 * heartbeatMs)
+    problems.push('INSTANCE_EXPIRY_MS: INSTANCE_EXPIRY_MS must be at least twice INSTANCE_HEARTBEAT_MS');
   const databaseUrl = environment.DATABASE_URL;
   if (databaseUrl && /^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl) && !/^(sqlite|file):/i.test(databaseUrl)) {
     problems.push(

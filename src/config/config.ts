@@ -35,6 +35,8 @@ export interface Config {
     turnTimeoutMs: number;
     toolOutputBudgetChars: number;
     contextBudgetChars: number;
+    /** A user's chat turns running at once, across every instance on the database. */
+    maxTurnsInFlight: number;
   };
   rateLimitPerMinute: number;
   safeEdits: {
@@ -44,6 +46,8 @@ export interface Config {
     /** A write that removes at least this share of a document's text is flagged loudly (0..1). */
     destructiveRemovalRatio: number;
   };
+  /** Server processes sharing the database: heartbeat, when a silent one is dead, how often to sweep. */
+  instances: { heartbeatMs: number; expiryMs: number; sweepMs: number };
 }
 
 /** Start-up stops with this: one message that lists every problem at once. */
@@ -142,6 +146,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       turnTimeoutMs: env.AGENT_TURN_TIMEOUT_MS,
       toolOutputBudgetChars: env.TOOL_OUTPUT_BUDGET_CHARS,
       contextBudgetChars: env.CONTEXT_BUDGET_CHARS,
+      maxTurnsInFlight: env.AGENT_MAX_TURNS_IN_FLIGHT,
     },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     safeEdits: {
@@ -149,6 +154,11 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       approvalTtlMs: env.APPROVAL_TTL_SECONDS * 1000,
       snapshotRetentionMs: env.SNAPSHOT_RETENTION_DAYS * 86_400_000,
       destructiveRemovalRatio: env.DESTRUCTIVE_EDIT_PERCENT / 100,
+    },
+    instances: {
+      heartbeatMs: env.INSTANCE_HEARTBEAT_MS,
+      expiryMs: env.INSTANCE_EXPIRY_MS,
+      sweepMs: env.ABANDONED_WORK_SWEEP_MS,
     },
   };
 }

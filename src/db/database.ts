@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { createOwnerOnlyFile, restrictCompanionFiles } from './database-files.js';
 import * as schema from './schema.js';
 
 export type AppDatabase = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -17,12 +18,17 @@ const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url
  */
 export function openDatabase(filePath: string): AppDatabase {
   // The directory holds the database and the token encryption key: only this user may enter it.
-  if (filePath !== ':memory:') mkdirSync(path.dirname(filePath), { recursive: true, mode: 0o700 });
+  const onDisk = filePath !== ':memory:';
+  if (onDisk) {
+    mkdirSync(path.dirname(filePath), { recursive: true, mode: 0o700 });
+    createOwnerOnlyFile(filePath);
+  }
   const client = new Database(filePath);
   client.pragma('journal_mode = WAL');
   client.pragma('foreign_keys = ON');
   client.pragma('busy_timeout = 5000');
   client.pragma('synchronous = NORMAL');
+  if (onDisk) restrictCompanionFiles(filePath);
   return drizzle({ client, schema });
 }
 

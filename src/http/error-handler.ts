@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { isDatabaseUnavailable } from '../db/database-errors.js';
 import { type AppError, errors, isAppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { malformedPathError } from './malformed-path.js';
@@ -27,12 +28,16 @@ export function createErrorHandler({ logger }: { logger: Logger }): ErrorRequest
       response.end();
       return;
     }
+    if (appError.retryAfterSeconds !== undefined)
+      response.setHeader('retry-after', String(appError.retryAfterSeconds));
     response.status(appError.status).json(errorBody(appError));
   };
 }
 
 /** Body-parser and friends throw errors carrying `status` and `type`; map the ones a client caused. */
 function fromExpressError(error: unknown): AppError {
+  // A busy or broken database that escaped a repository's guard is still "try again", never a 500.
+  if (isDatabaseUnavailable(error)) return errors.unavailable(error);
   const candidate = error as { status?: number; type?: string } | undefined;
   // A route parameter that does not percent-decode (express 5 throws while matching): the client's input.
   if (error instanceof URIError) return malformedPathError();

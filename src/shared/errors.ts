@@ -7,12 +7,15 @@ export class AppError extends Error {
   readonly code: string;
   readonly status: number;
   readonly details: Record<string, unknown> | undefined;
+  /** Sent as the `Retry-After` header: when the same request is worth trying again. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(options: {
     code: string;
     status: number;
     message: string;
     details?: Record<string, unknown>;
+    retryAfterSeconds?: number;
     cause?: unknown;
   }) {
     super(options.message, { cause: options.cause });
@@ -20,6 +23,7 @@ export class AppError extends Error {
     this.code = options.code;
     this.status = options.status;
     this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -37,8 +41,23 @@ export const errors = {
     new AppError({ code: 'tool_not_found', status: 404, message: `No tool named "${name}" is available.` }),
   wpsAuthorizationRequired: (authorizeUrl: string, message = 'Connect your WPS account to continue.') =>
     new AppError({ code: 'wps_authorization_required', status: 409, message, details: { authorizeUrl } }),
-  rateLimited: (message = 'Too many requests; slow down.') =>
-    new AppError({ code: 'rate_limited', status: 429, message }),
+  rateLimited: (message = 'Too many requests; slow down.', retryAfterSeconds?: number) =>
+    new AppError({ code: 'rate_limited', status: 429, message, retryAfterSeconds }),
+  conversationBusy: () =>
+    new AppError({
+      code: 'conversation_busy',
+      status: 409,
+      message: 'A turn of this conversation is still running; wait for it to finish.',
+    }),
+  /** The database is busy or cannot be written: nothing was stored, the same request may be retried. */
+  unavailable: (cause?: unknown) =>
+    new AppError({
+      code: 'unavailable',
+      status: 503,
+      message: 'The database is busy or unavailable; nothing was stored. Try again shortly.',
+      retryAfterSeconds: 2,
+      cause,
+    }),
   upstreamUnavailable: (message: string, cause?: unknown) =>
     new AppError({ code: 'upstream_unavailable', status: 502, message, cause }),
   modelError: (message: string, cause?: unknown) =>
@@ -51,4 +70,16 @@ export const errors = {
   notRevertible: (message: string) => new AppError({ code: 'not_revertible', status: 400, message }),
   internal: (cause?: unknown) =>
     new AppError({ code: 'internal', status: 500, message: 'Internal server error.', cause }),
+  /** The database refused to store a turn's end: said plainly, with no database details. */
+  turnNotSaved: (cause: unknown) =>
+    new AppError({
+      code: 'internal',
+      status: 500,
+      message:
+        'The answer could not be saved (the database refused the write), so this turn failed. Try again.',
+      cause,
+    }),
+  /** A conversation's stored model messages cannot be replayed (written by another version?). */
+  historyUnreadable: (message: string, cause?: unknown) =>
+    new AppError({ code: 'history_unreadable', status: 500, message, cause }),
 };

@@ -1,11 +1,21 @@
-import { and, asc, desc, eq, gte, lt, max, or, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, isNull, lt, max, or, type SQL, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
+import { withDatabaseErrors } from '../db/database-errors.js';
+import {
+  type InstanceIdentity,
+  ownedByDeadInstance,
+  ownedByLiveInstance,
+  READ_ONLY_INSTANCE,
+} from '../instances/instance-liveness.js';
+import { errors } from '../shared/errors.js';
 import { conversationsTable, messagesTable } from './transcripts.tables.js';
 
 export type ConversationRow = typeof conversationsTable.$inferSelect;
 export type MessageRow = typeof messagesTable.$inferSelect;
 
-/** Conversations and their messages. Every read is scoped by user: another user's rows do not exist. */
+/** How long a user over the in-flight limit is told to wait: turns usually finish within seconds. */
+const TURN_LIMIT_RETRY_AFTER_SECONDS = 5;
+
 /** Moves a conversation to the top of its user's list (newest `updatedAt` first). */
 function bumpConversation(database: Pick<AppDatabase, 'update'>, conversationId: string, now: number): void {
   database
@@ -15,8 +25,39 @@ function bumpConversation(database: Pick<AppDatabase, 'update'>, conversationId:
     .run();
 }
 
-export function createConversationsRepository({ db }: { db: AppDatabase }) {
-  return {
+/**
+ * Conversations and their messages. Every read is scoped by user: another user's rows do not exist.
+ * `instance` is the process that owns the turns it starts; `turnsInFlightPerUser` caps a user's turns
+ * running at once across every instance on this database.
+ */
+const keepAborted = (status: MessageRow['status']) =>
+  sql<MessageRow['status']>`case when ${messagesTable.status} = 'aborted' then 'aborted' else ${status} end`;
+
+export function createConversationsRepository({
+  db,
+  instance = READ_ONLY_INSTANCE,
+  turnsInFlightPerUser = Number.POSITIVE_INFINITY,
+}: {
+  db: AppDatabase;
+  instance?: InstanceIdentity;
+  turnsInFlightPerUser?: number;
+}) {
+  /** Assistant messages still being produced by a live instance: turns in flight. */
+  const inFlight = (now: number) =>
+    and(
+      eq(messagesTable.role, 'assistant'),
+      eq(messagesTable.status, 'streaming'),
+      ownedByLiveInstance(messagesTable.instanceId, instance, now),
+    );
+
+  const abortStreamingWhere = (condition: SQL | undefined) =>
+    db
+      .update(messagesTable)
+      .set({ status: 'aborted' })
+      .where(and(eq(messagesTable.status, 'streaming'), condition))
+      .run().changes;
+
+  return withDatabaseErrors({
     findConversation(userId: string, id: string): ConversationRow | undefined {
       return db
         .select()
@@ -71,31 +112,67 @@ export function createConversationsRepository({ db }: { db: AppDatabase }) {
     /**
      * Stores the start of a chat turn in one transaction: the conversation when it is new, the user's
      * message and the (empty, `streaming`) assistant message, in order at the end of the conversation.
+     * Refuses (`conversation_busy`) while another turn of the conversation runs on a live instance, and
+     * (`rate_limited`) when the user already has the most turns in flight. The transaction takes the write
+     * lock up front: a deferred one that reads and then writes fails at once with SQLITE_BUSY when another
+     * process writes meanwhile, instead of waiting out the busy timeout.
      */
     beginTurn(options: {
       newConversation?: ConversationRow;
       conversationId: string;
-      messages: Array<Omit<MessageRow, 'sequence' | 'conversationId'>>;
+      messages: Array<Omit<MessageRow, 'sequence' | 'conversationId' | 'instanceId'>>;
       now: number;
     }): void {
-      db.transaction((transaction) => {
-        if (options.newConversation)
-          transaction.insert(conversationsTable).values(options.newConversation).run();
-        const last = transaction
-          .select({ sequence: max(messagesTable.sequence) })
-          .from(messagesTable)
-          .where(eq(messagesTable.conversationId, options.conversationId))
-          .get();
-        let sequence = last?.sequence ?? 0;
-        for (const message of options.messages) {
-          sequence += 1;
-          transaction
-            .insert(messagesTable)
-            .values({ ...message, conversationId: options.conversationId, sequence })
-            .run();
-        }
-        bumpConversation(transaction, options.conversationId, options.now);
-      });
+      db.transaction(
+        (transaction) => {
+          const busy = transaction
+            .select({ id: messagesTable.id })
+            .from(messagesTable)
+            .where(and(eq(messagesTable.conversationId, options.conversationId), inFlight(options.now)))
+            .get();
+          if (busy) throw errors.conversationBusy();
+          const userId =
+            options.newConversation?.userId ??
+            transaction
+              .select({ userId: conversationsTable.userId })
+              .from(conversationsTable)
+              .where(eq(conversationsTable.id, options.conversationId))
+              .get()?.userId;
+          const running = transaction
+            .select({ turns: count() })
+            .from(messagesTable)
+            .innerJoin(conversationsTable, eq(messagesTable.conversationId, conversationsTable.id))
+            .where(and(eq(conversationsTable.userId, userId ?? ''), inFlight(options.now)))
+            .get();
+          if ((running?.turns ?? 0) >= turnsInFlightPerUser)
+            throw errors.rateLimited(
+              `At most ${turnsInFlightPerUser} chat turns may run at once; wait for one to finish.`,
+              TURN_LIMIT_RETRY_AFTER_SECONDS,
+            );
+          if (options.newConversation)
+            transaction.insert(conversationsTable).values(options.newConversation).run();
+          const last = transaction
+            .select({ sequence: max(messagesTable.sequence) })
+            .from(messagesTable)
+            .where(eq(messagesTable.conversationId, options.conversationId))
+            .get();
+          let sequence = last?.sequence ?? 0;
+          for (const message of options.messages) {
+            sequence += 1;
+            transaction
+              .insert(messagesTable)
+              .values({
+                ...message,
+                conversationId: options.conversationId,
+                sequence,
+                instanceId: instance.id,
+              })
+              .run();
+          }
+          bumpConversation(transaction, options.conversationId, options.now);
+        },
+        { behavior: 'immediate' },
+      );
     },
 
     /** Updates a message as its turn progresses (after each model step). */
@@ -113,14 +190,22 @@ export function createConversationsRepository({ db }: { db: AppDatabase }) {
       changes: Partial<Pick<MessageRow, 'text' | 'status' | 'error' | 'modelMessages'>>;
       now: number;
     }): void {
-      db.transaction((transaction) => {
-        transaction
-          .update(messagesTable)
-          .set(options.changes)
-          .where(eq(messagesTable.id, options.messageId))
-          .run();
-        bumpConversation(transaction, options.conversationId, options.now);
-      });
+      db.transaction(
+        (transaction) => {
+          const { status, ...changes } = options.changes;
+          transaction
+            .update(messagesTable)
+            .set({
+              ...changes,
+              // A turn closed as aborted (shutdown, a dead instance) stays aborted whatever ends it later.
+              ...(status ? { status: keepAborted(status) } : {}),
+            })
+            .where(eq(messagesTable.id, options.messageId))
+            .run();
+          bumpConversation(transaction, options.conversationId, options.now);
+        },
+        { behavior: 'immediate' },
+      );
     },
 
     /**
@@ -128,12 +213,15 @@ export function createConversationsRepository({ db }: { db: AppDatabase }) {
      * continuing it at once, one gets the message, the other undefined.
      */
     claimPausedTurn(messageId: string): MessageRow | undefined {
-      return db
-        .update(messagesTable)
-        .set({ status: 'streaming' })
-        .where(and(eq(messagesTable.id, messageId), eq(messagesTable.status, 'awaiting_approval')))
-        .returning()
-        .get();
+      return (
+        db
+          .update(messagesTable)
+          // The claiming instance owns the continued turn (its liveness guards it, as for beginTurn).
+          .set({ status: 'streaming', instanceId: instance.id })
+          .where(and(eq(messagesTable.id, messageId), eq(messagesTable.status, 'awaiting_approval')))
+          .returning()
+          .get()
+      );
     },
 
     listMessages(conversationId: string): MessageRow[] {
@@ -145,15 +233,24 @@ export function createConversationsRepository({ db }: { db: AppDatabase }) {
         .all();
     },
 
-    /** Closes as aborted the turns still `streaming` that started before `before` (left by a crash). */
+    /**
+     * Closes as aborted the turns still `streaming` that started before `before` and record no instance
+     * (written before instances were recorded): only their age can tell they were abandoned.
+     */
     abortStreamingStartedBefore(before: number): number {
-      return db
-        .update(messagesTable)
-        .set({ status: 'aborted' })
-        .where(and(eq(messagesTable.status, 'streaming'), lt(messagesTable.createdAt, before)))
-        .run().changes;
+      return abortStreamingWhere(and(isNull(messagesTable.instanceId), lt(messagesTable.createdAt, before)));
     },
-  };
+
+    /** Closes as aborted the turns still `streaming` whose instance is dead (its heartbeat stopped). */
+    abortStreamingOfDeadInstances(now: number): number {
+      return abortStreamingWhere(ownedByDeadInstance(messagesTable.instanceId, instance, now));
+    },
+
+    /** Shutdown: this instance's turns still `streaming` end `aborted` rather than wait for a sweep. */
+    abortStreamingOfThisInstance(): number {
+      return abortStreamingWhere(eq(messagesTable.instanceId, instance.id));
+    },
+  });
 }
 
 export type ConversationsRepository = ReturnType<typeof createConversationsRepository>;

@@ -1,5 +1,11 @@
-import { and, desc, eq, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
+import { withDatabaseErrors } from '../db/database-errors.js';
+import {
+  type InstanceIdentity,
+  ownedByDeadInstance,
+  READ_ONLY_INSTANCE,
+} from '../instances/instance-liveness.js';
 import { toolCallsTable } from './transcripts.tables.js';
 
 export type ToolCallRow = typeof toolCallsTable.$inferSelect;
@@ -20,7 +26,14 @@ export interface ToolCallFilters {
 
 const p = (name: string) => sql.placeholder(name);
 
-export function createToolCallsRepository({ db }: { db: AppDatabase }) {
+/** `instance` is the process that owns the calls it inserts (see instances/instance-liveness.ts). */
+export function createToolCallsRepository({
+  db,
+  instance = READ_ONLY_INSTANCE,
+}: {
+  db: AppDatabase;
+  instance?: InstanceIdentity;
+}) {
   // Two writes per tool call, on the hot path of every turn: prepared once instead of rebuilt per call.
   const insertCall = db
     .insert(toolCallsTable)
@@ -42,6 +55,7 @@ export function createToolCallsRepository({ db }: { db: AppDatabase }) {
       durationMs: p('durationMs'),
       changesData: p('changesData'),
       revertOf: p('revertOf'),
+      instanceId: p('instanceId'),
     })
     .prepare();
   const finishCall = db
@@ -56,11 +70,19 @@ export function createToolCallsRepository({ db }: { db: AppDatabase }) {
     } as unknown as {
       result: unknown;
     })
-    .where(eq(toolCallsTable.id, p('id')))
+    // A call closed as aborted (shutdown, a dead instance) stays aborted: a late finish cannot reopen it.
+    .where(and(eq(toolCallsTable.id, p('id')), ne(toolCallsTable.status, 'aborted')))
     .prepare();
 
-  return {
-    insert(row: typeof toolCallsTable.$inferInsert): void {
+  const abortRunningWhere = (condition: SQL | undefined) =>
+    db
+      .update(toolCallsTable)
+      .set({ status: 'aborted', isError: true, durationMs: null })
+      .where(and(eq(toolCallsTable.status, 'running'), condition))
+      .run().changes;
+
+  return withDatabaseErrors({
+    insert(row: Omit<typeof toolCallsTable.$inferInsert, 'instanceId'>): void {
       insertCall.run({
         conversationId: null,
         messageId: null,
@@ -71,6 +93,7 @@ export function createToolCallsRepository({ db }: { db: AppDatabase }) {
         changesData: false,
         revertOf: null,
         ...row,
+        instanceId: instance.id,
       });
     },
 
@@ -147,15 +170,24 @@ export function createToolCallsRepository({ db }: { db: AppDatabase }) {
         .all();
     },
 
-    /** Closes as aborted the calls still `running` that started before `before` (left by a crash). */
+    /**
+     * Closes as aborted the calls still `running` that started before `before` and record no instance
+     * (written before instances were recorded): only their age can tell they were abandoned.
+     */
     abortRunningStartedBefore(before: number): number {
-      return db
-        .update(toolCallsTable)
-        .set({ status: 'aborted', isError: true, durationMs: null })
-        .where(and(eq(toolCallsTable.status, 'running'), lt(toolCallsTable.startedAt, before)))
-        .run().changes;
+      return abortRunningWhere(and(isNull(toolCallsTable.instanceId), lt(toolCallsTable.startedAt, before)));
     },
-  };
+
+    /** Closes as aborted the calls still `running` whose instance is dead (its heartbeat stopped). */
+    abortRunningOfDeadInstances(now: number): number {
+      return abortRunningWhere(ownedByDeadInstance(toolCallsTable.instanceId, instance, now));
+    },
+
+    /** Shutdown: this instance's calls still `running` end `aborted` rather than wait for a sweep. */
+    abortRunningOfThisInstance(): number {
+      return abortRunningWhere(eq(toolCallsTable.instanceId, instance.id));
+    },
+  });
 }
 
 export type ToolCallsRepository = ReturnType<typeof createToolCallsRepository>;

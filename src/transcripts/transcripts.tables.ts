@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { usersTable } from '../users/users.table.js';
 
 export const conversationsTable = sqliteTable(
@@ -36,8 +36,15 @@ export const messagesTable = sqliteTable(
     error: text('error'),
     createdAt: integer('created_at').notNull(),
     sequence: integer('sequence').notNull(),
+    /** The server process running this turn (instances table): who may still finish a `streaming` row. */
+    instanceId: text('instance_id'),
   },
-  (table) => [index('messages_conversation_idx').on(table.conversationId, table.sequence)],
+  // Unique: two turns that raced for one conversation can never both take the same place in it.
+  (table) => [
+    uniqueIndex('messages_conversation_sequence_idx').on(table.conversationId, table.sequence),
+    // Few rows are `streaming` at any time: the in-flight count of every turn and the sweeps read only those.
+    index('messages_status_idx').on(table.status, table.instanceId),
+  ],
 );
 
 export const toolCallsTable = sqliteTable(
@@ -70,9 +77,13 @@ export const toolCallsTable = sqliteTable(
     snapshotAt: integer('snapshot_at'),
     /** For `source: "revert"`: the call whose change this one put back. */
     revertOf: text('revert_of'),
+    /** The server process running this call (instances table): who may still finish a `running` row. */
+    instanceId: text('instance_id'),
   },
   (table) => [
     index('tool_calls_user_started_idx').on(table.userId, table.startedAt, table.id),
     index('tool_calls_conversation_idx').on(table.conversationId),
+    // Few rows are `running` at any time: the sweeps read only those.
+    index('tool_calls_status_idx').on(table.status, table.instanceId),
   ],
 );

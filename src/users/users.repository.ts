@@ -1,10 +1,19 @@
 import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
+import { withDatabaseErrors } from '../db/database-errors.js';
 import { apiKeysTable, usersTable } from './users.table.js';
 
 export interface User {
   id: string;
   name: string;
+  createdAt: number;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  userId: string;
+  keyHash: string;
+  prefix: string;
   createdAt: number;
 }
 
@@ -17,7 +26,7 @@ export function createUsersRepository({ db }: { db: AppDatabase }) {
     .where(and(eq(apiKeysTable.keyHash, sql.placeholder('keyHash')), isNull(apiKeysTable.revokedAt)))
     .prepare();
 
-  return {
+  return withDatabaseErrors({
     insertUser(user: User): void {
       db.insert(usersTable).values(user).run();
     },
@@ -33,14 +42,18 @@ export function createUsersRepository({ db }: { db: AppDatabase }) {
     findUserByName(name: string): User | undefined {
       return db.select().from(usersTable).where(eq(usersTable.name, name)).get();
     },
-    insertApiKey(key: {
-      id: string;
-      userId: string;
-      keyHash: string;
-      prefix: string;
-      createdAt: number;
-    }): void {
+    insertApiKey(key: ApiKeyRow): void {
       db.insert(apiKeysTable).values(key).run();
+    },
+    /** A new user and its first key together, or neither (a failed key insert leaves no keyless user). */
+    insertUserWithApiKey(user: User, key: ApiKeyRow): void {
+      db.transaction(
+        (transaction) => {
+          transaction.insert(usersTable).values(user).run();
+          transaction.insert(apiKeysTable).values(key).run();
+        },
+        { behavior: 'immediate' },
+      );
     },
     /** The user owning an active (not revoked) key with this hash. */
     findUserByActiveKeyHash(keyHash: string): User | undefined {
@@ -58,7 +71,7 @@ export function createUsersRepository({ db }: { db: AppDatabase }) {
     findApiKey(id: string) {
       return db.select().from(apiKeysTable).where(eq(apiKeysTable.id, id)).get();
     },
-  };
+  });
 }
 
 export type UsersRepository = ReturnType<typeof createUsersRepository>;

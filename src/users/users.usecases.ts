@@ -2,7 +2,7 @@ import type { Clock } from '../shared/clock.js';
 import { AppError, errors } from '../shared/errors.js';
 import { createId } from '../shared/ids.js';
 import { randomToken, sha256 } from '../shared/secret-box.js';
-import type { User, UsersRepository } from './users.repository.js';
+import type { ApiKeyRow, User, UsersRepository } from './users.repository.js';
 
 /** Keys look like `wpsa_<43 chars>`: the prefix makes a leaked key easy to recognise in secret scanners. */
 const API_KEY_PREFIX = 'wpsa_';
@@ -20,17 +20,24 @@ export function createUsersService({
   usersRepository: UsersRepository;
   clock: Clock;
 }) {
-  function createApiKey(userId: string): CreatedApiKey {
+  function newApiKey(userId: string): { apiKey: string; row: ApiKeyRow } {
     const apiKey = `${API_KEY_PREFIX}${randomToken(32)}`;
-    const id = createId('key');
-    usersRepository.insertApiKey({
-      id,
-      userId,
-      keyHash: sha256(apiKey),
-      prefix: apiKey.slice(0, API_KEY_PREFIX.length + 4),
-      createdAt: clock.now(),
-    });
-    return { id, apiKey };
+    return {
+      apiKey,
+      row: {
+        id: createId('key'),
+        userId,
+        keyHash: sha256(apiKey),
+        prefix: apiKey.slice(0, API_KEY_PREFIX.length + 4),
+        createdAt: clock.now(),
+      },
+    };
+  }
+
+  function createApiKey(userId: string): CreatedApiKey {
+    const { apiKey, row } = newApiKey(userId);
+    usersRepository.insertApiKey(row);
+    return { id: row.id, apiKey };
   }
 
   return {
@@ -47,8 +54,9 @@ export function createUsersService({
         });
       }
       const user: User = { id: createId('usr'), name: trimmed, createdAt: clock.now() };
-      usersRepository.insertUser(user);
-      return { ...user, apiKey: createApiKey(user.id).apiKey };
+      const { apiKey, row } = newApiKey(user.id);
+      usersRepository.insertUserWithApiKey(user, row);
+      return { ...user, apiKey };
     },
 
     listUsers(): User[] {

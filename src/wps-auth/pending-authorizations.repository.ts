@@ -1,5 +1,6 @@
 import { and, count, desc, eq, gt, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
+import { withDatabaseErrors } from '../db/database-errors.js';
 import { usersTable } from '../users/users.table.js';
 import { pendingAuthorizationsTable } from './wps-auth.tables.js';
 
@@ -34,7 +35,7 @@ export function createPendingAuthorizationsRepository({ db }: { db: AppDatabase 
   const flatten = (found: { row: PendingAuthorizationRow; userName: string } | undefined) =>
     found ? { ...found.row, userName: found.userName } : undefined;
 
-  return {
+  return withDatabaseErrors({
     insert(
       row: Omit<
         PendingAuthorizationRow,
@@ -149,7 +150,7 @@ export function createPendingAuthorizationsRepository({ db }: { db: AppDatabase 
     countOfUser(userId: string): number {
       return db.select({ rows: count() }).from(table).where(eq(table.userId, userId)).get()?.rows ?? 0;
     },
-  };
+  });
 }
 
 export type PendingAuthorizationsRepository = ReturnType<typeof createPendingAuthorizationsRepository>;

@@ -52,9 +52,11 @@ export function createTokenManager(options: {
   clientSecret: string;
   refreshMarginMs: number;
   rememberedTokensMax?: number;
+  /** This process's instance id: the refresh lease names it, so peers can tell when its holder died. */
+  instanceId?: string;
 }) {
   const { repository, secretBox, clock, logger } = options;
-  const instanceId = randomToken(9);
+  const instanceId = options.instanceId ?? randomToken(9);
   const refreshesInFlight = new Map<string, Promise<string>>();
   const remembered = new LRUCache<string, { accessToken: string; until: number }>({
     max: options.rememberedTokensMax ?? MAX_REMEMBERED_TOKENS,

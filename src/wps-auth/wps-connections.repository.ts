@@ -1,5 +1,11 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
+import { withDatabaseErrors } from '../db/database-errors.js';
+import {
+  type InstanceIdentity,
+  ownedByDeadInstance,
+  READ_ONLY_INSTANCE,
+} from '../instances/instance-liveness.js';
 import { wpsConnectionsTable } from './wps-auth.tables.js';
 
 export type WpsConnectionRow = typeof wpsConnectionsTable.$inferSelect;
@@ -22,7 +28,14 @@ export interface SealedTokenPair {
 const pairOf = (userId: string, refreshTokenHash: string) =>
   and(eq(wpsConnectionsTable.userId, userId), eq(wpsConnectionsTable.refreshTokenHash, refreshTokenHash));
 
-export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
+/** `instance` decides whose refresh lease is dead: a lease held by a dead instance is taken over at once. */
+export function createWpsConnectionsRepository({
+  db,
+  instance = READ_ONLY_INSTANCE,
+}: {
+  db: AppDatabase;
+  instance?: InstanceIdentity;
+}) {
   // Read before MCP requests and on every status check: prepared once.
   const connectionOfUser = db
     .select()
@@ -30,7 +43,7 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
     .where(eq(wpsConnectionsTable.userId, sql.placeholder('userId')))
     .prepare();
 
-  return {
+  return withDatabaseErrors({
     find(userId: string): WpsConnectionRow | undefined {
       return connectionOfUser.get({ userId });
     },
@@ -92,7 +105,8 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
 
     /**
      * Takes the refresh lease for this user if nobody holds a live one and the refresh token is still the
-     * one the caller saw. The lease makes refresh single-flight across processes sharing the database.
+     * one the caller saw. The lease makes refresh single-flight across processes sharing the database. A
+     * lease whose holder died (kill -9 mid-refresh) is taken over without waiting for it to run out.
      */
     acquireRefreshLease(options: {
       userId: string;
@@ -110,6 +124,7 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
             or(
               isNull(wpsConnectionsTable.refreshLeaseUntil),
               lt(wpsConnectionsTable.refreshLeaseUntil, options.now),
+              ownedByDeadInstance(wpsConnectionsTable.refreshLeaseOwner, instance, options.now),
             ),
           ),
         )
@@ -127,7 +142,7 @@ export function createWpsConnectionsRepository({ db }: { db: AppDatabase }) {
     delete(userId: string): boolean {
       return db.delete(wpsConnectionsTable).where(eq(wpsConnectionsTable.userId, userId)).run().changes > 0;
     },
-  };
+  });
 }
 
 export type WpsConnectionsRepository = ReturnType<typeof createWpsConnectionsRepository>;

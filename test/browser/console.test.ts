@@ -1,11 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentHarness, type AgentHarnessOptions, startAgentHarness } from '../support/agent-harness.js';
 import { CHROMIUM, launchChromium } from '../support/browser.js';
+import { buildConsole, screenshotDir } from '../support/browser-console.js';
 import { createScriptedModel, lastToolResults, type ScriptedModel } from '../support/scripted-model/index.js';
 
 const chromiumMissing = !existsSync(CHROMIUM);
@@ -15,8 +14,6 @@ if (chromiumMissing && !process.env.CI) {
   );
 }
 
-const projectRoot = path.resolve(import.meta.dirname, '../..');
-const screenshotDir = path.join(projectRoot, 'screenshots');
 const PHONE = { width: 375, height: 740 };
 const WIDE = { width: 1280, height: 820 };
 
@@ -53,22 +50,7 @@ describe.skipIf(chromiumMissing && !process.env.CI)('web console in a real brows
   }
 
   beforeAll(async () => {
-    // Built from source into a temporary directory: the test sees the console as it is now.
-    distDir = mkdtempSync(path.join(tmpdir(), 'wps-agent-console-'));
-    // vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
-    const nodeEnv = process.env.NODE_ENV;
-    process.env.NODE_ENV = 'production';
-    try {
-      await build({
-        configFile: path.join(projectRoot, 'web/vite.config.ts'),
-        mode: 'production',
-        build: { outDir: distDir, emptyOutDir: true, sourcemap: false },
-        logLevel: 'warn',
-      });
-    } finally {
-      process.env.NODE_ENV = nodeEnv;
-    }
-    mkdirSync(screenshotDir, { recursive: true });
+    distDir = await buildConsole();
 
     model = await createScriptedModel();
     const options: AgentHarnessOptions & { consoleDistDir: string } = {

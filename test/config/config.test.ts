@@ -77,6 +77,14 @@ describe('configuration', () => {
     expect(config.wps.mode).toBe('sandbox');
   });
 
+  it('caps turns in flight at 3 per user by default, and refuses an instance expiry shorter than two beats', () => {
+    expect(loadConfig({}).agent.maxTurnsInFlight).toBe(3);
+    expect(loadConfig({}).instances).toEqual({ heartbeatMs: 5_000, expiryMs: 30_000, sweepMs: 15_000 });
+    expect(() => loadConfig({ INSTANCE_HEARTBEAT_MS: '1000', INSTANCE_EXPIRY_MS: '1500' })).toThrow(
+      /INSTANCE_EXPIRY_MS must be at least twice INSTANCE_HEARTBEAT_MS/,
+    );
+  });
+
   it('refuses a non-SQLite DATABASE_URL with a clear message', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://db/agent' })).toThrow(/only SQLite/);
   });

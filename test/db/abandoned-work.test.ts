@@ -1,5 +1,9 @@
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { migrateDatabase, openDatabase } from '../../src/db/database.js';
+import { type AppDatabase, migrateDatabase, openDatabase } from '../../src/db/database.js';
+import { messagesTable, toolCallsTable } from '../../src/db/schema.js';
+import type { InstanceIdentity } from '../../src/instances/instance-liveness.js';
+import { createInstancesRepository } from '../../src/instances/instances.repository.js';
 import { createManualClock } from '../../src/shared/clock.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createAbandonedWorkSweeper } from '../../src/transcripts/abandoned-work.js';
@@ -7,78 +11,182 @@ import { createConversationsRepository } from '../../src/transcripts/conversatio
 import { createToolCallsRepository } from '../../src/transcripts/tool-calls.repository.js';
 import { createUsersRepository } from '../../src/users/users.repository.js';
 
-describe('work left behind by a crashed process', () => {
-  it('is closed as aborted once older than the time limits, while work still in flight is left alone', () => {
-    const db = openDatabase(':memory:');
-    migrateDatabase(db);
-    const clock = createManualClock(Date.UTC(2026, 10, 27));
-    createUsersRepository({ db }).insertUser({ id: 'usr_1', name: 'ann', createdAt: clock.now() });
-    const conversationsRepository = createConversationsRepository({ db });
-    const toolCallsRepository = createToolCallsRepository({ db });
-    const startTurn = (id: string, at: number) =>
-      conversationsRepository.beginTurn({
-        newConversation: { id: `conv_${id}`, userId: 'usr_1', title: id, createdAt: at, updatedAt: at },
-        conversationId: `conv_${id}`,
-        messages: [
-          {
-            id: `msg_${id}`,
-            role: 'assistant',
-            text: '',
-            status: 'streaming',
-            modelMessages: [],
-            error: null,
-            createdAt: at,
-          },
-        ],
-        now: at,
-      });
-    const startCall = (id: string, at: number) =>
-      toolCallsRepository.insert({
+const EXPIRY_MS = 30_000;
+
+function setUp() {
+  const db = openDatabase(':memory:');
+  migrateDatabase(db);
+  const clock = createManualClock(Date.UTC(2026, 10, 27));
+  createUsersRepository({ db }).insertUser({ id: 'usr_1', name: 'ann', createdAt: clock.now() });
+  const instancesRepository = createInstancesRepository({ db });
+  /** The repositories as one instance sees them; `heartbeatAgoMs` undefined: no instance row at all. */
+  const instanceOf = (id: string, heartbeatAgoMs?: number) => {
+    const instance: InstanceIdentity = { id, expiryMs: EXPIRY_MS };
+    if (heartbeatAgoMs !== undefined)
+      instancesRepository.register({
         id,
-        userId: 'usr_1',
-        name: 'kso_yundoc_search_yundoc',
-        server: 'kso-yundoc',
-        arguments: {},
-        isError: false,
-        status: 'running',
-        source: 'direct',
-        startedAt: at,
+        pid: 1,
+        host: 'test',
+        startedAt: clock.now() - heartbeatAgoMs,
+        heartbeatAt: clock.now() - heartbeatAgoMs,
+        expiresAt: clock.now() - heartbeatAgoMs + EXPIRY_MS,
       });
-    startTurn('crashed', clock.now() - 60 * 60_000);
-    startCall('call_crashed', clock.now() - 60 * 60_000);
-    startTurn('live', clock.now() - 1_000);
-    startCall('call_live', clock.now() - 1_000);
-
-    const sweeper = createAbandonedWorkSweeper({
-      toolCallsRepository,
+    const conversationsRepository = createConversationsRepository({ db, instance });
+    const toolCallsRepository = createToolCallsRepository({ db, instance });
+    return {
       conversationsRepository,
+      toolCallsRepository,
+      startTurn(name: string, at = clock.now()) {
+        conversationsRepository.beginTurn({
+          newConversation: { id: `conv_${name}`, userId: 'usr_1', title: name, createdAt: at, updatedAt: at },
+          conversationId: `conv_${name}`,
+          messages: [
+            {
+              id: `msg_${name}`,
+              role: 'assistant',
+              text: '',
+              status: 'streaming',
+              modelMessages: [],
+              error: null,
+              createdAt: at,
+            },
+          ],
+          now: at,
+        });
+        toolCallsRepository.insert({
+          id: `call_${name}`,
+          userId: 'usr_1',
+          conversationId: `conv_${name}`,
+          messageId: `msg_${name}`,
+          name: 'kso_yundoc_search_yundoc',
+          server: 'kso-yundoc',
+          arguments: {},
+          isError: false,
+          status: 'running',
+          source: 'chat',
+          startedAt: at,
+        });
+      },
+    };
+  };
+  const sweeperFor = (instance: ReturnType<typeof instanceOf>, logger = createLogger({ level: 'silent' })) =>
+    createAbandonedWorkSweeper({
+      ...instance,
+      instancesRepository,
       clock,
-      logger: createLogger({ level: 'silent' }),
+      logger,
       callTimeoutMs: 60_000,
       turnTimeoutMs: 300_000,
+      intervalMs: 15_000,
     });
-    expect(sweeper.sweep()).toEqual({ toolCalls: 1, turns: 1, snapshots: 0 });
-    const statusOf = (id: string) =>
-      toolCallsRepository.list({ userId: 'usr_1', limit: 10 }).find((row) => row.id === id)?.status;
-    expect(statusOf('call_crashed')).toBe('aborted');
-    expect(statusOf('call_live')).toBe('running');
-    expect(conversationsRepository.listMessages('conv_crashed')[0]?.status).toBe('aborted');
-    expect(conversationsRepository.listMessages('conv_live')[0]?.status).toBe('streaming');
+  const statusesOf = (name: string) => ({
+    turn: db
+      .select()
+      .from(messagesTable)
+      .where(eq(messagesTable.id, `msg_${name}`))
+      .get()?.status,
+    call: db
+      .select()
+      .from(toolCallsTable)
+      .where(eq(toolCallsTable.id, `call_${name}`))
+      .get()?.status,
+  });
+  return { db, clock, instancesRepository, instanceOf, sweeperFor, statusesOf };
+}
 
-    // Before-states of write calls are kept for the retention period, then forgotten.
-    toolCallsRepository.storeSnapshot('call_crashed', 'v1.sealed-old', clock.now() - 31 * 86_400_000);
-    toolCallsRepository.storeSnapshot('call_live', 'v1.sealed-new', clock.now() - 86_400_000);
-    const retaining = createAbandonedWorkSweeper({
-      toolCallsRepository,
-      conversationsRepository,
+const forgetOwner = (db: AppDatabase, name: string) => {
+  db.update(messagesTable)
+    .set({ instanceId: null })
+    .where(eq(messagesTable.id, `msg_${name}`))
+    .run();
+  db.update(toolCallsTable)
+    .set({ instanceId: null })
+    .where(eq(toolCallsTable.id, `call_${name}`))
+    .run();
+};
+
+describe('work left behind by a crashed process', () => {
+  it("is closed as aborted once its instance's heartbeat stopped, while live instances' work is left alone", () => {
+    const { instanceOf, sweeperFor, statusesOf, instancesRepository } = setUp();
+    const sweeping = instanceOf('inst_sweeping', 0);
+    instanceOf('inst_dead', EXPIRY_MS + 1_000).startTurn('dead');
+    instanceOf('inst_gone').startTurn('gone'); // its row was already forgotten
+    instanceOf('inst_live', 2_000).startTurn('live');
+    sweeping.startTurn('mine');
+
+    expect(sweeperFor(sweeping).sweep()).toEqual({ toolCalls: 2, turns: 2 });
+    expect(statusesOf('dead')).toEqual({ turn: 'aborted', call: 'aborted' });
+    expect(statusesOf('gone')).toEqual({ turn: 'aborted', call: 'aborted' });
+    expect(statusesOf('live')).toEqual({ turn: 'streaming', call: 'running' });
+    expect(statusesOf('mine')).toEqual({ turn: 'streaming', call: 'running' });
+    expect(
+      instancesRepository
+        .list()
+        .map((row) => row.id)
+        .sort(),
+    ).toEqual(['inst_live', 'inst_sweeping']);
+  });
+
+  it('without a recorded instance, is closed as aborted only once older than the time limits', () => {
+    const { db, clock, instanceOf, sweeperFor, statusesOf } = setUp();
+    const legacy = instanceOf('inst_old', 0);
+    legacy.startTurn('crashed', clock.now() - 60 * 60_000);
+    legacy.startTurn('recent', clock.now() - 1_000);
+    forgetOwner(db, 'crashed');
+    forgetOwner(db, 'recent');
+
+    expect(sweeperFor(instanceOf('inst_sweeping', 0)).sweep()).toEqual({ toolCalls: 1, turns: 1 });
+    expect(statusesOf('crashed')).toEqual({ turn: 'aborted', call: 'aborted' });
+    expect(statusesOf('recent')).toEqual({ turn: 'streaming', call: 'running' });
+  });
+
+  it('a sweep that fails (the database closed or failing) is logged and never throws out of the timer', () => {
+    const { db, instanceOf, sweeperFor } = setUp();
+    const logs: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => logs.push(line) } });
+    const sweeping = instanceOf('inst_sweeping', 0);
+    const throwing = sweeperFor(
+      {
+        ...sweeping,
+        toolCallsRepository: {
+          ...sweeping.toolCallsRepository,
+          abortRunningOfDeadInstances: () => {
+            throw new Error('disk on fire');
+          },
+        },
+      },
+      logger,
+    );
+    expect(() => throwing.start()).not.toThrow();
+    throwing.stop();
+
+    db.$client.close();
+    const closed = sweeperFor(sweeping, logger);
+    expect(() => closed.start()).not.toThrow();
+    closed.stop();
+    const failures = logs.filter((line) => line.includes('sweeping abandoned work failed'));
+    expect(failures).toHaveLength(2);
+    expect(failures[1]).toContain('The database is busy or unavailable');
+  });
+
+  it("forgets write calls' before-states past SNAPSHOT_RETENTION_DAYS, keeping newer ones", () => {
+    const { clock, instanceOf, instancesRepository } = setUp();
+    const sweeping = instanceOf('inst_sweeping', 0);
+    sweeping.startTurn('old');
+    sweeping.startTurn('new');
+    sweeping.toolCallsRepository.storeSnapshot('call_old', 'v1.sealed-old', clock.now() - 31 * 86_400_000);
+    sweeping.toolCallsRepository.storeSnapshot('call_new', 'v1.sealed-new', clock.now() - 86_400_000);
+    createAbandonedWorkSweeper({
+      ...sweeping,
+      instancesRepository,
       clock,
       logger: createLogger({ level: 'silent' }),
       callTimeoutMs: 60_000,
       turnTimeoutMs: 300_000,
+      intervalMs: 15_000,
       snapshotRetentionMs: 30 * 86_400_000,
-    });
-    expect(retaining.sweep().snapshots).toBe(1);
-    expect(toolCallsRepository.findForUser('usr_1', 'call_crashed')?.snapshot).toBeNull();
-    expect(toolCallsRepository.findForUser('usr_1', 'call_live')?.snapshot).toBe('v1.sealed-new');
+    }).sweep();
+    expect(sweeping.toolCallsRepository.findForUser('usr_1', 'call_old')?.snapshot).toBeNull();
+    expect(sweeping.toolCallsRepository.findForUser('usr_1', 'call_new')?.snapshot).toBe('v1.sealed-new');
   });
 });

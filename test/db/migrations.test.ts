@@ -20,12 +20,28 @@ describe('database', () => {
       'api_keys',
       'approvals',
       'conversations',
+      'instances',
       'messages',
       'pending_authorizations',
       'tool_calls',
       'users',
       'wps_connections',
     ]);
+  });
+
+  it('never lets two messages take the same place in one conversation', () => {
+    const db = openDatabase(':memory:');
+    migrateDatabase(db);
+    db.$client.exec(`
+      insert into users (id, name, created_at) values ('usr_1', 'ann', 1);
+      insert into conversations (id, user_id, title, created_at, updated_at) values ('conv_1', 'usr_1', 't', 1, 1);
+      insert into messages (id, conversation_id, role, text, status, created_at, sequence)
+        values ('msg_1', 'conv_1', 'user', 'hi', 'complete', 1, 1);`);
+    expect(() =>
+      db.$client.exec(
+        "insert into messages (id, conversation_id, role, text, status, created_at, sequence) values ('msg_2', 'conv_1', 'user', 'hi', 'complete', 1, 1)",
+      ),
+    ).toThrow(/UNIQUE/);
   });
 
   it('opens files in WAL mode with foreign keys enforced', () => {

@@ -106,6 +106,8 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
     logger,
     encryptionKey: config.tokenEncryptionKey ?? Buffer.alloc(32, 7),
   });
+  // Like main.ts: a heartbeat row, so processes sharing this database see this one as alive.
+  services.start();
   httpServer.on('request', createApp(services, { consoleDistDir: options.consoleDistDir }));
 
   const api: AgentHarness['api'] = async (apiKey, method, route, body) => {

@@ -11,6 +11,21 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * The environment that points a server process at a WPS sandbox, with the harness's encryption key so
+ * it can read tokens that another process on the same database stored.
+ */
+export function sandboxEnvironment(sandbox: { mcpBaseUrl: string; authorizeUrl: string; tokenUrl: string }) {
+  return {
+    WPS_APP_ID: 'sandbox-client',
+    WPS_APP_KEY: 'sandbox-secret',
+    WPS_MCP_URL: sandbox.mcpBaseUrl,
+    WPS_OAUTH_AUTHORIZE_URL: sandbox.authorizeUrl,
+    WPS_OAUTH_TOKEN_URL: sandbox.tokenUrl,
+    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+  };
+}
+
 /** The real server (`npm start`'s `src/main.ts`) in its own OS process, with this environment. */
 export async function startServerProcess(
   environment: Record<string, string>,

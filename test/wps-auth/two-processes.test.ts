@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWpsSandbox, type WpsSandbox } from '../../src/sandbox/index.js';
 import { type AgentHarness, startAgentHarness } from '../support/agent-harness.js';
-import { startServerProcess } from '../support/server-process.js';
+import { sandboxEnvironment, startServerProcess } from '../support/server-process.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -27,12 +27,7 @@ describe('two server processes on one database', () => {
 
     const server = await startServerProcess({
       DATA_DIR: harness.dataDir,
-      WPS_APP_ID: 'sandbox-client',
-      WPS_APP_KEY: 'sandbox-secret',
-      WPS_MCP_URL: sandbox.mcpBaseUrl,
-      WPS_OAUTH_AUTHORIZE_URL: sandbox.authorizeUrl,
-      WPS_OAUTH_TOKEN_URL: sandbox.tokenUrl,
-      TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+      ...sandboxEnvironment(sandbox),
     });
     cleanups.push(async () => {
       await server.stop();

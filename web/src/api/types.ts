@@ -66,7 +66,10 @@ export interface TranscriptMessage {
   id: string;
   role: 'user' | 'assistant' | 'system' | 'tool';
   text: string | null;
-  status?: string;
+  /** `aborted`: stopped by the user (or the client went away); `error`: failed, see `error`;
+   * `awaiting_approval`: paused on write calls the user must answer. */
+  status?: 'streaming' | 'awaiting_approval' | 'complete' | 'aborted' | 'error';
+  error?: string;
   createdAt: string;
   toolCalls?: TranscriptToolCall[];
 }
@@ -107,4 +110,9 @@ export interface ToolDescription {
   name: string;
   server: string;
   description?: string;
+}
+
+/** The parts of `GET /health` the console reads. */
+export interface Health {
+  model?: { configured?: boolean; notice?: string };
 }

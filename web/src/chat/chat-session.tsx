@@ -5,6 +5,8 @@ import type { ApiClient } from '../api/api-client';
 import { ApiError } from '../api/api-error';
 import { createChatTransport } from './chat-transport';
 import { MessageBubble, type Timing } from './message-bubble';
+import { useModelNotice } from './model-notice';
+import { wasStopped } from './transcript-messages';
 
 const SUGGESTIONS = ['What documents do I have about Q3?', '总结一下最近修改的文档'];
 
@@ -59,6 +61,15 @@ export function ChatSession({
   const [draft, setDraft] = useState('');
   const inputId = useId();
   const busy = status === 'submitted' || status === 'streaming';
+  // Messages after which the user pressed Stop in this session (reopened ones carry it as metadata).
+  const [stoppedIds, setStoppedIds] = useState<ReadonlySet<string>>(new Set());
+  const modelNotice = useModelNotice(api);
+
+  function stopTurn() {
+    const last = messages.at(-1);
+    if (last) setStoppedIds((ids) => new Set(ids).add(last.id));
+    void stop();
+  }
 
   // When each tool call was first seen and when its result arrived: the live duration on its card.
   const timings = useRef(new Map<string, Timing>());
@@ -130,6 +141,11 @@ export function ChatSession({
           stickToBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < 80;
         }}
       >
+        {messages.length === 0 && modelNotice && (
+          <div className="chat-error" role="alert" data-testid="model-notice">
+            <p>{modelNotice}</p>
+          </div>
+        )}
         {messages.length === 0 && (
           <div className="empty-chat">
             <h2>Ask about your WPS documents</h2>
@@ -160,6 +176,9 @@ export function ChatSession({
               stickToBottom.current = true;
               void addToolApprovalResponse({ id, approved, reason });
             }}
+            stopped={
+              !(busy && message === lastMessage) && (stoppedIds.has(message.id) || wasStopped(message))
+            }
           />
         ))}
         {waitingForFirstPart && (
@@ -219,7 +238,7 @@ export function ChatSession({
           onKeyDown={onKeyDown}
         />
         {busy ? (
-          <button type="button" className="stop" data-testid="chat-stop" onClick={() => void stop()}>
+          <button type="button" className="stop" data-testid="chat-stop" onClick={stopTurn}>
             Stop
           </button>
         ) : (

@@ -20,15 +20,24 @@ function approvalsOf(message: UIMessage): Map<string, PendingApproval> {
   return approvals;
 }
 
+const StoppedMarker = () => (
+  <p className="muted turn-stopped" data-testid="turn-stopped">
+    Stopped
+  </p>
+);
+
 /** One message: the user's words, or the assistant's text, tool cards and approval cards. */
 export function MessageBubble({
   message,
   timings,
   api,
   onAnswer,
+  stopped,
 }: {
   message: UIMessage;
   timings: Map<string, Timing>;
+  /** The user pressed Stop on this turn (marked on its last message). */
+  stopped: boolean;
   api: ApiClient;
   onAnswer(id: string, approved: boolean, reason?: string): void;
 }) {
@@ -36,6 +45,7 @@ export function MessageBubble({
     return (
       <div className="message user" data-testid="message" data-role="user">
         <div className="bubble">{textOf(message)}</div>
+        {stopped && <StoppedMarker />}
       </div>
     );
   }
@@ -83,6 +93,7 @@ export function MessageBubble({
         }
         return null;
       })}
+      {stopped && <StoppedMarker />}
     </div>
   );
 }

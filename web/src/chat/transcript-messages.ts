@@ -72,6 +72,11 @@ function pendingApprovals(calls: TranscriptToolCall[]): PendingApproval[] {
   );
 }
 
+/** True for a message whose turn was stopped, as `transcriptToMessages` records it. */
+export function wasStopped(message: UIMessage): boolean {
+  return (message.metadata as { status?: string } | undefined)?.status === 'aborted';
+}
+
 /** A stored conversation as useChat messages, so that opening it continues it in the chat. */
 export function transcriptToMessages(transcript: Transcript): UIMessage[] {
   const messages: UIMessage[] = [];
@@ -82,7 +87,8 @@ export function transcriptToMessages(transcript: Transcript): UIMessage[] {
     if (message.text) parts.push({ type: 'text', text: message.text, state: 'done' });
     const pending = pendingApprovals(message.toolCalls ?? []);
     if (pending.length > 0) parts.push({ type: 'data-approvals', data: pending });
-    messages.push({ id: message.id, role: message.role, parts });
+    // The stored status rides along as metadata, so a reopened stopped turn still says "Stopped".
+    messages.push({ id: message.id, role: message.role, parts, metadata: { status: message.status } });
   }
   return messages;
 }

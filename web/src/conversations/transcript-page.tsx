@@ -148,8 +148,15 @@ export function TranscriptPage({ api, id, onDeleted }: { api: ApiClient; id: str
                     {message.role === 'user' ? message.text : <Markdown text={message.text} />}
                   </div>
                 )}
-                {!message.text && !message.toolCalls?.length && message.role === 'assistant' && (
-                  <p className="muted no-reply">No reply: the turn was stopped or failed.</p>
+                {message.status === 'aborted' && (
+                  <p className="muted turn-stopped" data-testid="turn-stopped">
+                    Stopped
+                  </p>
+                )}
+                {message.status === 'error' && (
+                  <p className="muted no-reply" data-testid="turn-failed">
+                    Failed{message.error ? `: ${message.error}` : ''}
+                  </p>
                 )}
                 <time className="message-time muted" dateTime={message.createdAt}>
                   {formatDate(message.createdAt)}
