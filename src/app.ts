@@ -1,6 +1,8 @@
 import express from 'express';
 import { createChatRoutes } from './agent/chat.routes.js';
+import { modelIsConfigured, NO_MODEL_CONFIGURED } from './agent/model-errors.js';
 import type { StorageStatus } from './db/storage-check.js';
+import { createEditsRoutes } from './edits/edits.routes.js';
 import { requireApiKey } from './http/api-key-auth.js';
 import { limitBodyDepth } from './http/body-depth.js';
 import { serveConsole } from './http/console.js';
@@ -52,6 +54,9 @@ export function createApp(services: Services, options: AppOptions = {}) {
         // Origin and path only: a URL may carry credentials.
         baseUrl: withoutCredentials(services.config.openai.baseUrl),
         apiKeyConfigured: services.config.openai.apiKey !== undefined,
+        // False with no key for OpenAI's own endpoint: the console then says so before the first message.
+        configured: modelIsConfigured(services.config.openai),
+        ...(modelIsConfigured(services.config.openai) ? {} : { notice: NO_MODEL_CONFIGURED }),
       },
     });
   });
@@ -83,11 +88,18 @@ export function createApp(services: Services, options: AppOptions = {}) {
       authorizationFlow: services.authorizationFlow,
     }),
   );
-  v1.use(createToolCallsRoutes({ toolCallsRepository: services.toolCallsRepository }));
+  v1.use(createEditsRoutes({ reverter: services.reverter, authorizationFlow: services.authorizationFlow }));
+  v1.use(
+    createToolCallsRoutes({
+      toolCallsRepository: services.toolCallsRepository,
+      toolCallEdits: services.toolCallEdits,
+    }),
+  );
   v1.use(
     createConversationsRoutes({
       conversationsRepository: services.conversationsRepository,
       toolCallsRepository: services.toolCallsRepository,
+      toolCallEdits: services.toolCallEdits,
     }),
   );
   v1.use(createChatRoutes(services.chat));

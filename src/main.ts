@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isModelConfigured, MODEL_NOT_CONFIGURED_MESSAGE } from './agent/model-configuration.js';
+import { modelIsConfigured, NO_MODEL_CONFIGURED } from './agent/model-errors.js';
 import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig, pointAtSandbox, readEnvironment } from './config/config.js';
 import { resolveEncryptionKey } from './config/encryption-key.js';
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     );
   }
   if (firstUser) process.stdout.write(firstStartBanner(firstUser, config.server.publicUrl));
-  if (!isModelConfigured(config.openai)) process.stdout.write(`  ${MODEL_NOT_CONFIGURED_MESSAGE}.\n\n`);
+  if (!modelIsConfigured(config.openai)) process.stdout.write(`  ${NO_MODEL_CONFIGURED}.\n\n`);
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');

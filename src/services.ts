@@ -1,8 +1,16 @@
 import type { ChatDependencies } from './agent/chat-turn.js';
 import { createLanguageModel, modelProviderOptions } from './agent/language-model.js';
 import { createNormalizedSchemaCache } from './agent/schema-normalizer.js';
+import { createApprovalsRepository } from './approvals/approvals.repository.js';
+import { createApprovals } from './approvals/approvals.usecases.js';
+import { isReadOnlyTool } from './approvals/tool-classification.js';
 import type { Config } from './config/config.js';
 import type { AppDatabase } from './db/database.js';
+import { createPreviews } from './edits/previews.js';
+import { createReverter } from './edits/revert.js';
+import { createSnapshots } from './edits/snapshots.js';
+import { createToolCallEdits } from './edits/tool-call-edits.js';
+import { createWpsReads } from './edits/wps-reads.js';
 import { createInstanceHeartbeat } from './instances/instance-heartbeat.js';
 import type { InstanceIdentity } from './instances/instance-liveness.js';
 import { createInstancesRepository } from './instances/instances.repository.js';
@@ -92,19 +100,36 @@ export function createServices(infrastructure: Infrastructure) {
     logger,
   });
   const toolCallsRepository = createToolCallsRepository({ db, instance });
+  const reads = createWpsReads({ pool });
+  const snapshots = createSnapshots({ reads, secretBox });
   const runner = createToolRunner({
     pool,
     toolCallsRepository,
     clock,
     logger,
     callTimeoutMs: config.mcp.callTimeoutMs,
+    beforeWrite: {
+      changesData: (tool) => !isReadOnlyTool(tool),
+      snapshot: (userId, tool, args) => snapshots.captureSealed(userId, tool, args),
+    },
   });
+  const reverter = createReverter({ toolCallsRepository, snapshots, reads, catalog, runner });
 
   const validator = createArgumentValidator({ logger });
   const conversationsRepository = createConversationsRepository({
     db,
     instance,
     turnsInFlightPerUser: config.agent.maxTurnsInFlight,
+  });
+  const previews = createPreviews({ reads, destructiveRatio: config.safeEdits.destructiveRemovalRatio });
+  const approvalsRepository = createApprovalsRepository({ db });
+  const approvals = createApprovals({
+    approvalsRepository,
+    conversationsRepository,
+    previews,
+    secretBox,
+    clock,
+    ttlMs: config.safeEdits.approvalTtlMs,
   });
   const chat: ChatDependencies = {
     model: createLanguageModel({ openai: config.openai }),
@@ -119,6 +144,16 @@ export function createServices(infrastructure: Infrastructure) {
     settings: config.agent,
     schemaCache: createNormalizedSchemaCache({ max: 500 }),
     providerOptions: modelProviderOptions(config.openai),
+    safeEdits: {
+      setting: config.safeEdits.approval,
+      approvals,
+      previews,
+      runner,
+      toolCallsRepository,
+      conversationsRepository,
+      clock,
+    },
+    modelEndpoint: config.openai,
     secrets: [config.openai.apiKey, config.wps.clientSecret].filter((secret): secret is string =>
       Boolean(secret),
     ),
@@ -132,6 +167,7 @@ export function createServices(infrastructure: Infrastructure) {
     logger,
     callTimeoutMs: config.mcp.callTimeoutMs,
     turnTimeoutMs: config.agent.turnTimeoutMs,
+    snapshotRetentionMs: config.safeEdits.snapshotRetentionMs,
     intervalMs: config.instances.sweepMs,
   });
 
@@ -158,6 +194,17 @@ export function createServices(infrastructure: Infrastructure) {
     runner,
     toolCallsRepository,
     conversationsRepository,
+    snapshots,
+    reads,
+    approvalsRepository,
+    approvals,
+    toolCallEdits: createToolCallEdits({
+      approvalsRepository,
+      approvals,
+      snapshots,
+      destructiveRatio: config.safeEdits.destructiveRemovalRatio,
+    }),
+    reverter,
     abandonedWork,
     chat,
     instance,

@@ -7,6 +7,7 @@ import {
   streamText,
   type ToolSet,
 } from 'ai';
+import type { ApprovalAnswer, ApprovalView } from '../approvals/approvals.usecases.js';
 import type { ArgumentValidator } from '../mcp/argument-validator.js';
 import type { ToolCatalog } from '../mcp/tool-catalog.js';
 import type { ToolRunner } from '../mcp/tool-runner.js';
@@ -22,15 +23,33 @@ import type { TokenManager } from '../wps-auth/token-manager.js';
 import { findAuthorizationRequired, WpsAuthorizationRequiredError } from '../wps-auth/wps-auth.errors.js';
 import { historyWithinBudget, titleFrom } from './conversation-history.js';
 import type { ProviderOptions } from './language-model.js';
-import { describeModelError } from './model-errors.js';
+import {
+  describeModelError,
+  modelIsConfigured,
+  NO_MODEL_CONFIGURED,
+  unreadableAnswer,
+} from './model-errors.js';
+import { findRetriedTurn } from './retry-turn.js';
 import type { NormalizedSchemaCache } from './schema-normalizer.js';
 import { systemPrompt } from './system-prompt.js';
+import {
+  type HeldBackCall,
+  heldBackCalls,
+  pauseForApprovals,
+  resolveContinuation,
+  type SafeEditDependencies,
+  waitingTurn,
+} from './turn-continuation.js';
+import { createTurnDeadline } from './turn-deadline.js';
+import { createTurnEnding } from './turn-ending.js';
 import { createWpsToolSet, type TurnToolCall } from './wps-tools.js';
 
 export type TurnOutcome =
   | { status: 'complete' }
+  | { status: 'awaiting-approval'; approvals: ApprovalView[] }
   | { status: 'aborted' }
-  | { status: 'authorization-lost'; authorizeUrl: string; notice: string }
+  /** `authorizeUrl` is missing only when none could be made; the notice then says how to reconnect. */
+  | { status: 'authorization-lost'; authorizeUrl: string | undefined; notice: string }
   | { status: 'error'; error: AppError };
 
 export interface StartedTurn {
@@ -71,20 +90,28 @@ export interface ChatDependencies {
   schemaCache: NormalizedSchemaCache;
   /** Passed to every model call (see modelProviderOptions). */
   providerOptions?: ProviderOptions;
+  /** The configured model endpoint: with no key for OpenAI's own, chats fail at once (NO_MODEL_CONFIGURED). */
+  modelEndpoint: { apiKey: string | undefined; baseUrl: string };
+  /** Approvals of write calls (TOOL_APPROVAL); see turn-continuation.ts. */
+  safeEdits: SafeEditDependencies;
 }
 
 /**
  * Starts one chat turn: checks WPS first (no model call without it), stores the user's message, replays
  * the conversation's history, and runs the model with the user's WPS tools. Every finished step is stored
  * at once, so a crash mid-turn keeps the steps before it; the turn ends `complete`, `aborted` (client
- * gone), or `error` (model failure) and the user's message is kept in every case.
+ * gone), or `error` (model failure) and the user's message is kept in every case. With `retry`, the
+ * conversation's last (failed or stopped) user message runs again without being stored again.
  */
 export async function startChatTurn(
   dependencies: ChatDependencies,
   request: {
     user: User;
-    message: string;
+    /** Required unless `retry` or `approvals` (the answers to a paused turn, which continue it). */
+    message?: string;
+    approvals?: ApprovalAnswer[];
     conversationId?: string;
+    retry?: boolean;
     abortSignal: AbortSignal;
     stream: boolean;
   },
@@ -121,51 +148,74 @@ export async function startChatTurn(
       : errors.upstreamUnavailable('WPS could not be reached to list its tools; try again shortly.', error);
   }
 
+  // Before anything is stored: without a model no turn can succeed, and retries would only hide why.
+  if (!modelIsConfigured(dependencies.modelEndpoint)) throw errors.modelError(NO_MODEL_CONFIGURED);
+
   const now = clock.now();
   const conversationId = existing?.id ?? createId('conv');
-  const history = existing
-    ? historyWithinBudget(conversationsRepository.listMessages(conversationId), settings.contextBudgetChars)
-    : [];
-  const messageId = createId('msg');
-  conversationsRepository.beginTurn({
-    newConversation: existing
-      ? undefined
-      : {
-          id: conversationId,
-          userId: user.id,
-          title: titleFrom(request.message),
-          createdAt: now,
-          updatedAt: now,
-        },
+  const continuation = resolveContinuation(dependencies.safeEdits, {
+    user,
     conversationId,
-    messages: [
-      {
-        id: createId('msg'),
-        role: 'user',
-        text: request.message,
-        status: 'complete',
-        modelMessages: null,
-        error: null,
-        createdAt: now,
-      },
-      {
-        id: messageId,
-        role: 'assistant',
-        text: '',
-        status: 'streaming',
-        modelMessages: [],
-        error: null,
-        createdAt: now,
-      },
-    ],
-    now,
+    request: { approvals: request.approvals },
   });
+  if (continuation.kind === 'waiting')
+    return waitingTurn(conversationId, continuation, (error) =>
+      describeModelError(error, dependencies.secrets),
+    );
+  const stored = existing
+    ? conversationsRepository
+        .listMessages(conversationId)
+        .filter((message) => message.id !== continuation.messageId)
+    : [];
+  const retried = request.retry ? findRetriedTurn(stored) : undefined;
+  const userText = retried?.message ?? request.message ?? '';
+  const history = historyWithinBudget(retried?.earlier ?? stored, settings.contextBudgetChars);
+  const messageId = continuation.messageId ?? createId('msg');
+  if (continuation.kind === 'new-turn')
+    conversationsRepository.beginTurn({
+      newConversation: existing
+        ? undefined
+        : {
+            id: conversationId,
+            userId: user.id,
+            title: titleFrom(userText),
+            createdAt: now,
+            updatedAt: now,
+          },
+      conversationId,
+      messages: [
+        ...(retried
+          ? []
+          : [
+              {
+                id: createId('msg'),
+                role: 'user' as const,
+                text: userText,
+                status: 'complete' as const,
+                modelMessages: null,
+                error: null,
+                createdAt: now,
+              },
+            ]),
+        {
+          id: messageId,
+          role: 'assistant',
+          text: '',
+          status: 'streaming',
+          modelMessages: [],
+          error: null,
+          createdAt: now,
+        },
+      ],
+      now,
+    });
 
   const toolCalls: TurnToolCall[] = [];
-  const stepTexts: string[] = [];
+  const stepTexts: string[] = continuation.kind === 'continue' ? [continuation.text] : [];
+  const heldBack: HeldBackCall[] = [];
   let currentStep = 1;
   let authorizationLost: WpsAuthorizationRequiredError | undefined;
-  const { tools } = createWpsToolSet({
+  const { tools, resolveCall } = createWpsToolSet({
     catalog,
     runner: dependencies.runner,
     validator: dependencies.validator,
@@ -180,105 +230,118 @@ export async function startChatTurn(
       onAuthorizationLost: (error) => {
         authorizationLost ??= error;
       },
+      approval: dependencies.safeEdits.setting,
+      approvedCalls: continuation.kind === 'continue' ? continuation.approvedCalls : undefined,
     },
   });
 
   const text = () => stepTexts.filter(Boolean).join('\n\n');
   const describeError = (error: unknown) => describeModelError(error, dependencies.secrets);
-  let settle: (outcome: TurnOutcome) => void = () => undefined;
-  const outcome = new Promise<TurnOutcome>((resolve) => {
-    settle = resolve;
-  });
   let finalModelMessages: unknown[] | undefined;
-  const finish = async (status: 'complete' | 'aborted' | 'error', error?: AppError) => {
-    const modelMessages = finalModelMessages ? { modelMessages: finalModelMessages } : {};
-    if (status === 'complete' && authorizationLost) {
-      const authorizeUrl = await dependencies.authorizationFlow.authorizeUrlFor(user.id).catch(() => '');
-      const notice = `WPS authorization was lost while I was working, so I stopped. Reconnect WPS to continue: ${authorizeUrl}`;
-      stepTexts.push(notice);
-      conversationsRepository.endTurn({
-        conversationId,
-        messageId,
-        changes: { text: text(), status: 'complete', ...modelMessages },
-        now: clock.now(),
-      });
-      settle({ status: 'authorization-lost', authorizeUrl, notice });
-      return;
-    }
-    conversationsRepository.endTurn({
-      conversationId,
-      messageId,
-      changes: {
-        text: text(),
-        status,
-        error: error ? `${error.code}: ${error.message}` : null,
-        ...modelMessages,
-      },
-      now: clock.now(),
-    });
-    settle(
-      status === 'error' && error
-        ? { status, error }
-        : { status: status === 'aborted' ? 'aborted' : 'complete' },
-    );
+  const messages: ModelMessage[] =
+    continuation.kind === 'continue'
+      ? [...history, ...continuation.modelMessages]
+      : [...history, { role: 'user', content: userText }];
+  // A continued turn's stored model messages keep what came before the pause.
+  const storedPrefix = continuation.kind === 'continue' ? continuation.modelMessages : [];
+  const deadline = createTurnDeadline({
+    clientSignal: request.abortSignal,
+    timeoutMs: settings.turnTimeoutMs,
+  });
+  const ending = createTurnEnding({
+    conversationsRepository,
+    authorizationFlow: dependencies.authorizationFlow,
+    clock,
+    logger,
+    userId: user.id,
+    conversationId,
+    messageId,
+    clientSignal: request.abortSignal,
+    deadline,
+    text,
+    appendText: (notice) => stepTexts.push(notice),
+    authorizationLost: () => authorizationLost,
+    finalModelMessages: () => finalModelMessages,
+    describeError,
+    pauseForApprovals: async () =>
+      heldBack.length === 0
+        ? undefined
+        : pauseForApprovals(dependencies.safeEdits, {
+            userId: user.id,
+            conversationId,
+            messageId,
+            text: text(),
+            heldBack,
+            resolveCall,
+          }),
+  });
+  const { outcome } = ending;
+  const failed = (cause: unknown) => ending.end({ status: 'model-failed', cause });
+  // A run that "finished" with an unreadable last step (an HTML page, `{}`, a cut stream) failed.
+  const finished = (lastStep: Parameters<typeof unreadableAnswer>[0] | undefined) => {
+    const unreadable = lastStep ? unreadableAnswer(lastStep) : undefined;
+    return unreadable ? failed(unreadable) : ending.end({ status: 'complete' });
   };
 
-  const messages: ModelMessage[] = [...history, { role: 'user', content: request.message }];
-  const turnSignal = AbortSignal.any([request.abortSignal, AbortSignal.timeout(settings.turnTimeoutMs)]);
-  const failed = (error: unknown) => {
-    // Not the error object: the provider's errors carry the whole prompt (the user's documents).
-    logger.warn({ userId: user.id, conversationId, reason: describeError(error) }, 'model request failed');
-    return finish('error', errors.modelError(describeError(error), error));
-  };
   const modelCall = {
     model: dependencies.model,
     system: systemPrompt({ now: new Date(clock.now()), userName: user.name }),
     messages,
     tools,
     // A model that keeps calling tools forever is a bug, not a feature: bound the loop.
-    stopWhen: [stepCountIs(settings.maxSteps), () => authorizationLost !== undefined],
+    stopWhen: [
+      stepCountIs(settings.maxSteps),
+      () => authorizationLost !== undefined,
+      () => ending.stopRequested(),
+    ],
     maxRetries: settings.maxRetries ?? 2,
     providerOptions: dependencies.providerOptions,
-    abortSignal: turnSignal,
+    abortSignal: deadline.signal,
     prepareStep: ({ stepNumber }: { stepNumber: number }) => {
       currentStep = stepNumber + 1;
       return undefined;
     },
-    onStepFinish: (step: { text: string; toolCalls: unknown[]; response: { messages: unknown[] } }) => {
+    onStepFinish: (step: {
+      text: string;
+      toolCalls: unknown[];
+      content: ReadonlyArray<{ type: string }>;
+      response: { messages: unknown[] };
+    }) => {
       stepTexts.push(step.text);
+      heldBack.push(...heldBackCalls(step.content, currentStep));
       // `response.messages` is cumulative over the turn's steps: store it whole after every step. A
       // step without tool calls is the model's answer and the last step: endTurn stores it in the same
       // transaction that closes the turn, one write fewer per turn.
       if (step.toolCalls.length === 0) {
-        finalModelMessages = step.response.messages;
+        finalModelMessages = [...storedPrefix, ...step.response.messages];
         return;
       }
-      conversationsRepository.updateMessage(messageId, {
-        text: text(),
-        modelMessages: step.response.messages,
-      });
+      try {
+        conversationsRepository.updateMessage(messageId, {
+          text: text(),
+          modelMessages: [...storedPrefix, ...step.response.messages],
+        });
+      } catch (error: unknown) {
+        ending.failedToStore(error);
+      }
     },
   };
-
-  // Aborted by the client (it is gone: nothing to answer) or by the turn's time limit (answer it).
-  const aborted = () =>
-    request.abortSignal.aborted
-      ? finish('aborted')
-      : failed(new Error(`the turn did not finish within ${settings.turnTimeoutMs / 1000} s`));
 
   // A streaming client gets the model's stream. A JSON client gets a plain (non-streaming) completion:
   // the same loop, tools and persistence, at about half the CPU per turn (docs/benchmarks.md).
   if (!request.stream) {
     generateText(modelCall).then(
-      () => finish('complete'),
-      (error: unknown) => (turnSignal.aborted ? aborted() : failed(error)),
+      (result) => finished(result.steps.at(-1)),
+      // An abort rejects too: the ending stores it as aborted (client) or a model failure (time limit).
+      (error: unknown) => failed(error),
     );
     return { conversationId, messageId, result: undefined, toolCalls, text, outcome, describeError };
   }
   const result = streamText({
     ...modelCall,
-    onFinish: () => finish('complete'),
-    onAbort: aborted,
+    onFinish: ({ steps }) => finished(steps.at(-1)),
+    // Aborted by the client (gone: nothing to answer) or by the time limit: the ending tells which.
+    onAbort: () => ending.end({ status: 'aborted' }),
     onError: ({ error }) => failed(error),
   });
 

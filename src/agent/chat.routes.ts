@@ -6,16 +6,46 @@ import { parseInput } from '../http/validation.js';
 import { CHAT_MESSAGE_MAX_CHARS } from './chat-message-limit.js';
 import { type ChatDependencies, type StartedTurn, startChatTurn } from './chat-turn.js';
 
-const chatBodySchema = z.object({
-  message: z
-    .string()
-    .trim()
-    .min(1, 'message must not be empty')
-    .max(
-      CHAT_MESSAGE_MAX_CHARS,
-      `message is too long (${CHAT_MESSAGE_MAX_CHARS.toLocaleString('en-US')} characters at most)`,
-    ),
-  conversationId: z.string().min(1).optional(),
+const chatBodySchema = z
+  .object({
+    message: z
+      .string()
+      .trim()
+      .min(1, 'message must not be empty')
+      .max(
+        CHAT_MESSAGE_MAX_CHARS,
+        `message is too long (${CHAT_MESSAGE_MAX_CHARS.toLocaleString('en-US')} characters at most)`,
+      )
+      .optional(),
+    conversationId: z.string().min(1).optional(),
+    /** Runs the conversation's last, failed or stopped, user message again instead of a new one. */
+    retry: z.boolean().optional(),
+  })
+  .refine((body) => body.retry === true || body.message !== undefined, {
+    path: ['message'],
+    message: 'message is required',
+  })
+  .refine(
+    (body) => body.retry !== true || (body.conversationId !== undefined && body.message === undefined),
+    {
+      path: ['retry'],
+      message: 'retry needs a conversationId and no message: it resends the last one',
+    },
+  );
+
+/** The answers to a paused turn's approvals; they continue that turn. */
+const approvalsBodySchema = z.object({
+  conversationId: z.string().min(1),
+  approvals: z
+    .array(
+      z.object({
+        id: z.string().min(1),
+        approved: z.boolean(),
+        reason: z.string().trim().max(2000).optional(),
+      }),
+    )
+    .min(1, 'approvals must not be empty')
+    .max(100),
 });
 
 /**
@@ -26,7 +56,12 @@ export function createChatRoutes(dependencies: ChatDependencies) {
   const router = Router();
   router.post('/chat', async (request, response) => {
     const user = currentUser(request);
-    const body = parseInput(chatBodySchema, request.body ?? {}, 'chat request');
+    const raw: unknown = request.body ?? {};
+    const answers =
+      typeof raw === 'object' && raw !== null && 'approvals' in raw
+        ? parseInput(approvalsBodySchema, raw, 'chat request')
+        : undefined;
+    const body = answers ? undefined : parseInput(chatBodySchema, raw, 'chat request');
     // A client that goes away aborts the turn: the model request and any tool call in flight.
     const abort = new AbortController();
     response.on('close', () => {
@@ -35,13 +70,23 @@ export function createChatRoutes(dependencies: ChatDependencies) {
     const stream = (request.get('accept') ?? '').includes('text/event-stream');
     const turn = await startChatTurn(dependencies, {
       user,
-      message: body.message,
-      conversationId: body.conversationId,
+      ...(answers
+        ? { approvals: answers.approvals, conversationId: answers.conversationId }
+        : { message: body?.message, conversationId: body?.conversationId, retry: body?.retry }),
       abortSignal: abort.signal,
       stream,
     });
     if (turn.result) {
       streamTurn(turn, turn.result, response);
+      return;
+    }
+    if (stream) {
+      // An answer that leaves other approvals pending: nothing ran, the stream just ends.
+      pipeUIMessageStreamToResponse({
+        response,
+        stream: createUIMessageStream({ execute: ({ writer }) => writer.write({ type: 'finish' }) }),
+        headers: { 'X-Conversation-Id': turn.conversationId },
+      });
       return;
     }
     const outcome = await turn.outcome;
@@ -50,6 +95,7 @@ export function createChatRoutes(dependencies: ChatDependencies) {
     response.json({
       conversationId: turn.conversationId,
       messageId: turn.messageId,
+      status: outcome.status === 'awaiting-approval' ? 'awaiting_approval' : 'complete',
       text: turn.text(),
       toolCalls: turn.toolCalls.map(
         ({ id, name, server, safeName, arguments: toolArguments, result, isError, status, durationMs }) => ({
@@ -64,8 +110,14 @@ export function createChatRoutes(dependencies: ChatDependencies) {
           durationMs,
         }),
       ),
+      approvals: outcome.status === 'awaiting-approval' ? outcome.approvals : [],
       ...(outcome.status === 'authorization-lost'
-        ? { wps: { status: 'reauthorization_required', authorizeUrl: outcome.authorizeUrl } }
+        ? {
+            wps: {
+              status: 'reauthorization_required',
+              ...(outcome.authorizeUrl ? { authorizeUrl: outcome.authorizeUrl } : {}),
+            },
+          }
         : {}),
     });
   });
@@ -100,6 +152,9 @@ function streamTurn(
         writer.write({ type: 'text-delta', id, delta: outcome.notice });
         writer.write({ type: 'text-end', id });
       }
+      // The SDK's tool-approval-request parts carry no preview: the console reads it from this data part.
+      if (outcome.status === 'awaiting-approval')
+        writer.write({ type: 'data-approvals', data: outcome.approvals });
       if (outcome.status !== 'aborted') writer.write({ type: 'finish' });
     },
   });

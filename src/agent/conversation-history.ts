@@ -1,31 +1,52 @@
-import type { ModelMessage } from 'ai';
+import { type ModelMessage, modelMessageSchema } from 'ai';
+import { z } from 'zod';
+import { errors } from '../shared/errors.js';
 import type { MessageRow } from '../transcripts/conversations.repository.js';
+
+const storedModelMessagesSchema = z.array(modelMessageSchema);
 
 /**
  * Rebuilds the model messages of earlier turns: each user message, then the stored model messages of its
- * assistant turn (tool calls and results included). Whole turns are dropped, oldest first, until the
- * history fits the context budget, so a tool call is never separated from its result.
+ * assistant turn (tool calls and results included); when a turn was retried, its latest attempt. Whole
+ * turns are dropped, oldest first, until the history fits the context budget, so a tool call is never
+ * separated from its result. Stored messages are checked against the AI SDK's schema: a shape this
+ * version cannot replay fails the turn with `history_unreadable` rather than confusing the model.
  */
 export function historyWithinBudget(messages: MessageRow[], budgetChars: number): ModelMessage[] {
-  const turns: ModelMessage[][] = [];
+  const turns: Array<{ user?: ModelMessage; answer: ModelMessage[] }> = [];
   for (const message of messages) {
     if (message.role === 'user') {
-      turns.push([{ role: 'user', content: message.text }]);
-    } else if (message.modelMessages && message.modelMessages.length > 0) {
-      const current = turns.at(-1);
-      const stored = message.modelMessages as ModelMessage[];
-      if (current) current.push(...stored);
-      else turns.push([...stored]);
+      turns.push({ user: { role: 'user', content: message.text }, answer: [] });
+      continue;
     }
+    const stored = readModelMessages(message);
+    const current = turns.at(-1);
+    // A second assistant message after one user message is a retry: it replaces the attempt before it.
+    if (current) current.answer = stored;
+    else turns.push({ answer: stored });
   }
-  const sizes = turns.map((turn) => JSON.stringify(turn).length);
+  const flattened = turns.map((turn) => (turn.user ? [turn.user, ...turn.answer] : turn.answer));
+  const sizes = flattened.map((turn) => JSON.stringify(turn).length);
   let total = sizes.reduce((sum, size) => sum + size, 0);
   let first = 0;
-  while (first < turns.length && total > budgetChars) {
+  while (first < flattened.length && total > budgetChars) {
     total -= sizes[first] ?? 0;
     first++;
   }
-  return turns.slice(first).flat();
+  return flattened.slice(first).flat();
+}
+
+function readModelMessages(message: MessageRow): ModelMessage[] {
+  if (!message.modelMessages || message.modelMessages.length === 0) return [];
+  const parsed = storedModelMessagesSchema.safeParse(message.modelMessages);
+  // The stored value itself, not zod's copy: parsing strips fields the schema does not name.
+  if (parsed.success) return message.modelMessages as ModelMessage[];
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+  throw errors.historyUnreadable(
+    `This conversation's stored history cannot be replayed: message ${message.id} is not in the model-message format this version reads (${issue?.message ?? 'invalid'}${where}). Start a new conversation; this one can still be read and exported.`,
+    parsed.error,
+  );
 }
 
 /** A conversation's title: its first message, on one line, cut at a word where possible. */

@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { dynamicTool, jsonSchema, type ToolSet } from 'ai';
+import { needsApproval, type ToolApprovalSetting } from '../approvals/tool-classification.js';
 import type { ArgumentValidator } from '../mcp/argument-validator.js';
 import type { CatalogTool } from '../mcp/tool-catalog.js';
 import type { ToolRunner } from '../mcp/tool-runner.js';
@@ -8,8 +9,14 @@ import {
   findAuthorizationRequired,
   type WpsAuthorizationRequiredError,
 } from '../wps-auth/wps-auth.errors.js';
+import type { ApprovedCalls } from './approved-call.js';
 import { fitToBudget } from './output-budget.js';
-import { type NormalizedSchemaCache, normalizeToolSchema, unwrapArguments } from './schema-normalizer.js';
+import {
+  type NormalizedSchema,
+  type NormalizedSchemaCache,
+  normalizeToolSchema,
+  unwrapArguments,
+} from './schema-normalizer.js';
 import { createToolAliases, type ToolAlias } from './tool-naming.js';
 
 /** One tool call of a turn, as the chat reply lists it. */
@@ -50,6 +57,10 @@ export interface TurnToolContext {
   onToolCall: (call: TurnToolCall) => void;
   /** Set when WPS authorization is lost mid-turn: the loop then stops after this step. */
   onAuthorizationLost: (error: WpsAuthorizationRequiredError) => void;
+  /** `TOOL_APPROVAL`: which calls the SDK holds back for the user's approval. */
+  approval: ToolApprovalSetting;
+  /** Approved calls of a paused turn, by the model's tool call id, and how to run them (approved-call.ts). */
+  approvedCalls?: ApprovedCalls;
 }
 
 /** Plain text of an MCP result for the model: text parts as they are, other parts named. */
@@ -73,10 +84,19 @@ export function createWpsToolSet(options: {
   context: TurnToolContext;
   /** Normalised schemas by the original schema's content, shared by every user and turn. */
   schemaCache: NormalizedSchemaCache;
-}): { tools: ToolSet; aliases: ToolAlias[] } {
+}): {
+  tools: ToolSet;
+  aliases: ToolAlias[];
+  /** The WPS tool and its real arguments behind a model tool call (for approvals). */
+  resolveCall: (
+    safeName: string,
+    input: unknown,
+  ) => { tool: CatalogTool; arguments: Record<string, unknown> } | undefined;
+} {
   const { runner, validator, context } = options;
   const { aliases, resolve } = createToolAliases(options.catalog);
   const tools: ToolSet = {};
+  const resolved = new Map<string, { tool: CatalogTool; schema: NormalizedSchema }>();
   for (const alias of aliases) {
     const tool = options.catalog.find(
       (candidate) => candidate.name === alias.name && candidate.server === alias.server,
@@ -88,10 +108,16 @@ export function createWpsToolSet(options: {
       options.schemaCache.set(tool.inputSchema, normalized);
     }
     const schema = normalized;
+    resolved.set(alias.safeName, { tool, schema });
     tools[alias.safeName] = dynamicTool({
       description: tool.description || `${tool.name} (${tool.server})`,
       inputSchema: jsonSchema(schema.schema),
-      execute: async (input, { abortSignal }): Promise<ToolOutput> => {
+      // A pure function of the tool and the setting: the SDK asks again when the approval comes back.
+      // Arguments that fail validation never reach WPS, so asking about them would be noise.
+      needsApproval: (input) =>
+        needsApproval(tool, context.approval) &&
+        validator.validate(tool.inputSchema, unwrapArguments(schema, input)).length === 0,
+      execute: async (input, { abortSignal, toolCallId: modelToolCallId }): Promise<ToolOutput> => {
         const toolArguments = unwrapArguments(schema, input);
         const base = {
           userId: context.userId,
@@ -113,7 +139,10 @@ export function createWpsToolSet(options: {
           );
         } else {
           try {
-            outcome = await runner.run({ ...base, signal: abortSignal });
+            const approved = context.approvedCalls?.get(modelToolCallId);
+            outcome = approved
+              ? await approved.run({ ...base, signal: abortSignal })
+              : await runner.run({ ...base, signal: abortSignal });
           } catch (error) {
             const authorization = findAuthorizationRequired(error);
             if (!authorization) throw error;
@@ -168,5 +197,14 @@ export function createWpsToolSet(options: {
       },
     });
   }
-  return { tools, aliases };
+  return {
+    tools,
+    aliases,
+    resolveCall(safeName, input) {
+      const found = resolved.get(safeName);
+      if (!found) return undefined;
+      const toolArguments = unwrapArguments(found.schema, input);
+      return { tool: found.tool, arguments: (toolArguments ?? {}) as Record<string, unknown> };
+    },
+  };
 }

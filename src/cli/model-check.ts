@@ -1,4 +1,4 @@
-import { isModelConfigured, MODEL_NOT_CONFIGURED_MESSAGE } from '../agent/model-configuration.js';
+import { modelIsConfigured, NO_MODEL_CONFIGURED } from '../agent/model-errors.js';
 import type { Config } from '../config/config.js';
 import type { FetchLike } from '../shared/fetch.js';
 
@@ -23,7 +23,7 @@ export async function checkModel({
   fetch: FetchLike;
 }): Promise<ModelCheck> {
   const { openai } = config;
-  if (!isModelConfigured(openai)) return { ok: false, detail: `${MODEL_NOT_CONFIGURED_MESSAGE}.` };
+  if (!modelIsConfigured(openai)) return { ok: false, detail: `${NO_MODEL_CONFIGURED}.` };
   const endpoint = openai.apiMode === 'responses' ? 'responses' : 'chat/completions';
   const url = `${openai.baseUrl}/${endpoint}`;
   // OpenAI's Responses API refuses max_output_tokens below 16.

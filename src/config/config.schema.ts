@@ -34,9 +34,6 @@ const list = z.string().transform((value) =>
     .filter((item) => item.length > 0),
 );
 
-/** OpenAI's own endpoint: the default, and the one endpoint that never works without a key. */
-export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
-
 /**
  * Every environment variable the server reads, with its default. Names and defaults of the contract's
  * variables are fixed by ../shared/product-contract.md; the rest are this project's additions and are
@@ -81,11 +78,14 @@ export const environmentSchema = z.object({
   OPENAI_BASE_URL: url(
     'OPENAI_BASE_URL',
     'put the key in OPENAI_API_KEY (sent as Authorization: Bearer)',
-  ).default(OPENAI_DEFAULT_BASE_URL),
+  ).default('https://api.openai.com/v1'),
   OPENAI_MODEL: z.string().trim().min(1).default('gpt-5-mini'),
   OPENAI_API_MODE: z
     .enum(['chat', 'responses'], { error: 'OPENAI_API_MODE must be chat or responses' })
     .default('chat'),
+  TOOL_APPROVAL: z
+    .enum(['writes', 'all', 'never'], { error: 'TOOL_APPROVAL must be one of writes, all, never' })
+    .default('writes'),
   // Additions to the contract (README: "More settings").
   SANDBOX_PORT: integer('SANDBOX_PORT', { min: 0, max: 65535 }).default(8090),
   LOG_LEVEL: z
@@ -101,6 +101,9 @@ export const environmentSchema = z.object({
   AGENT_TURN_TIMEOUT_MS: integer('AGENT_TURN_TIMEOUT_MS', { min: 1000, max: 3_600_000 }).default(300_000),
   TOOL_OUTPUT_BUDGET_CHARS: integer('TOOL_OUTPUT_BUDGET_CHARS', { min: 200, max: 1_000_000 }).default(16_000),
   CONTEXT_BUDGET_CHARS: integer('CONTEXT_BUDGET_CHARS', { min: 1000, max: 10_000_000 }).default(120_000),
+  APPROVAL_TTL_SECONDS: integer('APPROVAL_TTL_SECONDS', { min: 10, max: 30 * 86_400 }).default(86_400),
+  SNAPSHOT_RETENTION_DAYS: integer('SNAPSHOT_RETENTION_DAYS', { min: 1, max: 3650 }).default(30),
+  DESTRUCTIVE_EDIT_PERCENT: integer('DESTRUCTIVE_EDIT_PERCENT', { min: 1, max: 100 }).default(50),
   RATE_LIMIT_PER_MINUTE: integer('RATE_LIMIT_PER_MINUTE', { min: 0, max: 100_000 }).default(120),
   // Instances sharing one database (heartbeat, dead-instance sweep) and the per-user turn cap.
   AGENT_MAX_TURNS_IN_FLIGHT: integer('AGENT_MAX_TURNS_IN_FLIGHT', { min: 1, max: 10_000 }).default(3),

@@ -39,6 +39,13 @@ export interface Config {
     maxTurnsInFlight: number;
   };
   rateLimitPerMinute: number;
+  safeEdits: {
+    approval: 'writes' | 'all' | 'never';
+    approvalTtlMs: number;
+    snapshotRetentionMs: number;
+    /** A write that removes at least this share of a document's text is flagged loudly (0..1). */
+    destructiveRemovalRatio: number;
+  };
   /** Server processes sharing the database: heartbeat, when a silent one is dead, how often to sweep. */
   instances: { heartbeatMs: number; expiryMs: number; sweepMs: number };
 }
@@ -142,6 +149,12 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       maxTurnsInFlight: env.AGENT_MAX_TURNS_IN_FLIGHT,
     },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    safeEdits: {
+      approval: env.TOOL_APPROVAL,
+      approvalTtlMs: env.APPROVAL_TTL_SECONDS * 1000,
+      snapshotRetentionMs: env.SNAPSHOT_RETENTION_DAYS * 86_400_000,
+      destructiveRemovalRatio: env.DESTRUCTIVE_EDIT_PERCENT / 100,
+    },
     instances: {
       heartbeatMs: env.INSTANCE_HEARTBEAT_MS,
       expiryMs: env.INSTANCE_EXPIRY_MS,

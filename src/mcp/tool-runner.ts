@@ -33,6 +33,17 @@ export interface ToolRunRequest {
   safeName?: string;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** For a revert: the call whose change this one puts back. */
+  revertOf?: string;
+  /** An approved call runs on its existing `awaiting_approval` transcript row. */
+  toolCallId?: string;
+}
+
+/** How the runner keeps a copy of what a write call is about to change (see src/edits/snapshots.ts). */
+export interface BeforeWrite {
+  changesData(tool: CatalogTool): boolean;
+  /** The sealed before-state, or undefined when the call changes nothing that can be put back. */
+  snapshot(userId: string, tool: CatalogTool, args: Record<string, unknown>): Promise<string | undefined>;
 }
 
 const errorResult = (text: string): CallToolResult => ({ isError: true, content: [{ type: 'text', text }] });
@@ -49,8 +60,9 @@ export function createToolRunner(options: {
   clock: Clock;
   logger: Logger;
   callTimeoutMs: number;
+  beforeWrite?: BeforeWrite;
 }) {
-  const { clock, toolCallsRepository } = options;
+  const { clock, toolCallsRepository, beforeWrite } = options;
 
   /** The transcript row of a call, before its outcome is known (or with it, for rejected calls). */
   const insertCall = (
@@ -70,6 +82,8 @@ export function createToolRunner(options: {
       arguments: request.arguments,
       source: request.source,
       startedAt: clock.now(),
+      changesData: beforeWrite?.changesData(request.tool) ?? false,
+      revertOf: request.revertOf ?? null,
       ...state,
     });
     return toolCallId;
@@ -86,18 +100,26 @@ export function createToolRunner(options: {
     async run(request: ToolRunRequest): Promise<ToolRunOutcome> {
       const timeoutMs = request.timeoutMs ?? options.callTimeoutMs;
       const started = performance.now();
-      const toolCallId = insertCall(request, { isError: false, status: 'running' });
+      let toolCallId = request.toolCallId;
+      if (toolCallId) toolCallsRepository.markRunning(toolCallId, clock.now());
+      else toolCallId = insertCall(request, { isError: false, status: 'running' });
+      const rowId = toolCallId;
       const finish = (outcome: Omit<ToolRunOutcome, 'toolCallId' | 'durationMs'>): ToolRunOutcome => {
         const durationMs = Math.round(performance.now() - started);
-        toolCallsRepository.finish(toolCallId, {
+        toolCallsRepository.finish(rowId, {
           result: outcome.result,
           isError: outcome.isError,
           status: outcome.status,
           durationMs,
         });
-        return { toolCallId, durationMs, ...outcome };
+        return { toolCallId: rowId, durationMs, ...outcome };
       };
       try {
+        // No copy, no write: a failed read fails the call below, before WPS is asked to change anything.
+        if (beforeWrite?.changesData(request.tool)) {
+          const sealed = await beforeWrite.snapshot(request.userId, request.tool, request.arguments);
+          if (sealed) toolCallsRepository.storeSnapshot(rowId, sealed, clock.now());
+        }
         const result = await options.pool.callTool({
           userId: request.userId,
           server: request.tool.server,

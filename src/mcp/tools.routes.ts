@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { isReadOnlyTool } from '../approvals/tool-classification.js';
 import { currentUser } from '../http/api-key-auth.js';
 import { parseInput } from '../http/validation.js';
 import { errors, isAppError } from '../shared/errors.js';
@@ -53,11 +54,12 @@ export function createToolsRoutes(dependencies: {
     const { tools, servers } = await toolsOf(user.id);
     response.json({
       servers,
-      tools: tools.map(({ name, server, description, inputSchema }) => ({
+      tools: tools.map(({ name, server, description, inputSchema, annotations }) => ({
         name,
         server,
         description,
         inputSchema,
+        readOnly: isReadOnlyTool({ name, annotations }),
         argumentValidation: dependencies.validator.argumentValidation(inputSchema, { name, server }),
       })),
     });

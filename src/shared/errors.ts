@@ -63,6 +63,24 @@ export const errors = {
     new AppError({ code: 'upstream_unavailable', status: 502, message, cause }),
   modelError: (message: string, cause?: unknown) =>
     new AppError({ code: 'model_error', status: 502, message, cause }),
+  approvalDecided: (message = 'This approval has been answered already.') =>
+    new AppError({ code: 'approval_decided', status: 409, message }),
+  approvalExpired: (message = 'This approval has expired; ask again.') =>
+    new AppError({ code: 'approval_expired', status: 409, message }),
+  editConflict: (message: string) => new AppError({ code: 'edit_conflict', status: 409, message }),
+  notRevertible: (message: string) => new AppError({ code: 'not_revertible', status: 400, message }),
   internal: (cause?: unknown) =>
     new AppError({ code: 'internal', status: 500, message: 'Internal server error.', cause }),
+  /** The database refused to store a turn's end: said plainly, with no database details. */
+  turnNotSaved: (cause: unknown) =>
+    new AppError({
+      code: 'internal',
+      status: 500,
+      message:
+        'The answer could not be saved (the database refused the write), so this turn failed. Try again.',
+      cause,
+    }),
+  /** A conversation's stored model messages cannot be replayed (written by another version?). */
+  historyUnreadable: (message: string, cause?: unknown) =>
+    new AppError({ code: 'history_unreadable', status: 500, message, cause }),
 };

@@ -22,6 +22,8 @@ export function createAbandonedWorkSweeper(options: {
   logger: Logger;
   callTimeoutMs: number;
   turnTimeoutMs: number;
+  /** Before-states of write calls older than this are forgotten (SNAPSHOT_RETENTION_DAYS). */
+  snapshotRetentionMs?: number;
   intervalMs: number;
 }) {
   const sweep = () => {
@@ -36,6 +38,11 @@ export function createAbandonedWorkSweeper(options: {
     const instances = options.instancesRepository.deleteExpired(now);
     if (toolCalls + turns + instances > 0)
       options.logger.info({ toolCalls, turns, instances }, 'closed abandoned work as aborted');
+    const snapshots =
+      options.snapshotRetentionMs === undefined
+        ? 0
+        : options.toolCallsRepository.purgeSnapshotsBefore(now - options.snapshotRetentionMs);
+    if (snapshots > 0) options.logger.info({ snapshots }, 'forgot before-states past their retention');
     return { toolCalls, turns };
   };
   const sweepSafely = () => {

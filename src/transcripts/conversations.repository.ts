@@ -208,6 +208,22 @@ export function createConversationsRepository({
       );
     },
 
+    /**
+     * Takes a paused turn (`awaiting_approval`) back to `streaming` in one UPDATE: of two instances
+     * continuing it at once, one gets the message, the other undefined.
+     */
+    claimPausedTurn(messageId: string): MessageRow | undefined {
+      return (
+        db
+          .update(messagesTable)
+          // The claiming instance owns the continued turn (its liveness guards it, as for beginTurn).
+          .set({ status: 'streaming', instanceId: instance.id })
+          .where(and(eq(messagesTable.id, messageId), eq(messagesTable.status, 'awaiting_approval')))
+          .returning()
+          .get()
+      );
+    },
+
     listMessages(conversationId: string): MessageRow[] {
       return db
         .select()

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { ToolCallEditsService } from '../edits/tool-call-edits.js';
 import { currentUser } from '../http/api-key-auth.js';
 import { parseInput } from '../http/validation.js';
 import { paginate } from '../shared/cursor.js';
@@ -15,6 +16,7 @@ const listQuerySchema = z.object({ limit: limitSchema, cursor: z.string().min(1)
 export function createConversationsRoutes(dependencies: {
   conversationsRepository: ConversationsRepository;
   toolCallsRepository: ToolCallsRepository;
+  toolCallEdits?: ToolCallEditsService;
 }) {
   const { conversationsRepository } = dependencies;
   const router = Router();

@@ -1,3 +1,4 @@
+import type { ToolCallEditsService } from '../edits/tool-call-edits.js';
 import type { ConversationRow, ConversationsRepository } from './conversations.repository.js';
 import type { ToolCallsRepository } from './tool-calls.repository.js';
 import { toolCallView } from './tool-calls.view.js';
@@ -7,10 +8,12 @@ export function conversationTranscript(options: {
   conversation: ConversationRow;
   conversationsRepository: ConversationsRepository;
   toolCallsRepository: ToolCallsRepository;
+  toolCallEdits?: ToolCallEditsService;
 }) {
   const { conversation } = options;
   const messages = options.conversationsRepository.listMessages(conversation.id);
   const toolCalls = options.toolCallsRepository.listForMessages(messages.map((message) => message.id));
+  const edits = options.toolCallEdits?.forRows(toolCalls);
   return {
     id: conversation.id,
     title: conversation.title,
@@ -23,7 +26,9 @@ export function conversationTranscript(options: {
       status: message.status,
       ...(message.error ? { error: message.error } : {}),
       createdAt: new Date(message.createdAt).toISOString(),
-      toolCalls: toolCalls.filter((call) => call.messageId === message.id).map(toolCallView),
+      toolCalls: toolCalls
+        .filter((call) => call.messageId === message.id)
+        .map((call) => toolCallView(call, edits?.get(call.id))),
     })),
   };
 }

@@ -18,6 +18,7 @@ export interface ToolCallFilters {
   name?: string;
   status?: ToolCallStatus;
   source?: ToolCallSource;
+  writes?: boolean;
   /** Rows strictly older than this (startedAt, id) position: cursor pagination, newest first. */
   before?: { startedAt: number; id: string };
   limit: number;
@@ -52,6 +53,8 @@ export function createToolCallsRepository({
       source: p('source'),
       startedAt: p('startedAt'),
       durationMs: p('durationMs'),
+      changesData: p('changesData'),
+      revertOf: p('revertOf'),
       instanceId: p('instanceId'),
     })
     .prepare();
@@ -87,9 +90,42 @@ export function createToolCallsRepository({
         safeName: null,
         result: null,
         durationMs: null,
+        changesData: false,
+        revertOf: null,
         ...row,
         instanceId: instance.id,
       });
+    },
+
+    /** An approved call starts: its `awaiting_approval` row becomes `running`. */
+    markRunning(id: string, startedAt: number): void {
+      db.update(toolCallsTable).set({ status: 'running', startedAt }).where(eq(toolCallsTable.id, id)).run();
+    },
+
+    /** Stores the sealed before-state of a write call, just before the write runs. */
+    storeSnapshot(id: string, sealed: string, at: number): void {
+      db.update(toolCallsTable)
+        .set({ snapshot: sealed, snapshotAt: at })
+        .where(eq(toolCallsTable.id, id))
+        .run();
+    },
+
+    /** One call of the user's; another user's is not found. */
+    findForUser(userId: string, id: string): ToolCallRow | undefined {
+      return db
+        .select()
+        .from(toolCallsTable)
+        .where(and(eq(toolCallsTable.id, id), eq(toolCallsTable.userId, userId)))
+        .get();
+    },
+
+    /** Forgets before-states taken before `before` (SNAPSHOT_RETENTION_DAYS): those calls stop being revertible. */
+    purgeSnapshotsBefore(before: number): number {
+      return db
+        .update(toolCallsTable)
+        .set({ snapshot: null, snapshotAt: null })
+        .where(lt(toolCallsTable.snapshotAt, before))
+        .run().changes;
     },
 
     finish(
@@ -105,6 +141,7 @@ export function createToolCallsRepository({
       if (filters.name) conditions.push(eq(toolCallsTable.name, filters.name));
       if (filters.status) conditions.push(eq(toolCallsTable.status, filters.status));
       if (filters.source) conditions.push(eq(toolCallsTable.source, filters.source));
+      if (filters.writes !== undefined) conditions.push(eq(toolCallsTable.changesData, filters.writes));
       if (filters.before) {
         const { startedAt, id } = filters.before;
         conditions.push(

@@ -28,7 +28,10 @@ export const messagesTable = sqliteTable(
       .references(() => conversationsTable.id, { onDelete: 'cascade' }),
     role: text('role', { enum: ['user', 'assistant'] }).notNull(),
     text: text('text').notNull(),
-    status: text('status', { enum: ['streaming', 'complete', 'aborted', 'error'] }).notNull(),
+    /** `awaiting_approval`: the turn paused on write calls the user must answer (src/approvals). */
+    status: text('status', {
+      enum: ['streaming', 'awaiting_approval', 'complete', 'aborted', 'error'],
+    }).notNull(),
     modelMessages: text('model_messages', { mode: 'json' }).$type<unknown[]>(),
     error: text('error'),
     createdAt: integer('created_at').notNull(),
@@ -61,10 +64,19 @@ export const toolCallsTable = sqliteTable(
     arguments: text('arguments', { mode: 'json' }).$type<unknown>(),
     result: text('result', { mode: 'json' }).$type<unknown>(),
     isError: integer('is_error', { mode: 'boolean' }).notNull(),
-    status: text('status', { enum: ['running', 'ok', 'error', 'timeout', 'aborted'] }).notNull(),
-    source: text('source', { enum: ['chat', 'direct'] }).notNull(),
+    status: text('status', {
+      enum: ['awaiting_approval', 'denied', 'running', 'ok', 'error', 'timeout', 'aborted'],
+    }).notNull(),
+    source: text('source', { enum: ['chat', 'direct', 'revert'] }).notNull(),
     startedAt: integer('started_at').notNull(),
     durationMs: integer('duration_ms'),
+    /** The tool can change WPS data (see tool-classification.ts). */
+    changesData: integer('changes_data', { mode: 'boolean' }).notNull().default(false),
+    /** What the call was about to change, sealed with the token key (see edits/snapshots.ts). */
+    snapshot: text('snapshot'),
+    snapshotAt: integer('snapshot_at'),
+    /** For `source: "revert"`: the call whose change this one put back. */
+    revertOf: text('revert_of'),
     /** The server process running this call (instances table): who may still finish a `running` row. */
     instanceId: text('instance_id'),
   },

@@ -51,7 +51,8 @@ function addRisksSectionScript(): ScriptedStep[] {
   ];
 }
 
-async function readStream(response: Response): Promise<UIMessage> {
+/** Reads a UI message stream; `message` is the assistant message a continued turn streams into. */
+async function readStream(response: Response, message?: UIMessage): Promise<UIMessage> {
   const chunks = response
     .body!.pipeThrough(new TextDecoderStream())
     .pipeThrough(new EventSourceParserStream())
@@ -63,7 +64,7 @@ async function readStream(response: Response): Promise<UIMessage> {
       }),
     );
   let last: UIMessage | undefined;
-  for await (const message of readUIMessageStream({ stream: chunks })) last = message;
+  for await (const update of readUIMessageStream({ stream: chunks, message })) last = update;
   if (!last) throw new Error('no message in the stream');
   return last;
 }
@@ -74,19 +75,28 @@ describe('asking the agent to edit a document', () => {
     const { agent, model, user } = harness;
     model.script(...addRisksSectionScript());
 
-    const reply = await agent.api(user.apiKey, 'POST', '/v1/chat', {
+    const paused = await agent.api(user.apiKey, 'POST', '/v1/chat', {
       message: 'Add a risks section to the Q3 plan',
     });
+    // The write waits for the user (TOOL_APPROVAL=writes): nothing is written until they approve.
+    expect(paused.status).toBe(200);
+    expect(paused.body.status).toBe('awaiting_approval');
+    const planNow = () => agent.sandbox.documents('alice').find((document) => document.name.includes('Q3'));
+    expect(planNow()?.markdown).not.toContain('## 风险 / Risks');
+    const reply = await agent.api(user.apiKey, 'POST', '/v1/chat', {
+      conversationId: paused.body.conversationId,
+      approvals: [{ id: paused.body.approvals[0].id, approved: true }],
+    });
     expect(reply.status).toBe(200);
+    expect(reply.body.messageId).toBe(paused.body.messageId);
     expect(reply.body.text).toContain('Added a "风险 / Risks" section');
-    expect(reply.body.toolCalls.map((call: any) => call.name)).toEqual([
+    const turnCalls = [...paused.body.toolCalls, ...reply.body.toolCalls];
+    expect(turnCalls.map((call: any) => call.name)).toEqual([
       'kso_yundoc_search_yundoc',
       'kso_yundoc_extract_yundoc_content',
       'kso_airpage_import_markdown_data',
     ]);
-    expect(reply.body.toolCalls.every((call: any) => call.isError === false && call.durationMs >= 0)).toBe(
-      true,
-    );
+    expect(turnCalls.every((call: any) => call.isError === false && call.durationMs >= 0)).toBe(true);
 
     const plan = agent.sandbox.documents('alice').find((document) => document.name.includes('Q3'));
     expect(plan?.markdown).toContain('## 风险 / Risks');
@@ -148,7 +158,17 @@ describe('asking the agent to edit a document', () => {
     expect(response.headers.get('x-vercel-ai-ui-message-stream')).toBe('v1');
     const conversationId = response.headers.get('x-conversation-id');
     expect(conversationId).toMatch(/^conv_/);
-    const message = await readStream(response);
+    const paused = await readStream(response);
+    // The write waits for approval, as useChat shows it; approving continues the same message.
+    const waiting = paused.parts.find(
+      (part) => part.type === 'dynamic-tool' && part.state === 'approval-requested',
+    ) as { approval: { id: string } } | undefined;
+    expect(waiting).toBeDefined();
+    const continued = await postChatStream(harness, {
+      conversationId: conversationId ?? '',
+      approvals: [{ id: waiting?.approval.id ?? '', approved: true }],
+    });
+    const message = await readStream(continued, paused);
     const text = message.parts
       .filter((part) => part.type === 'text')
       .map((part) => (part as { text: string }).text)

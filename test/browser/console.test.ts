@@ -112,7 +112,7 @@ describe.skipIf(chromiumMissing && !process.env.CI)('web console in a real brows
     await expect.poll(() => popup.isClosed(), { timeout: 8_000 }).toBe(true);
   });
 
-  it('asks for an edit and shows the tool cards and the streamed reply as they arrive', async () => {
+  it('asks for an edit, shows the diff for approval, and writes only once approved', async () => {
     model.setLatency(250);
     let plan: { id: string; drive_id: string } | undefined;
     model.script(
@@ -150,6 +150,29 @@ describe.skipIf(chromiumMissing && !process.env.CI)('web console in a real brows
     // The first card shows up while the turn is still running.
     await page.getByTestId('tool-card').first().waitFor();
     expect(await page.getByTestId('chat-status').getAttribute('data-status')).toMatch(/submitted|streaming/);
+    // The write waits for approval: one sentence, a coloured diff, Approve / Deny. Nothing written yet.
+    const approval = page.getByTestId('approval-card');
+    await approval.waitFor({ timeout: 10_000 });
+    await expect.poll(() => approval.getByTestId('diff').count()).toBe(1);
+    expect(await approval.getByTestId('approval-description').textContent()).toMatch(
+      /wants to run kso_airpage_import_markdown_data on kso-airpage/,
+    );
+    expect(await approval.getByTestId('edit-summary').textContent()).toMatch(/adds \d+ lines, removes 0/);
+    expect(
+      await approval.locator('.diff-add').evaluateAll((lines) => lines.map((line) => line.textContent)),
+    ).toContain('+## Risks 风险\n');
+    expect(await approval.locator('.diff-fold').count()).toBeGreaterThan(0);
+    expect(
+      harness.sandbox.documents('alice').find((document) => document.id === plan?.id)?.markdown,
+    ).not.toContain('## Risks 风险');
+    await screenshot('02a-approval');
+    // Keyboard: Tab from the reason field reaches Approve; Enter presses it.
+    await approval.getByTestId('approval-reason').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate("document.activeElement?.getAttribute('data-testid')")).toBe(
+      'approval-approve',
+    );
+    await page.keyboard.press('Enter');
     await page.getByTestId('assistant-text').getByText('已添加').waitFor({ timeout: 10_000 });
     await expect.poll(() => page.getByTestId('chat-status').getAttribute('data-status')).toBe('ready');
 
@@ -164,6 +187,9 @@ describe.skipIf(chromiumMissing && !process.env.CI)('web console in a real brows
     expect(
       await cards.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-state'))),
     ).toEqual(['ok', 'ok', 'ok']);
+    // The write's card shows its change as a diff, not the raw Markdown.
+    expect(await cards.nth(2).getByTestId('tool-change-summary').textContent()).toMatch(/adds \d+ lines/);
+    expect(await cards.nth(2).getByTestId('tool-arguments').count()).toBe(0);
     await cards.first().locator('summary').click();
     expect(await cards.first().getByTestId('tool-arguments').textContent()).toContain('"keyword": "Q3"');
     expect(await cards.first().getByTestId('tool-result').textContent()).toContain('Q3');
@@ -259,6 +285,69 @@ describe.skipIf(chromiumMissing && !process.env.CI)('web console in a real brows
     await page.getByTestId('filter-name').fill('kso_airpage_import_markdown_data');
     await page.getByTestId('filter-name').press('Enter');
     await expect.poll(() => rows.count()).toBe(1);
+  });
+
+  it('reverts the edit from the transcript after a confirmation', async () => {
+    const original = harness.sandbox.documents('alice').find((document) => document.name.startsWith('Q3'));
+    expect(original?.markdown).toContain('## Risks 风险');
+    await page.getByTestId('nav-conversations').click();
+    await page.getByTestId('conversation-item').first().locator('.conversation-link').click();
+    const write = page.getByTestId('transcript').locator('.tool-card-with-actions');
+    await write.waitFor();
+    await write.getByTestId('revert-button').click();
+    await write.getByTestId('revert-confirm').waitFor();
+    await screenshot('05-revert-confirm');
+    await write.getByTestId('revert-confirm').click();
+    await expect
+      .poll(
+        () => harness.sandbox.documents('alice').find((document) => document.id === original?.id)?.markdown,
+      )
+      .not.toContain('## Risks 风险');
+    const reverts = await harness.api(apiKey, 'GET', '/v1/tool-calls?source=revert');
+    expect(reverts.body.toolCalls).toHaveLength(1);
+    await page.getByTestId('nav-tool-calls').click();
+    await page.getByTestId('filter-source').selectOption('revert');
+    await expect.poll(() => page.getByTestId('tool-call-row').count()).toBe(1);
+    await screenshot('06-review-reverts');
+  });
+
+  it('asks for another edit, and a denial writes nothing and tells the model', async () => {
+    await page.getByTestId('nav-chat').click();
+    await page.getByTestId('new-chat').click();
+    const plan = harness.sandbox.documents('alice').find((document) => document.name.startsWith('Q3'));
+    let toldModel = '';
+    model.script(
+      {
+        toolCalls: [
+          {
+            name: 'kso_airpage_import_markdown_data',
+            arguments: { file_id: plan?.id, markdown_content: '# Q3\n\nOnly this line.\n' },
+          },
+        ],
+      },
+      (request) => {
+        toldModel = lastToolResults(request)[0]?.content ?? '';
+        return { text: 'Understood, I left the plan alone.' };
+      },
+    );
+    await page.getByTestId('chat-input').fill('Replace the Q3 plan with one line');
+    await page.getByTestId('chat-input').press('Enter');
+    const approval = page.getByTestId('approval-card');
+    await approval.waitFor({ timeout: 10_000 });
+    // Removing most of the document is flagged loudly.
+    expect(await approval.getByTestId('edit-summary').textContent()).toMatch(/WARNING: removes \d+%/);
+    await screenshot('07-destructive-approval');
+    await approval.getByTestId('approval-reason').fill('Keep the plan');
+    await approval.getByTestId('approval-deny').click();
+    await page.getByText('left the plan alone').waitFor({ timeout: 10_000 });
+    expect(toldModel).toMatch(/Keep the plan|denied/i);
+    expect(harness.sandbox.documents('alice').find((document) => document.id === plan?.id)?.markdown).toBe(
+      plan?.markdown,
+    );
+    expect(await page.getByTestId('tool-card').last().getByTestId('tool-state').textContent()).toBe('denied');
+    const denied = await harness.api(apiKey, 'GET', '/v1/tool-calls?status=denied');
+    expect(denied.body.toolCalls).toHaveLength(1);
+    await screenshot('08-denied');
   });
 
   it('after Disconnect, a chat turn offers Connect, and connecting again works from there', async () => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MODEL_NOT_CONFIGURED_MESSAGE } from '../../src/agent/model-configuration.js';
+import { NO_MODEL_CONFIGURED } from '../../src/agent/model-errors.js';
 import { type ChatHarness, startChatHarness } from '../support/chat-harness.js';
 import { runCliWith } from '../support/run-cli.js';
 
@@ -122,7 +122,7 @@ describe('doctor', () => {
     delete environment.OPENAI_BASE_URL;
     const { stdout } = await cli(environment, 'doctor');
     const model = JSON.parse(stdout).checks.find((check: any) => check.name === 'model endpoint');
-    expect(model).toMatchObject({ ok: false, detail: `${MODEL_NOT_CONFIGURED_MESSAGE}.` });
+    expect(model).toMatchObject({ ok: false, detail: `${NO_MODEL_CONFIGURED}.` });
   });
 
   it('says in plain words what is wrong: bad app credentials, an unknown server, a model endpoint that is down', async () => {

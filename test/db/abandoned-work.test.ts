@@ -168,4 +168,25 @@ describe('work left behind by a crashed process', () => {
     expect(failures).toHaveLength(2);
     expect(failures[1]).toContain('The database is busy or unavailable');
   });
+
+  it("forgets write calls' before-states past SNAPSHOT_RETENTION_DAYS, keeping newer ones", () => {
+    const { clock, instanceOf, instancesRepository } = setUp();
+    const sweeping = instanceOf('inst_sweeping', 0);
+    sweeping.startTurn('old');
+    sweeping.startTurn('new');
+    sweeping.toolCallsRepository.storeSnapshot('call_old', 'v1.sealed-old', clock.now() - 31 * 86_400_000);
+    sweeping.toolCallsRepository.storeSnapshot('call_new', 'v1.sealed-new', clock.now() - 86_400_000);
+    createAbandonedWorkSweeper({
+      ...sweeping,
+      instancesRepository,
+      clock,
+      logger: createLogger({ level: 'silent' }),
+      callTimeoutMs: 60_000,
+      turnTimeoutMs: 300_000,
+      intervalMs: 15_000,
+      snapshotRetentionMs: 30 * 86_400_000,
+    }).sweep();
+    expect(sweeping.toolCallsRepository.findForUser('usr_1', 'call_old')?.snapshot).toBeNull();
+    expect(sweeping.toolCallsRepository.findForUser('usr_1', 'call_new')?.snapshot).toBe('v1.sealed-new');
+  });
 });

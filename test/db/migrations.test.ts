@@ -18,6 +18,7 @@ describe('database', () => {
       .sort();
     expect(tables).toEqual([
       'api_keys',
+      'approvals',
       'conversations',
       'instances',
       'messages',

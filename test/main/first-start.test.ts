@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MODEL_NOT_CONFIGURED_MESSAGE } from '../../src/agent/model-configuration.js';
+import { NO_MODEL_CONFIGURED } from '../../src/agent/model-errors.js';
 import { freePort, startServerProcess } from '../support/server-process.js';
 
 // Empty values count as unset: a fresh machine, whatever this one's environment holds.
@@ -49,7 +49,7 @@ describe('npm start on a fresh machine', () => {
       // The key's id is printed, so this first key can be revoked once another exists.
       expect(first.output()).toMatch(/API key \(id key_[A-Za-z0-9_-]+\)/);
       // No key and the default OpenAI URL: chat cannot work, and the banner says so and how to fix it.
-      expect(first.output()).toContain(MODEL_NOT_CONFIGURED_MESSAGE);
+      expect(first.output()).toContain(NO_MODEL_CONFIGURED);
       // The generated key file is private; the data directory too.
       expect(statSync(path.join(dataDir, 'token-encryption.key')).mode & 0o777).toBe(0o600);
       expect(statSync(dataDir).mode & 0o777).toBe(0o700);

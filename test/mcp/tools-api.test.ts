@@ -31,6 +31,16 @@ describe('GET /v1/tools', () => {
     expect(typeof (byName.get('kso_yundoc_search_yundoc') as any).description).toBe('string');
   });
 
+  it('says which tools only read and which change WPS data', async () => {
+    const user = await connected();
+    const { body } = await harness.api(user.apiKey, 'GET', '/v1/tools');
+    const readOnly = new Map(body.tools.map((tool: any) => [tool.name, tool.readOnly]));
+    expect(readOnly.get('kso_yundoc_extract_yundoc_content')).toBe(true);
+    expect(readOnly.get('kso_dbsheet_list_sheet_records')).toBe(true);
+    expect(readOnly.get('kso_airpage_import_markdown_data')).toBe(false);
+    expect(readOnly.get('kso_dbsheet_update_sheet_records')).toBe(false);
+  });
+
   it('only lists the servers WPS_MCP_SERVERS names', async () => {
     const user = await connected({ env: { WPS_MCP_SERVERS: 'kso-dbsheet' } });
     const { body } = await harness.api(user.apiKey, 'GET', '/v1/tools');

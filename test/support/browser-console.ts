@@ -10,7 +10,7 @@ export const WIDE = { width: 1280, height: 820 };
 const projectRoot = path.resolve(import.meta.dirname, '../..');
 export const screenshotDir = path.join(projectRoot, 'screenshots');
 
-/** Builds the console from source into a temporary directory (the test sees it as it is now). */
+/** Builds the console from source into a temporary directory, so a test sees the console as it is now. */
 export async function buildConsole(): Promise<string> {
   const distDir = mkdtempSync(path.join(tmpdir(), 'wps-agent-console-'));
   // vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
@@ -28,6 +28,14 @@ export async function buildConsole(): Promise<string> {
   }
   mkdirSync(screenshotDir, { recursive: true });
   return distDir;
+}
+
+/** Opens the console at `url` and signs in with `apiKey`. */
+export async function signIn(page: Page, url: string, apiKey: string): Promise<void> {
+  await page.goto(url);
+  await page.getByTestId('sign-in-key').fill(apiKey);
+  await page.keyboard.press('Enter');
+  await page.getByTestId('user-name').waitFor();
 }
 
 /** Screenshots of the page as it is, at 390 px and wide, into screenshots/<name>-{phone,wide}.png. */

@@ -41,7 +41,9 @@ export async function startChatHarness(
 /** `POST /v1/chat` as a streaming client sends it (`Accept: text/event-stream`); the raw response. */
 export function postChatStream(
   harness: ChatHarness,
-  body: { message: string; conversationId?: string },
+  body:
+    | { message: string; conversationId?: string }
+    | { conversationId: string; approvals: Array<{ id: string; approved: boolean; reason?: string }> },
 ): Promise<Response> {
   return fetch(`${harness.agent.url}/v1/chat`, {
     method: 'POST',

@@ -79,6 +79,11 @@ export async function createScriptedModel(options: ScriptedModelOptions = {}): P
     response: ServerResponse,
   ) => {
     if ('hang' in step) return; // Left open until the client aborts or close() destroys the socket.
+    if ('raw' in step) {
+      response.writeHead(step.raw.status ?? 200, { 'content-type': step.raw.contentType });
+      response.end(step.raw.body);
+      return;
+    }
     if ('error' in step) {
       const { status, body, retryAfterMs } = step.error;
       sendJson(response, {

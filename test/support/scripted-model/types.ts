@@ -100,6 +100,14 @@ export type ScriptedStep =
       };
     }
   | { hang: true }
+  | {
+      /**
+       * Sent verbatim, whether or not the request asked for a stream: an HTML error page, `{}`, broken
+       * JSON, or an event stream that stops before its finish chunk. What a misconfigured or broken
+       * endpoint really answers.
+       */
+      raw: { status?: number; contentType: string; body: string };
+    }
   | ((request: RecordedRequest) => ScriptedStep);
 
 /** A step after dynamic steps have been called. */

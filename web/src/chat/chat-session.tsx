@@ -1,13 +1,13 @@
 import { useChat } from '@ai-sdk/react';
-import type { UIMessage } from 'ai';
+import { lastAssistantMessageIsCompleteWithApprovalResponses, type UIMessage } from 'ai';
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { ApiClient } from '../api/api-client';
 import { ApiError } from '../api/api-error';
-import { createChatTransport, textOf } from './chat-transport';
-import { Markdown } from './markdown';
+import { createChatTransport } from './chat-transport';
+import { MessageBubble, type Timing } from './message-bubble';
 import { messageLimitNotice } from './message-limit';
-import { fromToolPart } from './tool-call-view';
-import { ToolCard } from './tool-card';
+import { useModelNotice } from './model-notice';
+import { wasStopped } from './transcript-messages';
 
 const SUGGESTIONS = ['What documents do I have about Q3?', '总结一下最近修改的文档'];
 
@@ -23,8 +23,6 @@ export interface ChatSessionProps {
   /** True once WPS is connected: a "Connect your WPS account" card then goes away by itself. */
   wpsConnected: boolean;
 }
-
-type Timing = { startedAt: number; finishedAt?: number };
 
 /** One conversation with the agent: the streamed messages with their tool cards, and the composer. */
 export function ChatSession({
@@ -52,17 +50,29 @@ export function ChatSession({
       }),
     [api],
   );
-  const { messages, sendMessage, status, stop, error, clearError, regenerate } = useChat({
-    id: chatId,
-    messages: initialMessages,
-    transport,
-    experimental_throttle: 40,
-  });
+  const { messages, sendMessage, status, stop, error, clearError, regenerate, addToolApprovalResponse } =
+    useChat({
+      id: chatId,
+      messages: initialMessages,
+      transport,
+      experimental_throttle: 40,
+      // A paused turn continues once every write it waits on is approved or denied.
+      sendAutomaticallyWhen: lastAssistantMessageIsCompleteWithApprovalResponses,
+    });
   const [draft, setDraft] = useState('');
   // Said only after a send was tried, so typing past the limit is not nagged at every keystroke.
   const [limitNotice, setLimitNotice] = useState<string | undefined>();
   const inputId = useId();
   const busy = status === 'submitted' || status === 'streaming';
+  // Messages after which the user pressed Stop in this session (reopened ones carry it as metadata).
+  const [stoppedIds, setStoppedIds] = useState<ReadonlySet<string>>(new Set());
+  const modelNotice = useModelNotice(api);
+
+  function stopTurn() {
+    const last = messages.at(-1);
+    if (last) setStoppedIds((ids) => new Set(ids).add(last.id));
+    void stop();
+  }
 
   // When each tool call was first seen and when its result arrived: the live duration on its card.
   const timings = useRef(new Map<string, Timing>());
@@ -137,6 +147,11 @@ export function ChatSession({
           stickToBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < 80;
         }}
       >
+        {messages.length === 0 && modelNotice && (
+          <div className="chat-error" role="alert" data-testid="model-notice">
+            <p>{modelNotice}</p>
+          </div>
+        )}
         {messages.length === 0 && (
           <div className="empty-chat">
             <h2>Ask about your WPS documents</h2>
@@ -158,7 +173,19 @@ export function ChatSession({
           </div>
         )}
         {messages.map((message) => (
-          <MessageBubble key={message.id} message={message} timings={timings.current} />
+          <MessageBubble
+            key={message.id}
+            message={message}
+            timings={timings.current}
+            api={api}
+            onAnswer={(id, approved, reason) => {
+              stickToBottom.current = true;
+              void addToolApprovalResponse({ id, approved, reason });
+            }}
+            stopped={
+              !(busy && message === lastMessage) && (stoppedIds.has(message.id) || wasStopped(message))
+            }
+          />
         ))}
         {waitingForFirstPart && (
           <div className="thinking muted" data-testid="chat-thinking" aria-live="polite">
@@ -220,7 +247,7 @@ export function ChatSession({
           onKeyDown={onKeyDown}
         />
         {busy ? (
-          <button type="button" className="stop" data-testid="chat-stop" onClick={() => void stop()}>
+          <button type="button" className="stop" data-testid="chat-stop" onClick={stopTurn}>
             Stop
           </button>
         ) : (
@@ -243,33 +270,5 @@ export function ChatSession({
         {busy ? 'The assistant is answering' : 'Ready'}
       </p>
     </section>
-  );
-}
-
-function MessageBubble({ message, timings }: { message: UIMessage; timings: Map<string, Timing> }) {
-  if (message.role === 'user') {
-    return (
-      <div className="message user" data-testid="message" data-role="user">
-        <div className="bubble">{textOf(message)}</div>
-      </div>
-    );
-  }
-  return (
-    <div className="message assistant" data-testid="message" data-role="assistant">
-      {message.parts.map((part, index) => {
-        const key = `${message.id}-${index}`;
-        if (part.type === 'text') {
-          return part.text ? (
-            <div key={key} className="bubble" data-testid="assistant-text">
-              <Markdown text={part.text} />
-            </div>
-          ) : null;
-        }
-        if (part.type === 'dynamic-tool') {
-          return <ToolCard key={key} call={fromToolPart(part, timings.get(part.toolCallId))} />;
-        }
-        return null;
-      })}
-    </div>
   );
 }

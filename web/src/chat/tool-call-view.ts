@@ -1,5 +1,5 @@
 import type { DynamicToolUIPart } from 'ai';
-import type { ToolCallRecord, TranscriptToolCall } from '../api/types';
+import type { EditPreview, ToolCallRecord, TranscriptToolCall } from '../api/types';
 
 /** The marker the agent puts in a tool result it shortened before giving it to the model. */
 const TRUNCATION_MARKER = '[… truncated';
@@ -22,6 +22,12 @@ export interface ToolCallView {
   durationMs?: number;
   /** The model was given a shortened result (the full one is shown here). */
   truncatedForModel?: boolean;
+  /** A write's change (or, while it waits, what it would change): shown as a diff, not raw arguments. */
+  change?: EditPreview;
+  /** The write can be put back (`POST /v1/tool-calls/:id/revert` on `recordId`). */
+  revertible?: boolean;
+  /** The agent's transcript id of the call (the live stream's `id` is the model's). */
+  recordId?: string;
 }
 
 /** A result as text: an MCP CallToolResult's text content, a string, or else JSON. */
@@ -98,10 +104,13 @@ export function fromToolPart(
     input: part.input,
     result: output?.result,
     state: !done ? 'running' : failed ? 'error' : 'ok',
-    detail: stringField(metadata, 'status'),
+    detail: part.state === 'output-denied' ? 'denied' : stringField(metadata, 'status'),
     errorText: part.state === 'output-error' ? part.errorText : undefined,
     durationMs: numberField(metadata, 'durationMs') ?? measured,
     truncatedForModel: metadata.truncated === true,
+    recordId: stringField(metadata, 'toolCallId'),
+    revertible: metadata.revertible === true,
+    change: metadata.change as EditPreview | undefined,
   };
 }
 
@@ -119,6 +128,9 @@ export function fromRecord(call: TranscriptToolCall | ToolCallRecord): ToolCallV
     state: status === 'running' ? 'running' : call.isError || status !== 'ok' ? 'error' : 'ok',
     detail: status !== 'ok' && status !== 'error' && status !== 'running' ? status : undefined,
     durationMs: call.durationMs ?? undefined,
+    change: call.change ?? call.approval?.preview,
+    revertible: call.revertible === true,
+    recordId: call.id,
   };
 }
 

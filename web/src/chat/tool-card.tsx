@@ -1,3 +1,5 @@
+import type { ReactNode } from 'react';
+import { EditPreviewView } from '../edits/diff-view';
 import { formatDuration, isTruncated, prettyJson, resultText, type ToolCallView } from './tool-call-view';
 
 const PREVIEW_LENGTH = 160;
@@ -11,14 +13,23 @@ function preview(text: string): string {
  * One tool call: name, server, state, duration, and previews of the arguments and result; expands to
  * the full arguments and result.
  */
-export function ToolCard({ call, testId = 'tool-card' }: { call: ToolCallView; testId?: string }) {
+export function ToolCard({
+  call,
+  testId = 'tool-card',
+  actions,
+}: {
+  call: ToolCallView;
+  testId?: string;
+  /** Shown under the card, outside the fold (a Revert button). */
+  actions?: ReactNode;
+}) {
   const argumentsText = prettyJson(call.input);
   const result = call.errorText ?? resultText(call.result);
   const truncated = isTruncated(result) || call.truncatedForModel === true;
   const duration = formatDuration(call.durationMs);
   const stateLabel =
     call.state === 'running' ? 'running…' : call.state === 'error' ? (call.detail ?? 'error') : 'ok';
-  return (
+  const card = (
     <details
       className={`tool-card state-${call.state}`}
       data-testid={testId}
@@ -39,7 +50,15 @@ export function ToolCard({ call, testId = 'tool-card' }: { call: ToolCallView; t
           </span>
           {duration && <span className="tool-duration muted">{duration}</span>}
         </span>
-        {argumentsText && (
+        {call.change && (
+          <span
+            className={`tool-preview edit-line${call.change.destructive ? ' destructive' : ''}`}
+            data-testid="tool-change-summary"
+          >
+            {call.change.summary}
+          </span>
+        )}
+        {argumentsText && !call.change && (
           <span className="tool-preview">
             <span className="muted">args </span>
             <code>{preview(JSON.stringify(call.input) ?? '')}</code>
@@ -63,13 +82,29 @@ export function ToolCard({ call, testId = 'tool-card' }: { call: ToolCallView; t
             WPS tool <code>{call.wpsName}</code>
           </p>
         )}
-        <h4>Arguments</h4>
-        <pre data-testid="tool-arguments">{argumentsText || '(none)'}</pre>
+        {call.change ? (
+          <>
+            <h4>Change</h4>
+            <EditPreviewView preview={call.change} />
+          </>
+        ) : (
+          <>
+            <h4>Arguments</h4>
+            <pre data-testid="tool-arguments">{argumentsText || '(none)'}</pre>
+          </>
+        )}
         <h4>{call.errorText ? 'Error' : 'Result'}</h4>
         <pre data-testid="tool-result">
           {call.state === 'running' ? 'Waiting for the result…' : result || '(empty)'}
         </pre>
       </div>
     </details>
+  );
+  if (!actions) return card;
+  return (
+    <div className="tool-card-with-actions">
+      {card}
+      {actions}
+    </div>
   );
 }

@@ -5,6 +5,7 @@ import type { Transcript } from '../api/types';
 import { Markdown } from '../chat/markdown';
 import { fromRecord } from '../chat/tool-call-view';
 import { ToolCard } from '../chat/tool-card';
+import { RevertButton } from '../edits/revert-button';
 import { downloadJson, formatDate } from '../shell/format';
 import { href } from '../shell/hash-route';
 
@@ -13,7 +14,10 @@ export function TranscriptPage({ api, id, onDeleted }: { api: ApiClient; id: str
   const [transcript, setTranscript] = useState<Transcript | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
+  // Bumped after a revert: the transcript is read again to show the revert call.
+  const [reloads, setReloads] = useState(0);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `reloads` only asks for a fresh read.
   useEffect(() => {
     let cancelled = false;
     setTranscript(null);
@@ -29,7 +33,7 @@ export function TranscriptPage({ api, id, onDeleted }: { api: ApiClient; id: str
     return () => {
       cancelled = true;
     };
-  }, [api, id]);
+  }, [api, id, reloads]);
 
   async function exportJson() {
     try {
@@ -125,15 +129,34 @@ export function TranscriptPage({ api, id, onDeleted }: { api: ApiClient; id: str
                 data-role={message.role}
               >
                 {message.toolCalls?.map((call) => (
-                  <ToolCard key={call.id} call={fromRecord(call)} />
+                  <ToolCard
+                    key={call.id}
+                    call={fromRecord(call)}
+                    actions={
+                      call.revertible ? (
+                        <RevertButton
+                          api={api}
+                          toolCallId={call.id}
+                          onReverted={() => setReloads((count) => count + 1)}
+                        />
+                      ) : undefined
+                    }
+                  />
                 ))}
                 {message.text && (
                   <div className="bubble">
                     {message.role === 'user' ? message.text : <Markdown text={message.text} />}
                   </div>
                 )}
-                {!message.text && !message.toolCalls?.length && message.role === 'assistant' && (
-                  <p className="muted no-reply">No reply: the turn was stopped or failed.</p>
+                {message.status === 'aborted' && (
+                  <p className="muted turn-stopped" data-testid="turn-stopped">
+                    Stopped
+                  </p>
+                )}
+                {message.status === 'error' && (
+                  <p className="muted no-reply" data-testid="turn-failed">
+                    Failed{message.error ? `: ${message.error}` : ''}
+                  </p>
                 )}
                 <time className="message-time muted" dateTime={message.createdAt}>
                   {formatDate(message.createdAt)}

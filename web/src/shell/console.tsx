@@ -75,6 +75,7 @@ export function Console({ apiKey, onSignOut }: { apiKey: string; onSignOut(notic
     name: route.query.get('name') ?? undefined,
     status: route.query.get('status') ?? undefined,
     source: route.query.get('source') ?? undefined,
+    writes: route.query.get('writes') ?? undefined,
     conversationId: route.query.get('conversationId') ?? undefined,
   };
   const chatHref = chatTarget.conversationId ? href(['chat', chatTarget.conversationId]) : href(['chat']);

@@ -4,6 +4,7 @@ import { describeError } from '../api/api-error';
 import type { ConversationSummary, ToolCallRecord, ToolDescription } from '../api/types';
 import { fromRecord } from '../chat/tool-call-view';
 import { ToolCard } from '../chat/tool-card';
+import { RevertButton } from '../edits/revert-button';
 import { formatDate } from '../shell/format';
 import { href } from '../shell/hash-route';
 import { LoadMore } from '../shell/load-more';
@@ -12,10 +13,12 @@ export interface ToolCallFilters {
   name?: string;
   status?: string;
   source?: string;
+  /** `true`: only calls that change WPS data. */
+  writes?: string;
   conversationId?: string;
 }
 
-const STATUSES = ['ok', 'error', 'timeout', 'aborted', 'running'];
+const STATUSES = ['ok', 'error', 'timeout', 'aborted', 'running', 'awaiting_approval', 'denied'];
 const PAGE_SIZE = 25;
 
 /** Every tool call of the user across conversations, with the `/v1/tool-calls` filters. */
@@ -36,7 +39,7 @@ export function ToolCallsPage({
   const [nameDraft, setNameDraft] = useState(filters.name ?? '');
   const [conversations, setConversations] = useState<ConversationSummary[]>([]);
   const [toolNames, setToolNames] = useState<string[]>([]);
-  const { name, status, source, conversationId } = filters;
+  const { name, status, source, writes, conversationId } = filters;
 
   const load = useCallback(
     async (cursor?: string) => {
@@ -44,7 +47,7 @@ export function ToolCallsPage({
       setError(null);
       try {
         const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
-        for (const [key, value] of Object.entries({ name, status, source, conversationId, cursor })) {
+        for (const [key, value] of Object.entries({ name, status, source, writes, conversationId, cursor })) {
           if (value) query.set(key, value);
         }
         const page = await api.request<{ toolCalls: ToolCallRecord[]; nextCursor: string | null }>(
@@ -59,7 +62,7 @@ export function ToolCallsPage({
         setLoading(false);
       }
     },
-    [api, name, status, source, conversationId],
+    [api, name, status, source, writes, conversationId],
   );
 
   useEffect(() => {
@@ -90,7 +93,7 @@ export function ToolCallsPage({
 
   const conversationKnown =
     !conversationId || conversations.some((conversation) => conversation.id === conversationId);
-  const filtered = Boolean(name || status || source || conversationId);
+  const filtered = Boolean(name || status || source || writes || conversationId);
   return (
     <main className="page">
       <div className="page-head">
@@ -140,6 +143,18 @@ export function ToolCallsPage({
             <option value="">Any</option>
             <option value="chat">chat</option>
             <option value="direct">direct (API)</option>
+            <option value="revert">revert</option>
+          </select>
+        </label>
+        <label>
+          <span>Show</span>
+          <select
+            data-testid="filter-writes"
+            value={writes ?? ''}
+            onChange={(event) => change({ writes: event.target.value || undefined })}
+          >
+            <option value="">all calls</option>
+            <option value="true">writes only</option>
           </select>
         </label>
         <label>
@@ -207,7 +222,15 @@ export function ToolCallsPage({
                 </a>
               )}
             </div>
-            <ToolCard call={fromRecord(call)} testId="tool-call-card" />
+            <ToolCard
+              call={fromRecord(call)}
+              testId="tool-call-card"
+              actions={
+                call.revertible ? (
+                  <RevertButton api={api} toolCallId={call.id} onReverted={() => void load()} />
+                ) : undefined
+              }
+            />
           </li>
         ))}
       </ul>

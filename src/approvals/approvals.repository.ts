@@ -1,0 +1,91 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { AppDatabase } from '../db/database.js';
+import { toolCallsTable } from '../transcripts/transcripts.tables.js';
+import { approvalsTable } from './approvals.table.js';
+
+export type ApprovalRow = typeof approvalsTable.$inferSelect;
+
+export function createApprovalsRepository({ db }: { db: AppDatabase }) {
+  return {
+    /** Stores approvals and their `awaiting_approval` transcript rows together. */
+    insertPending(
+      rows: Array<{ approval: ApprovalRow; toolCall: typeof toolCallsTable.$inferInsert }>,
+    ): void {
+      db.transaction((transaction) => {
+        for (const { approval, toolCall } of rows) {
+          transaction.insert(toolCallsTable).values(toolCall).run();
+          transaction.insert(approvalsTable).values(approval).run();
+        }
+      });
+    },
+
+    findForUser(userId: string, id: string): ApprovalRow | undefined {
+      return db
+        .select()
+        .from(approvalsTable)
+        .where(and(eq(approvalsTable.id, id), eq(approvalsTable.userId, userId)))
+        .get();
+    },
+
+    listForMessage(messageId: string): ApprovalRow[] {
+      return db
+        .select()
+        .from(approvalsTable)
+        .where(eq(approvalsTable.messageId, messageId))
+        .orderBy(approvalsTable.createdAt, approvalsTable.id)
+        .all();
+    },
+
+    listForToolCalls(toolCallIds: string[]): ApprovalRow[] {
+      if (toolCallIds.length === 0) return [];
+      return db.select().from(approvalsTable).where(inArray(approvalsTable.toolCallId, toolCallIds)).all();
+    },
+
+    listPendingForConversation(conversationId: string): ApprovalRow[] {
+      return db
+        .select()
+        .from(approvalsTable)
+        .where(and(eq(approvalsTable.conversationId, conversationId), eq(approvalsTable.status, 'pending')))
+        .orderBy(approvalsTable.createdAt, approvalsTable.id)
+        .all();
+    },
+
+    /** Approved calls of a turn that will never continue (superseded): closed as denied, never run. */
+    closeUnrun(toolCallIds: string[]): void {
+      if (toolCallIds.length === 0) return;
+      db.update(toolCallsTable)
+        .set({ status: 'denied', isError: true, durationMs: 0 })
+        .where(and(inArray(toolCallsTable.id, toolCallIds), eq(toolCallsTable.status, 'awaiting_approval')))
+        .run();
+    },
+
+    /**
+     * Records a decision only if the approval is still pending, in one UPDATE: of two answers racing
+     * (twice from one client, or to two instances), exactly one wins. A denial also closes its call.
+     */
+    decide(id: string, decision: { approved: boolean; reason: string | null; decidedAt: number }): boolean {
+      return db.transaction((transaction) => {
+        const claimed = transaction
+          .update(approvalsTable)
+          .set({
+            status: decision.approved ? 'approved' : 'denied',
+            reason: decision.reason,
+            decidedAt: decision.decidedAt,
+          })
+          .where(and(eq(approvalsTable.id, id), eq(approvalsTable.status, 'pending')))
+          .returning({ toolCallId: approvalsTable.toolCallId })
+          .get();
+        if (!claimed) return false;
+        if (!decision.approved)
+          transaction
+            .update(toolCallsTable)
+            .set({ status: 'denied', isError: true, durationMs: 0 })
+            .where(eq(toolCallsTable.id, claimed.toolCallId))
+            .run();
+        return true;
+      });
+    },
+  };
+}
+
+export type ApprovalsRepository = ReturnType<typeof createApprovalsRepository>;
