@@ -1,0 +1,76 @@
+import { bigint, boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { usersTable } from '../users/users.pg-table.js';
+
+/** The PostgreSQL twins of transcripts.tables.ts (the meaning of each column is documented there). */
+export const conversationsTable = pgTable(
+  'conversations',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => usersTable.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+  },
+  (table) => [index('conversations_user_updated_idx').on(table.userId, table.updatedAt, table.id)],
+);
+
+export const messagesTable = pgTable(
+  'messages',
+  {
+    id: text('id').primaryKey(),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversationsTable.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['user', 'assistant'] }).notNull(),
+    text: text('text').notNull(),
+    status: text('status', {
+      enum: ['streaming', 'awaiting_approval', 'complete', 'aborted', 'error'],
+    }).notNull(),
+    modelMessages: jsonb('model_messages').$type<unknown[]>(),
+    error: text('error'),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    sequence: integer('sequence').notNull(),
+    instanceId: text('instance_id'),
+  },
+  (table) => [
+    uniqueIndex('messages_conversation_sequence_idx').on(table.conversationId, table.sequence),
+    index('messages_status_idx').on(table.status, table.instanceId),
+  ],
+);
+
+export const toolCallsTable = pgTable(
+  'tool_calls',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => usersTable.id, { onDelete: 'cascade' }),
+    conversationId: text('conversation_id').references(() => conversationsTable.id, { onDelete: 'cascade' }),
+    messageId: text('message_id').references(() => messagesTable.id, { onDelete: 'cascade' }),
+    step: integer('step'),
+    safeName: text('safe_name'),
+    name: text('name').notNull(),
+    server: text('server').notNull(),
+    arguments: jsonb('arguments').$type<unknown>(),
+    result: jsonb('result').$type<unknown>(),
+    isError: boolean('is_error').notNull(),
+    status: text('status', {
+      enum: ['awaiting_approval', 'denied', 'running', 'ok', 'error', 'timeout', 'aborted'],
+    }).notNull(),
+    source: text('source', { enum: ['chat', 'direct', 'revert'] }).notNull(),
+    startedAt: bigint('started_at', { mode: 'number' }).notNull(),
+    durationMs: integer('duration_ms'),
+    changesData: boolean('changes_data').notNull().default(false),
+    snapshot: text('snapshot'),
+    snapshotAt: bigint('snapshot_at', { mode: 'number' }),
+    revertOf: text('revert_of'),
+    instanceId: text('instance_id'),
+  },
+  (table) => [
+    index('tool_calls_user_started_idx').on(table.userId, table.startedAt, table.id),
+    index('tool_calls_conversation_idx').on(table.conversationId),
+    index('tool_calls_status_idx').on(table.status, table.instanceId),
+  ],
+);
