@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChatHarness, startChatHarness } from '../support/chat-harness.js';
+import { type ChatHarness, postChatStream, startChatHarness } from '../support/chat-harness.js';
 
 let harness: ChatHarness;
 afterEach(async () => {
@@ -131,6 +131,29 @@ describe('model usage per turn and GET /v1/usage', () => {
       modelRequests: 2,
       inputTokens: 110,
       toolCalls: 1,
+    });
+  });
+
+  it('records the usage of a streamed turn as well', async () => {
+    harness = await startChatHarness();
+    harness.model.script(
+      { toolCalls: [search], usage: { inputTokens: 40, outputTokens: 4 } },
+      { text: 'Streamed.', usage: { inputTokens: 80, outputTokens: 8 } },
+    );
+    const response = await postChatStream(harness, { message: 'Find Q3, streaming' });
+    expect(response.status).toBe(200);
+    await response.text();
+    const conversationId = response.headers.get('x-conversation-id');
+    const transcript = await harness.agent.api(
+      harness.user.apiKey,
+      'GET',
+      `/v1/conversations/${conversationId}`,
+    );
+    expect(transcript.body.messages.at(-1).usage).toEqual({
+      inputTokens: 120,
+      outputTokens: 12,
+      totalTokens: 132,
+      modelRequests: 2,
     });
   });
 
