@@ -116,5 +116,17 @@ describe('GET /metrics', () => {
     expect(
       sample(text, 'wps_agent_tool_calls_total', { tool: 'kso_yundoc_search_yundoc', outcome: 'ok' }),
     ).toBe(1);
+
+    // WPS refuses the next refresh token: the user must reconnect.
+    harness.agent.sandbox.revokeAccount('alice');
+    clock.advance(3 * 3600_000);
+    const refused = await harness.agent.api(harness.user.apiKey, 'POST', '/v1/tools/call', {
+      name: 'kso_yundoc_search_yundoc',
+      arguments: { keyword: 'Q3' },
+    });
+    expect(refused.status).toBe(409);
+    const after = await (await scrape()).text();
+    expect(sample(after, 'wps_agent_token_refreshes_total', { outcome: 'rejected' })).toBe(1);
+    expect(sample(after, 'wps_agent_token_refreshes_total', { outcome: 'ok' })).toBe(1);
   });
 });
