@@ -9,11 +9,11 @@ import { freePort, startServerProcess } from '../support/server-process.js';
 
 const GRACE_MS = 4_000;
 
-it('SIGTERM lets a turn that finishes within SHUTDOWN_GRACE_MS complete, stores the one that does not as aborted, and exits 0', async () => {
+it('SIGTERM lets turns that finish within SHUTDOWN_GRACE_MS complete and answer (JSON and stream), stores the one that does not as aborted, and exits 0', async () => {
   const model = await createScriptedModel();
-  // The first turn's answer comes after 1.5 s, well within the grace; the second's never comes.
+  // The first two turns' answers come after 1.5 s, well within the grace; the third's never comes.
   model.setLatency(1_500);
-  model.script({ text: 'The quick answer.' }, { hang: true });
+  model.script({ text: 'The quick answer.' }, { text: 'The quick streamed answer.' }, { hang: true });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'graceful-shutdown-'));
   const server = await startServerProcess({
     DATA_DIR: dataDir,
@@ -37,18 +37,27 @@ it('SIGTERM lets a turn that finishes within SHUTDOWN_GRACE_MS complete, stores 
     const callbackUrl = await passConsent(authorizeUrl, 'alice', 'approve');
     expect((await fetch(callbackUrl, { headers: { cookie: cookiesOf(started) } })).status).toBe(200);
 
-    const chat = (message: string) =>
-      fetch(`${server.url}/v1/chat`, { method: 'POST', headers, body: JSON.stringify({ message }) });
+    const chat = (message: string, accept = 'application/json') =>
+      fetch(`${server.url}/v1/chat`, {
+        method: 'POST',
+        headers: { ...headers, accept },
+        body: JSON.stringify({ message }),
+      });
     const quick = chat('A quick question');
     await expect.poll(() => model.requests.length).toBe(1);
-    const slow = chat('A question the model never answers').catch((error: unknown) => error);
+    const streamed = chat('A quick question, streamed', 'text/event-stream');
     await expect.poll(() => model.requests.length).toBe(2);
+    const slow = chat('A question the model never answers').catch((error: unknown) => error);
+    await expect.poll(() => model.requests.length).toBe(3);
 
     const signalled = performance.now();
     server.process.kill('SIGTERM');
     const quickAnswer = await quick;
     expect(quickAnswer.status).toBe(200);
     expect(await quickAnswer.json()).toMatchObject({ status: 'complete', text: 'The quick answer.' });
+    const streamedAnswer = await (await streamed).text();
+    expect(streamedAnswer).toContain('"delta":"The quic"');
+    expect(streamedAnswer).toMatch(/"type":"finish"\}\s+data: \[DONE\]/);
     // Draining: no new connections.
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
 
@@ -62,10 +71,11 @@ it('SIGTERM lets a turn that finishes within SHUTDOWN_GRACE_MS complete, stores 
     const db = new Database(path.join(dataDir, 'agent.db'), { readonly: true });
     try {
       const turns = db
-        .prepare("select text, status from messages where role = 'assistant' order by created_at, sequence")
+        .prepare("select text, status from messages where role = 'assistant' order by rowid")
         .all();
       expect(turns).toEqual([
         { text: 'The quick answer.', status: 'complete' },
+        { text: 'The quick streamed answer.', status: 'complete' },
         { text: '', status: 'aborted' },
       ]);
     } finally {
