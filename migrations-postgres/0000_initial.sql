@@ -45,7 +45,11 @@ CREATE TABLE "messages" (
 	"error" text,
 	"created_at" bigint NOT NULL,
 	"sequence" integer NOT NULL,
-	"instance_id" text
+	"instance_id" text,
+	"input_tokens" integer DEFAULT 0 NOT NULL,
+	"output_tokens" integer DEFAULT 0 NOT NULL,
+	"total_tokens" integer DEFAULT 0 NOT NULL,
+	"model_requests" integer DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "tool_calls" (

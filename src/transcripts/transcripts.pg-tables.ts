@@ -33,6 +33,10 @@ export const messagesTable = pgTable(
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     sequence: integer('sequence').notNull(),
     instanceId: text('instance_id'),
+    inputTokens: integer('input_tokens').notNull().default(0),
+    outputTokens: integer('output_tokens').notNull().default(0),
+    totalTokens: integer('total_tokens').notNull().default(0),
+    modelRequests: integer('model_requests').notNull().default(0),
   },
   (table) => [
     uniqueIndex('messages_conversation_sequence_idx').on(table.conversationId, table.sequence),
