@@ -26,13 +26,17 @@ export function sandboxEnvironment(sandbox: { mcpBaseUrl: string; authorizeUrl: 
   };
 }
 
-/** The real server (`npm start`'s `src/main.ts`) in its own OS process, with this environment. */
+/**
+ * The real server in its own OS process, with this environment: the sources through tsx (no build
+ * needed), or `{ entry: 'dist/main.js' }`, what `npm start` runs once built.
+ */
 export async function startServerProcess(
   environment: Record<string, string>,
+  { entry = 'src/main.ts' }: { entry?: string } = {},
 ): Promise<{ url: string; process: ChildProcess; output: () => string; stop: () => Promise<number | null> }> {
   const port = await freePort();
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry], {
     env: { ...process.env, ...environment, PORT: String(port), LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
