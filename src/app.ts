@@ -1,11 +1,12 @@
 import express from 'express';
 import { createChatRoutes } from './agent/chat.routes.js';
 import { modelIsConfigured, NO_MODEL_CONFIGURED } from './agent/model-errors.js';
+import type { StorageStatus } from './db/storage-check.js';
 import { createEditsRoutes } from './edits/edits.routes.js';
 import { requireApiKey } from './http/api-key-auth.js';
 import { limitBodyDepth } from './http/body-depth.js';
 import { serveConsole } from './http/console.js';
-import { createErrorHandler, notFoundHandler } from './http/error-handler.js';
+import { createErrorHandler, JSON_BODY_LIMIT, notFoundHandler } from './http/error-handler.js';
 import { rejectMalformedPath } from './http/malformed-path.js';
 import { perUserRateLimit } from './http/rate-limit.js';
 import { requestLog } from './http/request-log.js';
@@ -20,6 +21,8 @@ export interface AppOptions {
   sandboxUrl?: string;
   /** The built web console (`npm run build:web`); main.ts passes `web/dist`. */
   consoleDistDir?: string;
+  /** Whether the database file is still where it was opened; /health answers 503 when it is not. */
+  storageCheck?: () => StorageStatus;
 }
 
 /** Builds the express app from the services. Never listens: main.ts and tests decide where. */
@@ -34,8 +37,10 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.use(rejectMalformedPath);
 
   app.get('/health', (_request, response) => {
-    response.json({
-      status: 'ok',
+    const storage = options.storageCheck?.() ?? { ok: true };
+    response.status(storage.ok ? 200 : 503).json({
+      status: storage.ok ? 'ok' : 'unavailable',
+      ...(storage.ok ? {} : { reason: storage.reason }),
       mode: services.config.wps.mode,
       ...(services.config.wps.mode === 'sandbox'
         ? {
@@ -73,7 +78,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
 
   const v1 = express.Router();
   v1.use(requireApiKey({ usersService: services.usersService }));
-  v1.use(express.json({ limit: '1mb' }), limitBodyDepth);
+  v1.use(express.json({ limit: JSON_BODY_LIMIT }), limitBodyDepth);
   const costly = perUserRateLimit({ perMinute: services.config.rateLimitPerMinute });
   v1.post('/chat', costly);
   v1.post('/tools/call', costly);

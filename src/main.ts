@@ -1,15 +1,22 @@
 import { createServer } from 'node:http';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { modelIsConfigured, NO_MODEL_CONFIGURED } from './agent/model-errors.js';
 import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig, pointAtSandbox, readEnvironment } from './config/config.js';
 import { resolveEncryptionKey } from './config/encryption-key.js';
 import { migrateDatabase, openDatabase } from './db/database.js';
 import { dataDirExposure } from './db/database-files.js';
-import { createWpsSandbox, type WpsSandbox } from './sandbox/index.js';
+import { createStorageCheck } from './db/storage-check.js';
+import { createWpsSandbox, SANDBOX_STATE_FILE, type WpsSandbox } from './sandbox/index.js';
 import { createServices } from './services.js';
 import { systemClock } from './shared/clock.js';
+import { explainListenError } from './shared/listen-error.js';
 import { createLogger } from './shared/logger.js';
-import { ensureFirstUser } from './users/first-user.js';
+import { ensureFirstUser, firstStartBanner } from './users/first-user.js';
+
+/** How often a lost DATA_DIR is looked for when /health is not asked. */
+const STORAGE_CHECK_INTERVAL_MS = 15_000;
 
 /** Composition root: configuration, database, services, sandbox (when no WPS app is configured), HTTP. */
 async function main(): Promise<void> {
@@ -43,7 +50,15 @@ async function main(): Promise<void> {
         },
       ],
       logger: logger.child({ component: 'sandbox' }),
-    });
+      // Kept across restarts: a restart must not disconnect everyone and undo their edits.
+      statePath: path.join(config.dataDir, SANDBOX_STATE_FILE),
+    }).catch((error: unknown) =>
+      explainListenError(error, {
+        setting: 'SANDBOX_PORT',
+        port: config.sandbox.port,
+        host: config.server.host,
+      }),
+    );
     config = pointAtSandbox(config, `http://127.0.0.1:${new URL(sandbox.url).port}`);
   }
 
@@ -67,13 +82,20 @@ async function main(): Promise<void> {
   // A heartbeat row for this instance; work a dead process left half-done (kill -9) is closed as aborted.
   services.start();
 
-  const firstUser = ensureFirstUser(services.usersService);
   const consoleDistDir = fileURLToPath(new URL('../web/dist', import.meta.url));
-  const server = createServer(createApp(services, { sandboxUrl: sandbox?.url, consoleDistDir }));
+  const storage = createStorageCheck({ databasePath: config.databasePath, dataDir: config.dataDir, logger });
+  storage.watch(STORAGE_CHECK_INTERVAL_MS);
+  const server = createServer(
+    createApp(services, { sandboxUrl: sandbox?.url, consoleDistDir, storageCheck: storage.check }),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, resolve);
-  });
+  }).catch((error: unknown) =>
+    explainListenError(error, { setting: 'PORT', port: config.server.port, host: config.server.host }),
+  );
+  // Only now: a start that fails before listening must not use up the one showing of the first key.
+  const firstUser = ensureFirstUser(services.usersService);
   logger.info(
     {
       url: config.server.publicUrl,
@@ -89,13 +111,8 @@ async function main(): Promise<void> {
         `  (fake accounts ${sandbox.accounts.join(', ')}; no real WPS data). Set WPS_APP_ID and WPS_APP_KEY to use WPS.\n\n`,
     );
   }
-  if (firstUser) {
-    process.stdout.write(
-      `  First start: created user "${firstUser.name}" (${firstUser.id}).\n` +
-        `  Its API key, shown only this once:\n\n    ${firstUser.apiKey}\n\n` +
-        `  Try: curl -H "Authorization: Bearer ${firstUser.apiKey}" ${config.server.publicUrl}/v1/me\n\n`,
-    );
-  }
+  if (firstUser) process.stdout.write(firstStartBanner(firstUser, config.server.publicUrl));
+  if (!modelIsConfigured(config.openai)) process.stdout.write(`  ${NO_MODEL_CONFIGURED}.\n\n`);
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { currentUser } from '../http/api-key-auth.js';
 import { parseInput } from '../http/validation.js';
+import { CHAT_MESSAGE_MAX_CHARS } from './chat-message-limit.js';
 import { type ChatDependencies, type StartedTurn, startChatTurn } from './chat-turn.js';
 
 const chatBodySchema = z
@@ -11,7 +12,10 @@ const chatBodySchema = z
       .string()
       .trim()
       .min(1, 'message must not be empty')
-      .max(32_000, 'message is too long (32,000 characters at most)')
+      .max(
+        CHAT_MESSAGE_MAX_CHARS,
+        `message is too long (${CHAT_MESSAGE_MAX_CHARS.toLocaleString('en-US')} characters at most)`,
+      )
       .optional(),
     conversationId: z.string().min(1).optional(),
     /** Runs the conversation's last, failed or stopped, user message again instead of a new one. */

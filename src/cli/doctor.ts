@@ -4,6 +4,7 @@ import type { FetchLike } from '../shared/fetch.js';
 import type { Logger } from '../shared/logger.js';
 import { redactUrlCredentials } from '../shared/url-credentials.js';
 import { createAuthorizationServerResolver } from '../wps-auth/authorization-server.js';
+import { checkModel } from './model-check.js';
 
 export interface DoctorCheck {
   name: string;
@@ -34,7 +35,7 @@ async function reach(
 /**
  * Checks what the agent depends on, in plain words: WPS's OAuth endpoints (discovered or configured),
  * each MCP server's `initialize` (401 without a user token means "there and asking for a token"), and the
- * model endpoint. Never prints a secret.
+ * model (one tiny real request, see model-check.ts). Never prints a secret.
  */
 export async function runDoctor(options: {
   config: Config;
@@ -145,32 +146,7 @@ export async function runDoctor(options: {
     }
   }
 
-  const models = await reach(fetch, `${config.openai.baseUrl}/models`, {
-    headers: config.openai.apiKey ? { authorization: `Bearer ${config.openai.apiKey}` } : {},
-  });
-  if ('error' in models) {
-    checks.push({
-      name: 'model endpoint',
-      ok: false,
-      detail: `Cannot reach ${config.openai.baseUrl} (${models.error}): check OPENAI_BASE_URL.`,
-    });
-  } else if (models.status === 401 || models.status === 403) {
-    checks.push({
-      name: 'model endpoint',
-      ok: false,
-      detail: `${config.openai.baseUrl} refused the key (HTTP ${models.status}): check OPENAI_API_KEY.`,
-    });
-  } else {
-    const listed = models.status === 200 && models.body.includes(`"${config.openai.model}"`);
-    checks.push({
-      name: 'model endpoint',
-      ok: models.status < 500,
-      detail:
-        models.status === 200
-          ? `${config.openai.baseUrl} answers${listed ? ` and lists ${config.openai.model}` : `; ${config.openai.model} was not in the first page of its model list (it may still work)`}.`
-          : `${config.openai.baseUrl}/models answered HTTP ${models.status} (some compatible providers do not serve it).`,
-    });
-  }
+  checks.push({ name: 'model endpoint', ...(await checkModel({ config, fetch })) });
   // Details quote URLs and error texts, which may carry userinfo; never print it.
   return checks.map((check) => ({ ...check, detail: redactUrlCredentials(check.detail) }));
 }

@@ -11,6 +11,7 @@ import { createToolCallsRepository } from '../transcripts/tool-calls.repository.
 import { createUsersRepository } from '../users/users.repository.js';
 import { createUsersService } from '../users/users.usecases.js';
 import { runDoctor } from './doctor.js';
+import { resetSandbox } from './sandbox-reset.js';
 
 export interface CliDependencies {
   openDatabase: () => { config: Config; db: AppDatabase };
@@ -26,8 +27,10 @@ const USAGE = `Usage: npm run cli -- <command>
   users list                     list users
   keys create <user id or name>  create another API key for a user; prints {"id","apiKey"}
   keys revoke <key id>           revoke an API key
+  keys list <user id or name>    a user's keys: [{"id","createdAt","lastUsedAt","revoked"}] (never the key)
   conversations export <user id or name> [--since <ISO date>]
                                  every conversation of the user with messages and tool calls, one JSON per line
+  sandbox reset                  forget the sandbox's saved tokens, documents and tables (stop the server first)
   doctor                         check configuration, WPS OAuth and MCP endpoints and the model endpoint
 `;
 
@@ -70,6 +73,9 @@ export async function runCli(argv: string[], dependencies: CliDependencies): Pro
       case 'keys create':
         print(usersService.createApiKeyFor(argument('user id or name')));
         break;
+      case 'keys list':
+        print(usersService.listApiKeysOf(argument('user id or name')));
+        break;
       case 'keys revoke': {
         const id = argument('key id');
         usersService.revokeApiKey(id);
@@ -90,6 +96,9 @@ export async function runCli(argv: string[], dependencies: CliDependencies): Pro
         }
         break;
       }
+      case 'sandbox reset':
+        print(await resetSandbox({ config: database.config, fetch: dependencies.fetch }));
+        break;
       case 'doctor': {
         const checks = await runDoctor({
           config: database.config,

@@ -4,6 +4,9 @@ import { type AppError, errors, isAppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { malformedPathError } from './malformed-path.js';
 
+/** The largest JSON body a `/v1` route reads (express.json's `limit`); larger ones are 413. */
+export const JSON_BODY_LIMIT = '1mb';
+
 /** The contract's error body: `{"error":{"code","message", ...details}}`. */
 export function errorBody(error: AppError) {
   return { error: { code: error.code, message: error.message, ...(error.details ?? {}) } };
@@ -44,7 +47,7 @@ function fromExpressError(error: unknown): AppError {
   if (candidate?.type === 'entity.parse.failed')
     return errors.validationFailed('The request body is not valid JSON.');
   if (candidate?.type === 'entity.too.large')
-    return errors.validationFailed('The request body is too large.');
+    return errors.payloadTooLarge(`The request body is larger than the limit (${JSON_BODY_LIMIT}).`);
   if (candidate?.status === 415 || candidate?.type === 'encoding.unsupported') {
     return errors.validationFailed('Unsupported request body encoding.');
   }

@@ -6,6 +6,7 @@ export { OAUTH_ERROR_CODES } from './oauth/oauth-errors.js';
 export { createWpsSandbox, DEFAULT_SANDBOX_CLIENT } from './sandbox.js';
 export type { WpsSandbox, WpsSandboxOptions } from './sandbox-types.js';
 export { KNOWN_SCOPES, type SandboxServerName, SERVER_NAMES, SERVER_SCOPES } from './scopes.js';
+export { removeSandboxState, SANDBOX_STATE_FILE } from './store/sandbox-state-file.js';
 export type {
   SandboxComment,
   SandboxDbsheet,

@@ -27,6 +27,11 @@ export interface WpsSandboxOptions {
   /** Both default true. */
   transports?: { streamableHttp?: boolean; sse?: boolean };
   clock?: Clock;
+  /**
+   * A JSON file to keep the sandbox's tokens, documents and tables in across restarts (written after each
+   * request that changed them). Default: none, everything lives in memory (what tests want).
+   */
+  statePath?: string;
   /** Default silent. */
   logger?: Logger;
 }

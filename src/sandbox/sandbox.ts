@@ -10,6 +10,7 @@ import { createClientRegistry, type SandboxClient } from './oauth/client-registr
 import { createTokenStore } from './oauth/token-store.js';
 import type { WpsSandbox, WpsSandboxOptions } from './sandbox-types.js';
 import { isSandboxServerName, KNOWN_SCOPES, type SandboxServerName, SERVER_NAMES } from './scopes.js';
+import { createSandboxStateWriter, readSandboxState } from './store/sandbox-state-file.js';
 import { createSandboxStore } from './store/sandbox-store.js';
 import { toolNamesOf } from './tools/mcp-server-factory.js';
 
@@ -35,7 +36,8 @@ export async function createWpsSandbox(options: WpsSandboxOptions = {}): Promise
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: 'silent' });
   const host = options.host ?? '127.0.0.1';
-  const store = createSandboxStore({ clock });
+  const saved = options.statePath ? readSandboxState(options.statePath) : undefined;
+  const store = createSandboxStore({ clock, restore: saved?.store });
   const accounts = store.accountNames();
   if (options.autoApprove !== undefined && !accounts.includes(options.autoApprove)) {
     throw new Error(`autoApprove: unknown account ${options.autoApprove}`);
@@ -54,7 +56,16 @@ export async function createWpsSandbox(options: WpsSandboxOptions = {}): Promise
     issuer: url,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 7200,
     refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? 365 * 24 * 3600,
+    restore: saved?.tokens,
   });
+  const stateWriter = options.statePath ? createSandboxStateWriter(options.statePath) : undefined;
+  const persist = () => {
+    try {
+      stateWriter?.write({ store: store.snapshot(), tokens: tokens.snapshot() });
+    } catch (error) {
+      logger.error({ err: error, statePath: options.statePath }, 'saving the sandbox state failed');
+    }
+  };
   const counter = createRequestCounter();
   const faults = createFaultInjector();
   const sessions = createSessionRegistry({
@@ -102,7 +113,11 @@ export async function createWpsSandbox(options: WpsSandboxOptions = {}): Promise
       logger,
     },
   });
-  httpServer.on('request', app);
+  httpServer.on('request', (request, response) => {
+    // Tool calls change documents and tables in place, token requests change tokens: save after each.
+    if (stateWriter) response.once('close', persist);
+    app(request, response);
+  });
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -112,6 +127,7 @@ export async function createWpsSandbox(options: WpsSandboxOptions = {}): Promise
       // Hanging requests and open SSE streams would keep close() waiting forever.
       httpServer.closeAllConnections();
       await closed;
+      persist();
     })();
     return closing;
   };
@@ -129,7 +145,10 @@ export async function createWpsSandbox(options: WpsSandboxOptions = {}): Promise
     tokenUrl: `${url}/oauth2/token`,
     accounts,
     close,
-    revokeAccount: (account) => tokens.revokeAccount(account),
+    revokeAccount: (account) => {
+      tokens.revokeAccount(account);
+      persist();
+    },
     failNext: (target, count, mode) => faults.failNext(target, count, mode),
     requestCounts: () => counter.snapshot(),
     resetCounts: () => counter.reset(),
@@ -137,6 +156,7 @@ export async function createWpsSandbox(options: WpsSandboxOptions = {}): Promise
     issueTokens: (account, scopes = [...KNOWN_SCOPES]) => {
       filesOf(account);
       const issued = tokens.issueTokens({ account, clientId: clients.first().clientId, scopes });
+      persist();
       return {
         access_token: issued.access_token,
         refresh_token: issued.refresh_token,

@@ -36,6 +36,7 @@ export const errors = {
     new AppError({ code: 'unauthorized', status: 401, message }),
   validationFailed: (message: string, details?: Record<string, unknown>) =>
     new AppError({ code: 'validation_failed', status: 400, message, details }),
+  payloadTooLarge: (message: string) => new AppError({ code: 'payload_too_large', status: 413, message }),
   notFound: (message = 'Not found.') => new AppError({ code: 'not_found', status: 404, message }),
   toolNotFound: (name: string) =>
     new AppError({ code: 'tool_not_found', status: 404, message: `No tool named "${name}" is available.` }),

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import { apiKeysTable, usersTable } from './users.table.js';
@@ -70,6 +70,32 @@ export function createUsersRepository({ db }: { db: AppDatabase }) {
     },
     findApiKey(id: string) {
       return db.select().from(apiKeysTable).where(eq(apiKeysTable.id, id)).get();
+    },
+    /** A user's keys, oldest first, without their hashes. */
+    listApiKeys(userId: string) {
+      return db
+        .select({
+          id: apiKeysTable.id,
+          createdAt: apiKeysTable.createdAt,
+          lastUsedAt: apiKeysTable.lastUsedAt,
+          revokedAt: apiKeysTable.revokedAt,
+        })
+        .from(apiKeysTable)
+        .where(eq(apiKeysTable.userId, userId))
+        .orderBy(asc(apiKeysTable.createdAt), asc(apiKeysTable.id))
+        .all();
+    },
+    /** Stamps a key's last use unless it was stamped after `staleBefore` (one write per key per interval). */
+    touchApiKey(keyHash: string, now: number, staleBefore: number): void {
+      db.update(apiKeysTable)
+        .set({ lastUsedAt: now })
+        .where(
+          and(
+            eq(apiKeysTable.keyHash, keyHash),
+            or(isNull(apiKeysTable.lastUsedAt), lt(apiKeysTable.lastUsedAt, staleBefore)),
+          ),
+        )
+        .run();
     },
   });
 }

@@ -5,6 +5,17 @@ import { randomToken, sha256 } from '../shared/secret-box.js';
 import { createRecentApiKeys } from './recent-api-keys.js';
 import type { ApiKeyRow, User, UsersRepository } from './users.repository.js';
 
+/** `last_used_at` is written at most once per key per minute: a timestamp, not a write per request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** What `keys list` shows of a key: never the key or its hash. */
+export interface ApiKeySummary {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revoked: boolean;
+}
+
 /** Keys look like `wpsa_<43 chars>`: the prefix makes a leaked key easy to recognise in secret scanners. */
 const API_KEY_PREFIX = 'wpsa_';
 
@@ -22,6 +33,12 @@ export function createUsersService({
   clock: Clock;
 }) {
   const recentKeys = createRecentApiKeys({ clock });
+
+  function findUser(userIdOrName: string): User {
+    const user = usersRepository.findUserById(userIdOrName) ?? usersRepository.findUserByName(userIdOrName);
+    if (!user) throw errors.notFound(`No user with id or name "${userIdOrName}".`);
+    return user;
+  }
 
   function newApiKey(userId: string): { apiKey: string; row: ApiKeyRow } {
     const apiKey = `${API_KEY_PREFIX}${randomToken(32)}`;
@@ -44,7 +61,7 @@ export function createUsersService({
   }
 
   return {
-    createUser(name: string): User & { apiKey: string } {
+    createUser(name: string): User & { apiKey: string; apiKeyId: string } {
       const trimmed = name.trim();
       if (!trimmed || trimmed.length > 100) {
         throw errors.validationFailed('A user name must be 1 to 100 characters.');
@@ -59,7 +76,7 @@ export function createUsersService({
       const user: User = { id: createId('usr'), name: trimmed, createdAt: clock.now() };
       const { apiKey, row } = newApiKey(user.id);
       usersRepository.insertUserWithApiKey(user, row);
-      return { ...user, apiKey };
+      return { ...user, apiKey, apiKeyId: row.id };
     },
 
     listUsers(): User[] {
@@ -68,9 +85,17 @@ export function createUsersService({
 
     /** Accepts a user id or a user name, as the CLI does. */
     createApiKeyFor(userIdOrName: string): CreatedApiKey {
-      const user = usersRepository.findUserById(userIdOrName) ?? usersRepository.findUserByName(userIdOrName);
-      if (!user) throw errors.notFound(`No user with id or name "${userIdOrName}".`);
-      return createApiKey(user.id);
+      return createApiKey(findUser(userIdOrName).id);
+    },
+
+    listApiKeysOf(userIdOrName: string): ApiKeySummary[] {
+      const iso = (time: number) => new Date(time).toISOString();
+      return usersRepository.listApiKeys(findUser(userIdOrName).id).map((key) => ({
+        id: key.id,
+        createdAt: iso(key.createdAt),
+        lastUsedAt: key.lastUsedAt === null ? null : iso(key.lastUsedAt),
+        revoked: key.revokedAt !== null,
+      }));
     },
 
     revokeApiKey(keyId: string): void {
@@ -98,7 +123,12 @@ export function createUsersService({
       const remembered = recentKeys.get(keyHash);
       if (remembered) return remembered;
       const user = usersRepository.findUserByActiveKeyHash(keyHash);
-      if (user) recentKeys.remember(keyHash, user);
+      if (user) {
+        // Touched on lookups only: a remembered key's use is at most 5 s late, within the minute's resolution.
+        const now = clock.now();
+        usersRepository.touchApiKey(keyHash, now, now - LAST_USED_RESOLUTION_MS);
+        recentKeys.remember(keyHash, user);
+      }
       return user;
     },
 

@@ -5,6 +5,7 @@ import { errors } from '../shared/errors.js';
 import type { FetchLike } from '../shared/fetch.js';
 import type { Logger } from '../shared/logger.js';
 import { randomToken, type SecretBox, sha256 } from '../shared/secret-box.js';
+import { accountNameFromAccessToken } from './account-name.js';
 import type { AuthorizationServerResolver } from './authorization-server.js';
 import { type IssuedTokens, requestTokens, TokenEndpointError } from './token-endpoint.js';
 import { WpsAuthorizationRequiredError } from './wps-auth.errors.js';
@@ -31,6 +32,8 @@ export interface WpsConnectionStatus {
   status: 'connected' | 'not_connected' | 'reauthorization_required';
   scopes: string[];
   expiresAt: string | null;
+  /** The WPS account's name where its token reveals it (the sandbox's do); null when unknown. */
+  account: string | null;
 }
 
 /**
@@ -214,11 +217,15 @@ export function createTokenManager(options: {
 
     status(userId: string): WpsConnectionStatus {
       const row = repository.find(userId);
-      if (!row) return { status: 'not_connected', scopes: [], expiresAt: null };
+      if (!row) return { status: 'not_connected', scopes: [], expiresAt: null, account: null };
       return {
         status: row.status,
         scopes: row.scopes.split(',').filter(Boolean),
         expiresAt: new Date(row.accessExpiresAt).toISOString(),
+        account:
+          row.status === 'connected'
+            ? accountNameFromAccessToken(secretBox.open(row.accessTokenCiphertext))
+            : null,
       };
     },
   };

@@ -1,17 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentHarness, startAgentHarness } from '../support/agent-harness.js';
+import { launchChromium, skipBrowserTests } from '../support/browser.js';
+import { buildConsole, screenshotDir, signIn, WIDE } from '../support/browser-console.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const chromiumMissing = !existsSync(CHROMIUM);
-const projectRoot = path.resolve(import.meta.dirname, '../..');
-const screenshotDir = path.join(projectRoot, 'screenshots');
-
-describe.skipIf(chromiumMissing && !process.env.CI)('console addresses in a real browser', () => {
+describe.skipIf(skipBrowserTests)('console addresses in a real browser', () => {
   let harness: AgentHarness;
   let distDir: string;
   let browser: Browser;
@@ -19,39 +14,13 @@ describe.skipIf(chromiumMissing && !process.env.CI)('console addresses in a real
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    distDir = mkdtempSync(path.join(tmpdir(), 'wps-agent-console-'));
-    // vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
-    const nodeEnv = process.env.NODE_ENV;
-    process.env.NODE_ENV = 'production';
-    try {
-      await build({
-        configFile: path.join(projectRoot, 'web/vite.config.ts'),
-        mode: 'production',
-        build: { outDir: distDir, emptyOutDir: true, sourcemap: false },
-        logLevel: 'warn',
-      });
-    } finally {
-      process.env.NODE_ENV = nodeEnv;
-    }
-    mkdirSync(screenshotDir, { recursive: true });
+    distDir = await buildConsole();
     harness = await startAgentHarness({ consoleDistDir: distDir });
     const { apiKey } = harness.createUser('Alice');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-    });
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 820 } })).newPage();
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: WIDE })).newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(harness.url);
-    await page.getByTestId('sign-in-key').fill(apiKey);
-    await page.keyboard.press('Enter');
-    await page.getByTestId('user-name').getByText('Alice').waitFor();
+    await signIn(page, harness.url, apiKey);
   }, 60_000);
 
   afterAll(async () => {

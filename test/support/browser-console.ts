@@ -4,6 +4,9 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 
+export const PHONE_390 = { width: 390, height: 800 };
+export const WIDE = { width: 1280, height: 820 };
+
 const projectRoot = path.resolve(import.meta.dirname, '../..');
 export const screenshotDir = path.join(projectRoot, 'screenshots');
 
@@ -33,4 +36,16 @@ export async function signIn(page: Page, url: string, apiKey: string): Promise<v
   await page.getByTestId('sign-in-key').fill(apiKey);
   await page.keyboard.press('Enter');
   await page.getByTestId('user-name').waitFor();
+}
+
+/** Screenshots of the page as it is, at 390 px and wide, into screenshots/<name>-{phone,wide}.png. */
+export async function screenshotBoth(page: Page, name: string): Promise<void> {
+  for (const [label, viewport] of [
+    ['wide', WIDE],
+    ['phone', PHONE_390],
+  ] as const) {
+    await page.setViewportSize(viewport);
+    await page.screenshot({ path: path.join(screenshotDir, `${name}-${label}.png`) });
+  }
+  await page.setViewportSize(WIDE);
 }

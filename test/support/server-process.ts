@@ -27,17 +27,18 @@ export function sandboxEnvironment(sandbox: { mcpBaseUrl: string; authorizeUrl: 
 }
 
 /**
- * The real server in its own OS process, with this environment: the sources through tsx (no build
- * needed), or `{ entry: 'dist/main.js' }`, what `npm start` runs once built.
+ * The real server in its own OS process, with this environment (on a free port unless the environment
+ * names `PORT`): the sources through tsx (no build needed), or `{ entry: 'dist/main.js' }`, what
+ * `npm start` runs once built. Rejects with the output when the process exits first.
  */
 export async function startServerProcess(
   environment: Record<string, string>,
   { entry = 'src/main.ts' }: { entry?: string } = {},
 ): Promise<{ url: string; process: ChildProcess; output: () => string; stop: () => Promise<number | null> }> {
-  const port = await freePort();
+  const port = environment.PORT ? Number(environment.PORT) : await freePort();
   let output = '';
   const child = spawn(process.execPath, entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry], {
-    env: { ...process.env, ...environment, PORT: String(port), LOG_LEVEL: 'info' },
+    env: { ...process.env, LOG_LEVEL: 'info', ...environment, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (chunk) => {
@@ -46,10 +47,16 @@ export async function startServerProcess(
   child.stderr?.on('data', (chunk) => {
     output += chunk;
   });
+  // 'close' comes after the output streams have ended: the last words on stderr are in `output` then.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 200; attempt++) {
-    if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
-    const ready = await fetch(`${url}/health`).then(
+    if (child.exitCode !== null) {
+      await closed;
+      throw new Error(`server exited: ${output}`);
+    }
+    // Bounded: something else on the port (the case under test in some tests) may never answer.
+    const ready = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) }).then(
       (response) => response.ok,
       () => false,
     );

@@ -59,6 +59,13 @@ export interface TokenStore {
   verifyAccessToken(token: string): IssuedToken | undefined;
   revokeAccount(account: string): void;
   issued(): string[];
+  /** The unexpired access and refresh tokens, to be restored after a restart (codes live minutes: not kept). */
+  snapshot(): TokenStoreSnapshot;
+}
+
+export interface TokenStoreSnapshot {
+  accessTokens: [string, IssuedToken][];
+  refreshTokens: [string, IssuedToken][];
 }
 
 export function createTokenStore(options: {
@@ -66,11 +73,12 @@ export function createTokenStore(options: {
   issuer: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  restore?: TokenStoreSnapshot;
 }): TokenStore {
   const { clock, issuer, accessTokenTtlSeconds, refreshTokenTtlSeconds } = options;
   const codes = new Map<string, AuthorizationCode>();
-  const accessTokens = new Map<string, IssuedToken>();
-  const refreshTokens = new Map<string, IssuedToken>();
+  const accessTokens = new Map<string, IssuedToken>(options.restore?.accessTokens);
+  const refreshTokens = new Map<string, IssuedToken>(options.restore?.refreshTokens);
   const issued: string[] = [];
 
   // Shaped like WPS's ES256 JWTs; the random jti and signature make it unguessable (96 random bytes).
@@ -80,6 +88,8 @@ export function createTokenStore(options: {
       JSON.stringify({
         iss: issuer,
         sub: grant.account,
+        // A display name, so the agent can say which sandbox account is connected.
+        name: grant.account,
         aud: grant.clientId,
         scope: grant.scopes.join(','),
         iat: Math.floor(now / 1000),
@@ -143,5 +153,13 @@ export function createTokenStore(options: {
       }
     },
     issued: () => [...issued],
+    snapshot: () => {
+      const now = clock.now();
+      const live = (map: Map<string, IssuedToken>) =>
+        [...map]
+          .filter(([, token]) => token.expiresAt > now)
+          .map(([key, token]) => [key, { ...token }] as [string, IssuedToken]);
+      return { accessTokens: live(accessTokens), refreshTokens: live(refreshTokens) };
+    },
   };
 }

@@ -15,6 +15,14 @@ export interface SandboxStore {
   newRecordId(): string;
   newFieldId(): string;
   newSheetId(table: SandboxDbsheet): number;
+  /** Everything needed to rebuild this store as it is now (`createSandboxStore({ restore })`). */
+  snapshot(): SandboxStoreSnapshot;
+}
+
+/** The store's whole state, as plain JSON: the id counter and every account's files. */
+export interface SandboxStoreSnapshot {
+  sequence: number;
+  accounts: Record<string, AccountFiles>;
 }
 
 /** WPS share links look like `https://365.kdocs.cn/l/<link id>`; tools accept them as `file_url`. */
@@ -23,9 +31,11 @@ export const LINK_URL_PREFIX = 'https://365.kdocs.cn/l/';
 export function createSandboxStore(options: {
   clock: Clock;
   seed?: Record<string, AccountSeed>;
+  /** A snapshot to continue from instead of the seed (a sandbox restarted on the same state file). */
+  restore?: SandboxStoreSnapshot;
 }): SandboxStore {
   const { clock } = options;
-  let sequence = 0;
+  let sequence = options.restore?.sequence ?? 0;
   const next = () => {
     sequence += 1;
     return sequence;
@@ -47,8 +57,10 @@ export function createSandboxStore(options: {
     };
   };
 
-  const accounts = new Map<string, AccountFiles>();
-  for (const [account, seed] of Object.entries(options.seed ?? SEED_ACCOUNTS)) {
+  const accounts = new Map<string, AccountFiles>(
+    Object.entries(structuredClone(options.restore?.accounts ?? {})),
+  );
+  for (const [account, seed] of Object.entries(options.restore ? {} : (options.seed ?? SEED_ACCOUNTS))) {
     const driveId = String(200_000_000 + next());
     const documents: SandboxDocument[] = seed.documents.map((document) => ({
       ...newFileIdentity(document.name, { seeded: true }),
@@ -82,5 +94,6 @@ export function createSandboxStore(options: {
     newRecordId: () => `rec${next().toString(36)}`,
     newFieldId: () => `fld${next().toString(36)}`,
     newSheetId: (table) => Math.max(0, ...table.sheets.map((sheet) => sheet.id)) + 1,
+    snapshot: () => ({ sequence, accounts: structuredClone(Object.fromEntries(accounts)) }),
   };
 }

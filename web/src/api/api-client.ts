@@ -10,11 +10,13 @@ export interface ApiClient {
 
 /**
  * The one place that talks to the agent API. Every call carries `Authorization: Bearer <key>`; a 401
- * anywhere calls `onUnauthorized`, which sends the user back to sign-in.
+ * anywhere calls `onUnauthorized`, which sends the user back to sign-in; a 409 calls `onConflict`.
  */
 export function createApiClient(options: {
   apiKey: string;
   onUnauthorized(message: string): void;
+  /** Called on any 409 (WPS authorization required, a busy conversation…): the WPS state may have changed. */
+  onConflict?(): void;
 }): ApiClient {
   const authorizedFetch: typeof fetch = async (input, init) => {
     const headers = new Headers(init?.headers);
@@ -25,6 +27,7 @@ export function createApiClient(options: {
       options.onUnauthorized(error.message);
       throw error;
     }
+    if (response.status === 409) options.onConflict?.();
     return response;
   };
 

@@ -4,7 +4,7 @@ export type WpsStatus = 'connected' | 'not_connected' | 'reauthorization_require
 
 export interface Me {
   user: { id: string; name: string };
-  wps: { status: WpsStatus; scopes: string[]; expiresAt: string | null };
+  wps: { status: WpsStatus; scopes: string[]; expiresAt: string | null; account?: string | null };
 }
 
 export interface ConversationSummary {

@@ -48,15 +48,39 @@ export function ChatPage(props: {
     };
   }, [api, needsTranscript, target.conversationId, target.key]);
 
+  // A new chat gets its title (from its first message) once the server names the conversation.
+  const [newChatTitle, setNewChatTitle] = useState<{ conversationId: string; title: string | null } | null>(
+    null,
+  );
+  useEffect(() => {
+    const id = target.conversationId;
+    if (needsTranscript || !id) return;
+    let cancelled = false;
+    api
+      .request<Transcript>('GET', `/v1/conversations/${encodeURIComponent(id)}`)
+      .then((transcript) => {
+        if (!cancelled) setNewChatTitle({ conversationId: id, title: transcript.title });
+      })
+      // The heading is a nicety: a failed look-up leaves "New chat", and the chat itself says what failed.
+      .catch(() => undefined);
+    return () => {
+      cancelled = true;
+    };
+  }, [api, needsTranscript, target.conversationId]);
+
   const ready = !needsTranscript || loaded?.key === target.key;
+  const title = needsTranscript
+    ? loaded?.key === target.key
+      ? (loaded.title ?? 'Conversation')
+      : 'New chat'
+    : newChatTitle && newChatTitle.conversationId === target.conversationId
+      ? (newChatTitle.title ?? 'Conversation')
+      : 'New chat';
   return (
     <div className="chat-page">
       <div className="chat-toolbar">
-        <h1
-          className="chat-title"
-          title={loaded?.key === target.key ? (loaded.title ?? undefined) : undefined}
-        >
-          {needsTranscript && loaded?.key === target.key ? (loaded.title ?? 'Conversation') : 'New chat'}
+        <h1 className="chat-title" data-testid="chat-title" title={title}>
+          {title}
         </h1>
         <button type="button" className="small" data-testid="new-chat" onClick={props.onNewChat}>
           New chat

@@ -5,6 +5,7 @@ import type { ApiClient } from '../api/api-client';
 import { ApiError } from '../api/api-error';
 import { createChatTransport } from './chat-transport';
 import { MessageBubble, type Timing } from './message-bubble';
+import { messageLimitNotice } from './message-limit';
 import { useModelNotice } from './model-notice';
 import { wasStopped } from './transcript-messages';
 
@@ -59,6 +60,8 @@ export function ChatSession({
       sendAutomaticallyWhen: lastAssistantMessageIsCompleteWithApprovalResponses,
     });
   const [draft, setDraft] = useState('');
+  // Said only after a send was tried, so typing past the limit is not nagged at every keystroke.
+  const [limitNotice, setLimitNotice] = useState<string | undefined>();
   const inputId = useId();
   const busy = status === 'submitted' || status === 'streaming';
   // Messages after which the user pressed Stop in this session (reopened ones carry it as metadata).
@@ -104,6 +107,9 @@ export function ChatSession({
   function send(text: string) {
     const message = text.trim();
     if (!message || busy) return;
+    const overLimit = messageLimitNotice(message);
+    setLimitNotice(overLimit);
+    if (overLimit) return;
     clearError();
     stickToBottom.current = true;
     void sendMessage({ text: message });
@@ -234,7 +240,10 @@ export function ChatSession({
           rows={2}
           placeholder="Message the assistant (Enter to send, Shift+Enter for a new line)"
           value={draft}
-          onChange={(event) => setDraft(event.target.value)}
+          onChange={(event) => {
+            setDraft(event.target.value);
+            if (limitNotice) setLimitNotice(messageLimitNotice(event.target.value));
+          }}
           onKeyDown={onKeyDown}
         />
         {busy ? (
@@ -247,6 +256,11 @@ export function ChatSession({
           </button>
         )}
       </form>
+      {limitNotice && (
+        <p className="form-error composer-limit" role="alert" data-testid="chat-limit">
+          {limitNotice}
+        </p>
+      )}
       <p
         className="chat-status visually-hidden"
         data-testid="chat-status"

@@ -42,7 +42,7 @@ export function ConversationsPage({ api }: { api: ApiClient }) {
   return (
     <main className="page">
       <div className="page-head">
-        <h1>Conversations</h1>
+        <h1>History</h1>
         <a className="button small primary" href={href(['chat'])}>
           New chat
         </a>

@@ -56,7 +56,7 @@ export function TranscriptPage({ api, id, onDeleted }: { api: ApiClient; id: str
   return (
     <main className="page transcript" data-testid="transcript">
       <p>
-        <a href={href(['conversations'])}>← Conversations</a>
+        <a href={href(['conversations'])}>← History</a>
       </p>
       {error && (
         <p className="form-error" role="alert">

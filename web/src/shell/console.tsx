@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { createApiClient } from '../api/api-client';
 import { ChatPage, type ChatTarget } from '../chat/chat-page';
 import { ConversationsPage } from '../conversations/conversations-page';
@@ -21,15 +21,25 @@ function newChatKey(): string {
 
 /** The signed-in console: header, navigation and the page the address names. */
 export function Console({ apiKey, onSignOut }: { apiKey: string; onSignOut(notice: string | null): void }) {
+  // The header follows /v1/me: asked again after any 409 and whenever the window regains focus (the WPS
+  // connection may have been lost, or made, elsewhere).
+  const refreshConnection = useRef<() => void>(() => undefined);
   const api = useMemo(
     () =>
       createApiClient({
         apiKey,
         onUnauthorized: (message) => onSignOut(`Signed out: ${message} Sign in again with a valid API key.`),
+        onConflict: () => refreshConnection.current(),
       }),
     [apiKey, onSignOut],
   );
   const connection = useWpsConnection(api);
+  refreshConnection.current = () => void connection.refresh();
+  useEffect(() => {
+    const onFocus = () => refreshConnection.current();
+    window.addEventListener('focus', onFocus);
+    return () => window.removeEventListener('focus', onFocus);
+  }, []);
   const { route, navigate, replace } = useHashRoute();
   const [section = 'chat', routeId] = route.path;
   const [chatTarget, setChatTarget] = useState<ChatTarget>(() =>
@@ -69,9 +79,10 @@ export function Console({ apiKey, onSignOut }: { apiKey: string; onSignOut(notic
     conversationId: route.query.get('conversationId') ?? undefined,
   };
   const chatHref = chatTarget.conversationId ? href(['chat', chatTarget.conversationId]) : href(['chat']);
-  const navItems: Array<{ id: string; label: string; shortLabel?: string; target: string }> = [
+  // One name on every screen: "History" is short enough for a phone's header.
+  const navItems: Array<{ id: string; label: string; target: string }> = [
     { id: 'chat', label: 'Chat', target: chatHref },
-    { id: 'conversations', label: 'Conversations', shortLabel: 'History', target: href(['conversations']) },
+    { id: 'conversations', label: 'History', target: href(['conversations']) },
     { id: 'tool-calls', label: 'Tool calls', target: href(['tool-calls']) },
   ];
 
@@ -88,14 +99,7 @@ export function Console({ apiKey, onSignOut }: { apiKey: string; onSignOut(notic
               aria-current={section === item.id ? 'page' : undefined}
               data-testid={`nav-${item.id}`}
             >
-              {item.shortLabel ? (
-                <>
-                  <span className="label-long">{item.label}</span>
-                  <span className="label-short">{item.shortLabel}</span>
-                </>
-              ) : (
-                item.label
-              )}
+              {item.label}
             </a>
           ))}
         </nav>

@@ -22,6 +22,11 @@ export function ConnectionControl({ connection }: { connection: WpsConnection })
       >
         <span className="dot" aria-hidden="true" />
         {pending && status !== 'connected' ? 'Waiting for WPS…' : status ? LABELS[status] : 'WPS…'}
+        {status === 'connected' && me?.wps.account && (
+          <span className="wps-account" data-testid="wps-account" title={`WPS account ${me.wps.account}`}>
+            {` · ${me.wps.account}`}
+          </span>
+        )}
       </span>
       {status === 'connected' ? (
         <button

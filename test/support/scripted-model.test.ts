@@ -18,7 +18,7 @@ import {
   redactedHeaders,
   type ScriptedModel,
   toolNamesOf,
-} from './support/scripted-model/index.js';
+} from './scripted-model/index.js';
 
 describe('scripted model server, driven by the real @ai-sdk/openai chat provider', () => {
   let model: ScriptedModel;

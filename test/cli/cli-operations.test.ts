@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { NO_MODEL_CONFIGURED } from '../../src/agent/model-errors.js';
 import { type ChatHarness, startChatHarness } from '../support/chat-harness.js';
 import { runCliWith } from '../support/run-cli.js';
 
@@ -66,6 +67,7 @@ describe('conversations export', () => {
 describe('doctor', () => {
   it('reports every endpoint as reachable when WPS and the model are there', async () => {
     harness = await startChatHarness({ connect: false });
+    harness.model.script({ text: 'OK' });
     const { exitCode, stdout } = await cli(environmentOf(harness), 'doctor');
     const report = JSON.parse(stdout);
     expect(report.checks.map((check: any) => check.name)).toEqual([
@@ -83,6 +85,44 @@ describe('doctor', () => {
     expect(report.checks[3].detail).toContain('asks for a user token');
     expect(stdout).not.toContain('agent-test-secret');
     expect(stdout).not.toContain('sk-test-model-key');
+    // The model was checked with a real (tiny) chat completion, not a model listing.
+    expect(harness.model.requests.map((request) => request.path)).toEqual(['/v1/chat/completions']);
+    expect(report.checks[6].detail).toContain('answered a one-token request');
+  });
+
+  it('fails a base URL without /v1 (whose /models may well answer) and says to add /v1', async () => {
+    harness = await startChatHarness({ connect: false });
+    const withoutV1 = harness.model.baseUrl.replace(/\/v1$/, '');
+    const { exitCode, stdout } = await cli(
+      { ...environmentOf(harness), OPENAI_BASE_URL: withoutV1 },
+      'doctor',
+    );
+    const model = JSON.parse(stdout).checks.find((check: any) => check.name === 'model endpoint');
+    expect(exitCode).toBe(1);
+    expect(model).toEqual({
+      name: 'model endpoint',
+      ok: false,
+      detail: expect.stringContaining(`try OPENAI_BASE_URL=${withoutV1}/v1`),
+    });
+  });
+
+  it('checks the model with one response in responses mode', async () => {
+    harness = await startChatHarness({ connect: false });
+    harness.model.script({ text: 'OK' });
+    const environment = { ...environmentOf(harness), OPENAI_API_MODE: 'responses' };
+    const { exitCode } = await cli(environment, 'doctor');
+    expect(exitCode).toBe(0);
+    expect(harness.model.requests.map((request) => request.path)).toEqual(['/v1/responses']);
+  });
+
+  it('says that no model is configured when there is no key and the default OpenAI URL', async () => {
+    harness = await startChatHarness({ connect: false });
+    const environment: Record<string, string> = { ...environmentOf(harness) };
+    delete environment.OPENAI_API_KEY;
+    delete environment.OPENAI_BASE_URL;
+    const { stdout } = await cli(environment, 'doctor');
+    const model = JSON.parse(stdout).checks.find((check: any) => check.name === 'model endpoint');
+    expect(model).toMatchObject({ ok: false, detail: `${NO_MODEL_CONFIGURED}.` });
   });
 
   it('says in plain words what is wrong: bad app credentials, an unknown server, a model endpoint that is down', async () => {
