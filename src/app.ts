@@ -11,9 +11,11 @@ import { rejectMalformedPath } from './http/malformed-path.js';
 import { perUserRateLimit } from './http/rate-limit.js';
 import { requestLog } from './http/request-log.js';
 import { createToolsRoutes } from './mcp/tools.routes.js';
+import { createMetricsRoutes } from './metrics/metrics.routes.js';
 import type { Services } from './services.js';
 import { createConversationsRoutes } from './transcripts/conversations.routes.js';
 import { createToolCallsRoutes } from './transcripts/tool-calls.routes.js';
+import { createUsageRoutes } from './usage/usage.routes.js';
 import { createWpsAuthRoutes } from './wps-auth/wps-auth.routes.js';
 
 export interface AppOptions {
@@ -41,6 +43,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
     response.status(storage.ok ? 200 : 503).json({
       status: storage.ok ? 'ok' : 'unavailable',
       ...(storage.ok ? {} : { reason: storage.reason }),
+      database: services.config.databaseDialect,
       mode: services.config.wps.mode,
       ...(services.config.wps.mode === 'sandbox'
         ? {
@@ -63,6 +66,11 @@ export function createApp(services: Services, options: AppOptions = {}) {
       },
     });
   });
+
+  // Its own bearer token, not an API key; without METRICS_TOKEN there is no such route (404).
+  const metricsToken = services.config.metrics.token;
+  if (metricsToken)
+    app.use(createMetricsRoutes({ token: metricsToken, registry: services.metrics.registry }));
 
   const wpsAuth = createWpsAuthRoutes({
     authorizationFlow: services.authorizationFlow,
@@ -105,6 +113,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
       toolCallEdits: services.toolCallEdits,
     }),
   );
+  v1.use(createUsageRoutes({ usageRepository: services.usageRepository, clock: services.clock }));
   v1.use(createChatRoutes(services.chat));
   app.use('/v1', v1);
   if (options.consoleDistDir) serveConsole(app, { distDir: options.consoleDistDir });

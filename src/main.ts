@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { modelIsConfigured, NO_MODEL_CONFIGURED } from './agent/model-errors.js';
 import { createApp } from './app.js';
@@ -15,6 +16,8 @@ import { explainListenError } from './shared/listen-error.js';
 import { createLogger } from './shared/logger.js';
 import { ensureFirstUser, firstStartBanner } from './users/first-user.js';
 
+/** While draining at shutdown, how often keep-alive connections that went idle are closed. */
+const IDLE_SWEEP_MS = 50;
 /** How often a lost DATA_DIR is looked for when /health is not asked. */
 const STORAGE_CHECK_INTERVAL_MS = 15_000;
 
@@ -115,8 +118,23 @@ async function main(): Promise<void> {
   if (!modelIsConfigured(config.openai)) process.stdout.write(`  ${NO_MODEL_CONFIGURED}.\n\n`);
 
   const shutdown = async (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    server.close();
+    const graceMs = config.shutdown.graceMs;
+    logger.info({ signal, graceMs, turns: services.turnDrain.running() }, 'shutting down');
+    // No new connections; running turns may finish and their answers go out within the grace period.
+    const connectionsClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Node closes keep-alive connections idle at close() only: close the ones that go idle later too.
+    const idleSweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+    server.closeIdleConnections();
+    const deadline = Date.now() + graceMs;
+    const finished = await services.turnDrain.drain(graceMs);
+    await Promise.race([connectionsClosed, sleep(Math.max(0, deadline - Date.now()))]);
+    clearInterval(idleSweep);
+    if (!finished)
+      logger.warn(
+        { turns: services.turnDrain.running(), graceMs },
+        'chat turns still running after SHUTDOWN_GRACE_MS: storing them as aborted',
+      );
+    // Cuts what is left: a turn whose client is gone is cancelled (model request and tool call).
     server.closeAllConnections();
     await sandbox?.close();
     // Stores this instance's turns and tool calls in flight as `aborted` and deletes its heartbeat row;

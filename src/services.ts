@@ -1,6 +1,7 @@
 import type { ChatDependencies } from './agent/chat-turn.js';
 import { createLanguageModel, modelProviderOptions } from './agent/language-model.js';
 import { createNormalizedSchemaCache } from './agent/schema-normalizer.js';
+import { createTurnDrain } from './agent/turn-drain.js';
 import { createApprovalsRepository } from './approvals/approvals.repository.js';
 import { createApprovals } from './approvals/approvals.usecases.js';
 import { isReadOnlyTool } from './approvals/tool-classification.js';
@@ -18,6 +19,7 @@ import { createArgumentValidator } from './mcp/argument-validator.js';
 import { createMcpConnectionPool } from './mcp/connection-pool.js';
 import { createToolCatalog } from './mcp/tool-catalog.js';
 import { createToolRunner } from './mcp/tool-runner.js';
+import { createAgentMetrics } from './metrics/agent-metrics.js';
 import type { Clock } from './shared/clock.js';
 import type { FetchLike } from './shared/fetch.js';
 import { createId } from './shared/ids.js';
@@ -26,6 +28,7 @@ import { createSecretBox } from './shared/secret-box.js';
 import { createAbandonedWorkSweeper } from './transcripts/abandoned-work.js';
 import { createConversationsRepository } from './transcripts/conversations.repository.js';
 import { createToolCallsRepository } from './transcripts/tool-calls.repository.js';
+import { createUsageRepository } from './usage/usage.repository.js';
 import { createUsersRepository } from './users/users.repository.js';
 import { createUsersService } from './users/users.usecases.js';
 import { createAuthorizationServerResolver } from './wps-auth/authorization-server.js';
@@ -57,6 +60,12 @@ export function createServices(infrastructure: Infrastructure) {
     logger,
     intervalMs: config.instances.heartbeatMs,
   });
+  const approvalsRepository = createApprovalsRepository({ db });
+  // Before the features that report to it; the gauges read their sources (the pool below) at scrape time.
+  const metrics = createAgentMetrics({
+    pendingApprovals: () => approvalsRepository.countPending(clock.now()),
+    poolConnections: () => pool.stats().connections,
+  });
   const usersRepository = createUsersRepository({ db });
   const usersService = createUsersService({ usersRepository, clock });
   const wpsConnectionsRepository = createWpsConnectionsRepository({ db, instance });
@@ -79,6 +88,7 @@ export function createServices(infrastructure: Infrastructure) {
     ...client,
     refreshMarginMs: config.auth.refreshMarginMs,
     instanceId: instance.id,
+    metrics,
   });
   const { authorizationFlow, authorizationCallback, binding, pendingAuthorizationSweeper } =
     createAuthorizationServices({ infrastructure, secretBox, tokenManager, resolver, usersService });
@@ -108,6 +118,7 @@ export function createServices(infrastructure: Infrastructure) {
     clock,
     logger,
     callTimeoutMs: config.mcp.callTimeoutMs,
+    metrics,
     beforeWrite: {
       changesData: (tool) => !isReadOnlyTool(tool),
       snapshot: (userId, tool, args) => snapshots.captureSealed(userId, tool, args),
@@ -122,7 +133,6 @@ export function createServices(infrastructure: Infrastructure) {
     turnsInFlightPerUser: config.agent.maxTurnsInFlight,
   });
   const previews = createPreviews({ reads, destructiveRatio: config.safeEdits.destructiveRemovalRatio });
-  const approvalsRepository = createApprovalsRepository({ db });
   const approvals = createApprovals({
     approvalsRepository,
     conversationsRepository,
@@ -131,6 +141,7 @@ export function createServices(infrastructure: Infrastructure) {
     clock,
     ttlMs: config.safeEdits.approvalTtlMs,
   });
+  const turnDrain = createTurnDrain();
   const chat: ChatDependencies = {
     model: createLanguageModel({ openai: config.openai }),
     catalog,
@@ -154,6 +165,8 @@ export function createServices(infrastructure: Infrastructure) {
       clock,
     },
     modelEndpoint: config.openai,
+    metrics,
+    turnDrain,
     secrets: [config.openai.apiKey, config.wps.clientSecret].filter((secret): secret is string =>
       Boolean(secret),
     ),
@@ -207,6 +220,9 @@ export function createServices(infrastructure: Infrastructure) {
     reverter,
     abandonedWork,
     chat,
+    turnDrain,
+    metrics,
+    usageRepository: createUsageRepository({ db }),
     instance,
     heartbeat,
     /** Announces this instance (heartbeat row) and starts closing work that dead instances left. */

@@ -11,11 +11,13 @@ import type { ApprovalAnswer, ApprovalView } from '../approvals/approvals.usecas
 import type { ArgumentValidator } from '../mcp/argument-validator.js';
 import type { ToolCatalog } from '../mcp/tool-catalog.js';
 import type { ToolRunner } from '../mcp/tool-runner.js';
+import type { AgentMetrics } from '../metrics/agent-metrics.js';
 import type { Clock } from '../shared/clock.js';
 import { type AppError, errors, isAppError } from '../shared/errors.js';
 import { createId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import type { ConversationsRepository } from '../transcripts/conversations.repository.js';
+import { addStepUsage, noUsage, type StepUsage, type TurnUsage } from '../usage/turn-usage.js';
 import type { User } from '../users/users.repository.js';
 import type { AuthorizationFlow } from '../wps-auth/authorization-flow.js';
 import { authorizationRequiredAnswer } from '../wps-auth/authorization-required.js';
@@ -41,6 +43,7 @@ import {
   waitingTurn,
 } from './turn-continuation.js';
 import { createTurnDeadline } from './turn-deadline.js';
+import type { TurnDrain } from './turn-drain.js';
 import { createTurnEnding } from './turn-ending.js';
 import { createWpsToolSet, type TurnToolCall } from './wps-tools.js';
 
@@ -94,6 +97,10 @@ export interface ChatDependencies {
   modelEndpoint: { apiKey: string | undefined; baseUrl: string };
   /** Approvals of write calls (TOOL_APPROVAL); see turn-continuation.ts. */
   safeEdits: SafeEditDependencies;
+  /** Turn outcomes, durations and model usage (see src/metrics); none when left out. */
+  metrics?: AgentMetrics;
+  /** This process's running turns, which a shutdown lets finish (see turn-drain.ts). */
+  turnDrain?: TurnDrain;
 }
 
 /**
@@ -151,6 +158,8 @@ export async function startChatTurn(
   // Before anything is stored: without a model no turn can succeed, and retries would only hide why.
   if (!modelIsConfigured(dependencies.modelEndpoint)) throw errors.modelError(NO_MODEL_CONFIGURED);
 
+  // From here to `track` below nothing awaits: a turn admitted is one a shutdown waits for.
+  dependencies.turnDrain?.admit();
   const now = clock.now();
   const conversationId = existing?.id ?? createId('conv');
   const continuation = resolveContinuation(dependencies.safeEdits, {
@@ -214,6 +223,7 @@ export async function startChatTurn(
   const stepTexts: string[] = continuation.kind === 'continue' ? [continuation.text] : [];
   const heldBack: HeldBackCall[] = [];
   let currentStep = 1;
+  let usage: TurnUsage = noUsage();
   let authorizationLost: WpsAuthorizationRequiredError | undefined;
   const { tools, resolveCall } = createWpsToolSet({
     catalog,
@@ -263,6 +273,8 @@ export async function startChatTurn(
     authorizationLost: () => authorizationLost,
     finalModelMessages: () => finalModelMessages,
     describeError,
+    usage: () => usage,
+    metrics: dependencies.metrics,
     pauseForApprovals: async () =>
       heldBack.length === 0
         ? undefined
@@ -271,11 +283,13 @@ export async function startChatTurn(
             conversationId,
             messageId,
             text: text(),
+            usage,
             heldBack,
             resolveCall,
           }),
   });
   const { outcome } = ending;
+  dependencies.turnDrain?.track(outcome);
   const failed = (cause: unknown) => ending.end({ status: 'model-failed', cause });
   // A run that "finished" with an unreadable last step (an HTML page, `{}`, a cut stream) failed.
   const finished = (lastStep: Parameters<typeof unreadableAnswer>[0] | undefined) => {
@@ -306,8 +320,10 @@ export async function startChatTurn(
       toolCalls: unknown[];
       content: ReadonlyArray<{ type: string }>;
       response: { messages: unknown[] };
+      usage: StepUsage;
     }) => {
       stepTexts.push(step.text);
+      usage = addStepUsage(usage, step.usage);
       heldBack.push(...heldBackCalls(step.content, currentStep));
       // `response.messages` is cumulative over the turn's steps: store it whole after every step. A
       // step without tool calls is the model's answer and the last step: endTurn stores it in the same

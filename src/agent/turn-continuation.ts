@@ -12,6 +12,7 @@ import type { ToolRunner } from '../mcp/tool-runner.js';
 import type { Clock } from '../shared/clock.js';
 import type { ConversationsRepository } from '../transcripts/conversations.repository.js';
 import type { ToolCallsRepository } from '../transcripts/tool-calls.repository.js';
+import type { TurnUsage } from '../usage/turn-usage.js';
 import type { User } from '../users/users.repository.js';
 import { type ApprovedCalls, approvedCallsFor } from './approved-call.js';
 import type { StartedTurn } from './chat-turn.js';
@@ -114,6 +115,8 @@ export async function pauseForApprovals(
     conversationId: string;
     messageId: string;
     text: string;
+    /** The paused run's model usage, stored on the message (its continuation adds its own). */
+    usage: TurnUsage;
     heldBack: HeldBackCall[];
     resolveCall: (
       safeName: string,
@@ -146,6 +149,7 @@ export async function pauseForApprovals(
     conversationId: context.conversationId,
     messageId: context.messageId,
     changes: { text: context.text, status: 'awaiting_approval' },
+    usage: context.usage,
     now: dependencies.clock.now(),
   });
   return approvals;

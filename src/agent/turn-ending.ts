@@ -1,8 +1,10 @@
 import type { ApprovalView } from '../approvals/approvals.usecases.js';
+import { type AgentMetrics, noMetrics, type TurnMetricOutcome } from '../metrics/agent-metrics.js';
 import type { Clock } from '../shared/clock.js';
 import { type AppError, errors } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { ConversationsRepository } from '../transcripts/conversations.repository.js';
+import type { TurnUsage } from '../usage/turn-usage.js';
 import type { AuthorizationFlow } from '../wps-auth/authorization-flow.js';
 import type { WpsAuthorizationRequiredError } from '../wps-auth/wps-auth.errors.js';
 import type { TurnOutcome } from './chat-turn.js';
@@ -44,7 +46,18 @@ export interface TurnEndingOptions {
    * turn-continuation.ts) and answers with the approvals; undefined when nothing waits.
    */
   pauseForApprovals?: () => Promise<ApprovalView[] | undefined>;
+  /** The model usage of this run so far: stored with the end (added to the message's) and counted. */
+  usage: () => TurnUsage;
+  metrics?: AgentMetrics;
 }
+
+const METRIC_OUTCOMES: Record<TurnOutcome['status'], TurnMetricOutcome> = {
+  complete: 'complete',
+  'awaiting-approval': 'awaiting_approval',
+  aborted: 'aborted',
+  'authorization-lost': 'authorization_lost',
+  error: 'error',
+};
 
 /**
  * The one way a turn ends. The first `end` wins (the AI SDK may report an error and then a finish, or a
@@ -53,7 +66,8 @@ export interface TurnEndingOptions {
  * ever rejects, so no end of a turn can crash the process or leave a stream open.
  */
 export function createTurnEnding(options: TurnEndingOptions) {
-  const { conversationsRepository, logger } = options;
+  const { conversationsRepository, logger, metrics = noMetrics } = options;
+  const started = performance.now(); // a duration for the metrics, not a point in time
   let settle: (outcome: TurnOutcome) => void = () => undefined;
   const outcome = new Promise<TurnOutcome>((resolve) => {
     settle = resolve;
@@ -104,6 +118,7 @@ export function createTurnEnding(options: TurnEndingOptions) {
         error: error ? `${error.code}: ${error.message}` : null,
         ...(modelMessages ? { modelMessages } : {}),
       },
+      usage: options.usage(),
       now: options.clock.now(),
     });
     if (reconnect) return { status: 'authorization-lost', ...reconnect };
@@ -143,11 +158,16 @@ export function createTurnEnding(options: TurnEndingOptions) {
       if (ended) return;
       ended = true;
       options.deadline.clear();
+      let stored: TurnOutcome;
       try {
-        settle(await store(effectiveEnd(requested)));
+        stored = await store(effectiveEnd(requested));
       } catch (error: unknown) {
-        settle(notSaved(error));
+        stored = notSaved(error);
       }
+      // Counted before the answer goes out: a scrape right after a turn's answer includes the turn.
+      metrics.modelUsed(options.usage());
+      metrics.turnEnded(METRIC_OUTCOMES[stored.status], performance.now() - started);
+      settle(stored);
     },
     /**
      * A write during the turn failed: the turn stops after this step (see `stopRequested`) and ends as

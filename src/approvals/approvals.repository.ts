@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, count, eq, gt, inArray } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { toolCallsTable } from '../transcripts/transcripts.tables.js';
 import { approvalsTable } from './approvals.table.js';
@@ -39,6 +39,17 @@ export function createApprovalsRepository({ db }: { db: AppDatabase }) {
     listForToolCalls(toolCallIds: string[]): ApprovalRow[] {
       if (toolCallIds.length === 0) return [];
       return db.select().from(approvalsTable).where(inArray(approvalsTable.toolCallId, toolCallIds)).all();
+    },
+
+    /** Approvals still waiting for an answer and not yet expired, of every user (the metrics gauge). */
+    countPending(now: number): number {
+      return (
+        db
+          .select({ pending: count() })
+          .from(approvalsTable)
+          .where(and(eq(approvalsTable.status, 'pending'), gt(approvalsTable.expiresAt, now)))
+          .get()?.pending ?? 0
+      );
     },
 
     listPendingForConversation(conversationId: string): ApprovalRow[] {

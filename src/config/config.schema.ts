@@ -86,6 +86,7 @@ export const environmentSchema = z.object({
   TOOL_APPROVAL: z
     .enum(['writes', 'all', 'never'], { error: 'TOOL_APPROVAL must be one of writes, all, never' })
     .default('writes'),
+  METRICS_TOKEN: z.string().trim().min(1).optional(),
   // Additions to the contract (README: "More settings").
   SANDBOX_PORT: integer('SANDBOX_PORT', { min: 0, max: 65535 }).default(8090),
   LOG_LEVEL: z
@@ -110,6 +111,7 @@ export const environmentSchema = z.object({
   INSTANCE_HEARTBEAT_MS: integer('INSTANCE_HEARTBEAT_MS', { min: 50, max: 600_000 }).default(5_000),
   INSTANCE_EXPIRY_MS: integer('INSTANCE_EXPIRY_MS', { min: 200, max: 3_600_000 }).default(30_000),
   ABANDONED_WORK_SWEEP_MS: integer('ABANDONED_WORK_SWEEP_MS', { min: 50, max: 3_600_000 }).default(15_000),
+  SHUTDOWN_GRACE_MS: integer('SHUTDOWN_GRACE_MS', { min: 0, max: 600_000 }).default(10_000),
 });
 
 /**

@@ -12,6 +12,8 @@ export interface Config {
   server: { port: number; host: string; publicUrl: string; redirectUri: string };
   dataDir: string;
   databasePath: string;
+  /** Which database `databasePath` names (/health says it); PostgreSQL is not supported yet. */
+  databaseDialect: 'sqlite';
   /** 32 bytes, or undefined: then the secrets module generates one into dataDir. */
   tokenEncryptionKey: Buffer | undefined;
   wps: {
@@ -48,6 +50,10 @@ export interface Config {
   };
   /** Server processes sharing the database: heartbeat, when a silent one is dead, how often to sweep. */
   instances: { heartbeatMs: number; expiryMs: number; sweepMs: number };
+  /** `GET /metrics` answers only this bearer token; undefined: no /metrics route at all. */
+  metrics: { token: string | undefined };
+  /** On SIGTERM/SIGINT, how long running chat turns may take to finish before they are stored aborted. */
+  shutdown: { graceMs: number };
 }
 
 /** Start-up stops with this: one message that lists every problem at once. */
@@ -110,6 +116,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     },
     dataDir,
     databasePath: env.DATABASE_URL ? databasePathFrom(env.DATABASE_URL) : path.join(dataDir, 'agent.db'),
+    databaseDialect: 'sqlite',
     tokenEncryptionKey: env.TOKEN_ENCRYPTION_KEY
       ? Buffer.from(env.TOKEN_ENCRYPTION_KEY, 'base64')
       : undefined,
@@ -160,6 +167,8 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       expiryMs: env.INSTANCE_EXPIRY_MS,
       sweepMs: env.ABANDONED_WORK_SWEEP_MS,
     },
+    metrics: { token: env.METRICS_TOKEN },
+    shutdown: { graceMs: env.SHUTDOWN_GRACE_MS },
   };
 }
 

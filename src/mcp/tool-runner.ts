@@ -1,4 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type AgentMetrics, noMetrics } from '../metrics/agent-metrics.js';
 import type { Clock } from '../shared/clock.js';
 import { createId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
@@ -61,8 +62,11 @@ export function createToolRunner(options: {
   logger: Logger;
   callTimeoutMs: number;
   beforeWrite?: BeforeWrite;
+  metrics?: AgentMetrics;
 }) {
-  const { clock, toolCallsRepository, beforeWrite } = options;
+  const { clock, toolCallsRepository, beforeWrite, metrics = noMetrics } = options;
+  const counted = (request: Pick<ToolRunRequest, 'tool'>, status: string, durationMs: number) =>
+    metrics.toolCallEnded({ tool: request.tool.name, server: request.tool.server, status, durationMs });
 
   /** The transcript row of a call, before its outcome is known (or with it, for rejected calls). */
   const insertCall = (
@@ -94,6 +98,7 @@ export function createToolRunner(options: {
     recordRejected(request: Omit<ToolRunRequest, 'signal' | 'timeoutMs'>, message: string): ToolRunOutcome {
       const result = errorResult(message);
       const toolCallId = insertCall(request, { result, isError: true, status: 'error', durationMs: 0 });
+      counted(request, 'error', 0);
       return { toolCallId, status: 'error', result, isError: true, durationMs: 0 };
     },
 
@@ -112,6 +117,7 @@ export function createToolRunner(options: {
           status: outcome.status,
           durationMs,
         });
+        counted(request, outcome.status, durationMs);
         return { toolCallId: rowId, durationMs, ...outcome };
       };
       try {

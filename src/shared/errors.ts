@@ -59,6 +59,14 @@ export const errors = {
       retryAfterSeconds: 2,
       cause,
     }),
+  /** SIGTERM: this instance finishes its running turns and takes no new ones; another may answer. */
+  shuttingDown: () =>
+    new AppError({
+      code: 'unavailable',
+      status: 503,
+      message: 'This server is shutting down; nothing was stored. Try again in a moment.',
+      retryAfterSeconds: 2,
+    }),
   upstreamUnavailable: (message: string, cause?: unknown) =>
     new AppError({ code: 'upstream_unavailable', status: 502, message, cause }),
   modelError: (message: string, cause?: unknown) =>

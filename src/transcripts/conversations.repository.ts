@@ -8,6 +8,7 @@ import {
   READ_ONLY_INSTANCE,
 } from '../instances/instance-liveness.js';
 import { errors } from '../shared/errors.js';
+import type { TurnUsage } from '../usage/turn-usage.js';
 import { conversationsTable, messagesTable } from './transcripts.tables.js';
 
 export type ConversationRow = typeof conversationsTable.$inferSelect;
@@ -120,7 +121,7 @@ export function createConversationsRepository({
     beginTurn(options: {
       newConversation?: ConversationRow;
       conversationId: string;
-      messages: Array<Omit<MessageRow, 'sequence' | 'conversationId' | 'instanceId'>>;
+      messages: Array<Omit<MessageRow, 'sequence' | 'conversationId' | 'instanceId' | keyof TurnUsage>>;
       now: number;
     }): void {
       db.transaction(
@@ -183,22 +184,35 @@ export function createConversationsRepository({
       db.update(messagesTable).set(changes).where(eq(messagesTable.id, id)).run();
     },
 
-    /** Stores how a turn ended and bumps its conversation to the top of the list, in one transaction. */
+    /**
+     * Stores how a turn ended and bumps its conversation to the top of the list, in one transaction.
+     * `usage` is added to what the message has: a paused turn's continuation adds its own steps.
+     */
     endTurn(options: {
       conversationId: string;
       messageId: string;
       changes: Partial<Pick<MessageRow, 'text' | 'status' | 'error' | 'modelMessages'>>;
+      usage?: TurnUsage;
       now: number;
     }): void {
       db.transaction(
         (transaction) => {
           const { status, ...changes } = options.changes;
+          const { usage } = options;
           transaction
             .update(messagesTable)
             .set({
               ...changes,
               // A turn closed as aborted (shutdown, a dead instance) stays aborted whatever ends it later.
               ...(status ? { status: keepAborted(status) } : {}),
+              ...(usage
+                ? {
+                    inputTokens: sql`${messagesTable.inputTokens} + ${usage.inputTokens}`,
+                    outputTokens: sql`${messagesTable.outputTokens} + ${usage.outputTokens}`,
+                    totalTokens: sql`${messagesTable.totalTokens} + ${usage.totalTokens}`,
+                    modelRequests: sql`${messagesTable.modelRequests} + ${usage.modelRequests}`,
+                  }
+                : {}),
             })
             .where(eq(messagesTable.id, options.messageId))
             .run();

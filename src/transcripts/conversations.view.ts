@@ -25,6 +25,16 @@ export function conversationTranscript(options: {
       text: message.text,
       status: message.status,
       ...(message.error ? { error: message.error } : {}),
+      ...(message.role === 'assistant'
+        ? {
+            usage: {
+              inputTokens: message.inputTokens,
+              outputTokens: message.outputTokens,
+              totalTokens: message.totalTokens,
+              modelRequests: message.modelRequests,
+            },
+          }
+        : {}),
       createdAt: new Date(message.createdAt).toISOString(),
       toolCalls: toolCalls
         .filter((call) => call.messageId === message.id)

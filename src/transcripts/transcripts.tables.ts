@@ -38,6 +38,15 @@ export const messagesTable = sqliteTable(
     sequence: integer('sequence').notNull(),
     /** The server process running this turn (instances table): who may still finish a `streaming` row. */
     instanceId: text('instance_id'),
+    /**
+     * Model usage of an assistant message's turn, summed over its steps (and over a paused turn's
+     * continuations); 0 for user messages and turns stored before usage was recorded. Plain integer
+     * columns, so totals are one SUM in any SQL dialect.
+     */
+    inputTokens: integer('input_tokens').notNull().default(0),
+    outputTokens: integer('output_tokens').notNull().default(0),
+    totalTokens: integer('total_tokens').notNull().default(0),
+    modelRequests: integer('model_requests').notNull().default(0),
   },
   // Unique: two turns that raced for one conversation can never both take the same place in it.
   (table) => [

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
+import { type AgentMetrics, noMetrics } from '../metrics/agent-metrics.js';
 import type { Clock } from '../shared/clock.js';
 import { errors } from '../shared/errors.js';
 import type { FetchLike } from '../shared/fetch.js';
@@ -57,8 +58,9 @@ export function createTokenManager(options: {
   rememberedTokensMax?: number;
   /** This process's instance id: the refresh lease names it, so peers can tell when its holder died. */
   instanceId?: string;
+  metrics?: AgentMetrics;
 }) {
-  const { repository, secretBox, clock, logger } = options;
+  const { repository, secretBox, clock, logger, metrics = noMetrics } = options;
   const instanceId = options.instanceId ?? randomToken(9);
   const refreshesInFlight = new Map<string, Promise<string>>();
   const remembered = new LRUCache<string, { accessToken: string; until: number }>({
@@ -122,6 +124,7 @@ export function createTokenManager(options: {
 
   async function performRefresh(userId: string, row: WpsConnectionRow): Promise<string> {
     const started = performance.now(); // a duration, not a point in time: no injected clock needed
+    let wpsAnswered = false; // with new tokens: a later failure (storing them) is not a failed refresh
     try {
       // The endpoint that issued the pair; rows from before it was recorded fall back to discovery.
       const tokenUrl = row.tokenUrl ?? (await options.resolver.resolve()).tokenUrl;
@@ -132,6 +135,8 @@ export function createTokenManager(options: {
         clientSecret: options.clientSecret,
         grant: { grant_type: 'refresh_token', refresh_token: secretBox.open(row.refreshTokenCiphertext) },
       });
+      wpsAnswered = true;
+      metrics.tokenRefreshed('ok');
       const pair = seal(tokens, row.scopes);
       if (!repository.replaceIfCurrent(userId, row.refreshTokenHash, pair, clock.now())) {
         // A new authorization landed while we refreshed: it is newer than our pair, so it stays.
@@ -141,6 +146,10 @@ export function createTokenManager(options: {
       return tokens.accessToken;
     } catch (error) {
       repository.releaseRefreshLease(userId, instanceId);
+      if (!wpsAnswered)
+        metrics.tokenRefreshed(
+          error instanceof TokenEndpointError && error.kind === 'rejected' ? 'rejected' : 'failed',
+        );
       if (error instanceof TokenEndpointError && error.kind === 'rejected') {
         if (repository.markReauthorizationRequiredIfCurrent(userId, row.refreshTokenHash, clock.now())) {
           logger.warn(

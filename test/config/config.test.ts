@@ -85,6 +85,18 @@ describe('configuration', () => {
     );
   });
 
+  it('gives running turns 10 s at shutdown and serves no /metrics unless METRICS_TOKEN is set', () => {
+    expect(loadConfig({}).shutdown).toEqual({ graceMs: 10_000 });
+    expect(loadConfig({}).metrics).toEqual({ token: undefined });
+    expect(loadConfig({ METRICS_TOKEN: ' scrape-me ', SHUTDOWN_GRACE_MS: '0' })).toMatchObject({
+      metrics: { token: 'scrape-me' },
+      shutdown: { graceMs: 0 },
+    });
+    expect(() => loadConfig({ SHUTDOWN_GRACE_MS: '10s' })).toThrow(
+      /SHUTDOWN_GRACE_MS must be a whole number/,
+    );
+  });
+
   it('refuses a non-SQLite DATABASE_URL with a clear message', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://db/agent' })).toThrow(/only SQLite/);
   });

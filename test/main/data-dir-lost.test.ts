@@ -14,13 +14,16 @@ describe('a server whose DATA_DIR is deleted under it', () => {
       SANDBOX_PORT: String(await freePort()),
     });
     try {
-      expect((await fetch(`${server.url}/health`)).status).toBe(200);
+      const healthy = await fetch(`${server.url}/health`);
+      expect(healthy.status).toBe(200);
+      expect(await healthy.json()).toMatchObject({ status: 'ok', database: 'sqlite' });
       rmSync(dataDir, { recursive: true, force: true });
       const health = await fetch(`${server.url}/health`);
       expect(health.status).toBe(503);
       expect(await health.json()).toMatchObject({
         status: 'unavailable',
         reason: expect.stringContaining('DATA_DIR'),
+        database: 'sqlite',
         mode: 'sandbox',
       });
       await expect.poll(() => server.output()).toContain('storage unavailable: the database file');

@@ -1,4 +1,4 @@
-import type { ChatRequestBody, ScriptedToolCall } from './types.js';
+import type { ChatRequestBody, ScriptedToolCall, ScriptedUsage } from './types.js';
 
 /**
  * What one answer says, independent of streaming and of the API asked (Chat Completions or Responses):
@@ -19,6 +19,7 @@ export function buildCompletion(options: {
   body: ChatRequestBody;
   text: string | undefined;
   toolCalls: Array<ScriptedToolCall & { id: string }>;
+  usage?: ScriptedUsage;
 }): Completion {
   const toolCalls = options.toolCalls.map((call) => ({
     id: call.id,
@@ -30,8 +31,8 @@ export function buildCompletion(options: {
     toolCalls.reduce((sum, call) => sum + call.name.length + call.arguments.length, 0);
   // `messages` for Chat Completions, `input` for the Responses API.
   const prompt = options.body.messages ?? options.body.input ?? [];
-  const promptTokens = estimateTokens(JSON.stringify(prompt).length);
-  const completionTokens = estimateTokens(completionChars);
+  const promptTokens = options.usage?.inputTokens ?? estimateTokens(JSON.stringify(prompt).length);
+  const completionTokens = options.usage?.outputTokens ?? estimateTokens(completionChars);
   return {
     id: options.id,
     created: Math.floor(options.createdMs / 1000),

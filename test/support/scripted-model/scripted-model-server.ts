@@ -100,6 +100,7 @@ export async function createScriptedModel(options: ScriptedModelOptions = {}): P
       createdMs: clock.now(),
       body: recorded.body,
       text: step.text,
+      usage: step.usage,
       toolCalls: ('toolCalls' in step ? step.toolCalls : []).map((call) => ({
         ...call,
         id: call.id ?? `call_scripted_${++toolCallCount}`,

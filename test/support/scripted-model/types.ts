@@ -85,9 +85,18 @@ export interface ScriptedToolCall {
 }
 
 /** One answer to one `/chat/completions` or `/responses` request, written in that API's shape. */
+/**
+ * Token counts to report for an answer instead of the default estimate (about 4 characters a token of
+ * the prompt and of the answer): tests of usage accounting know exactly what to expect.
+ */
+export interface ScriptedUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
 export type ScriptedStep =
-  | { text: string }
-  | { toolCalls: ScriptedToolCall[]; text?: string }
+  | { text: string; usage?: ScriptedUsage }
+  | { toolCalls: ScriptedToolCall[]; text?: string; usage?: ScriptedUsage }
   | {
       error: {
         status: number;
