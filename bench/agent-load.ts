@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { cookiesOf, passConsent } from '../test/support/agent-harness.js';
+import type { AgentProcessOptions } from './agent-process.js';
 import { type TimedModel, turnTag } from './model-timing.js';
 
 export interface BenchUser {
@@ -16,6 +17,16 @@ export interface TurnMeasure {
   toolCalls: number;
   /** wall − model − tool: what the code between the client and the upstreams costs. */
   overheadMs: number;
+}
+
+/** What the parent passes to `start`: the sandbox's URLs (it stays in the parent) and the model's. */
+export function agentStartOptions(
+  sandbox: AgentProcessOptions['sandbox'],
+  modelBaseUrl: string,
+  env?: Record<string, string>,
+): AgentProcessOptions {
+  const { url, mcpBaseUrl, authorizeUrl, tokenUrl, accounts } = sandbox;
+  return { modelBaseUrl, sandbox: { url, mcpBaseUrl, authorizeUrl, tokenUrl, accounts }, env };
 }
 
 /** Runs `work` over `items` with at most `width` in flight. */

@@ -10,6 +10,8 @@ import { createProfiler, sampleProcess, settledMemory } from './process-metrics.
 export interface AgentProcessOptions {
   modelBaseUrl: string;
   sandbox: Pick<WpsSandbox, 'url' | 'mcpBaseUrl' | 'authorizeUrl' | 'tokenUrl' | 'accounts'>;
+  /** Overrides of the defaults below (bench/turn-cpu.ts measures with the request log and limiter on). */
+  env?: Record<string, string>;
 }
 
 let harness: Awaited<ReturnType<typeof startAgentHarness>> | undefined;
@@ -29,6 +31,7 @@ serveParent({
         LOG_LEVEL: 'warn',
         // The per-user guard would turn a load test into 429s.
         RATE_LIMIT_PER_MINUTE: '0',
+        ...options.env,
       },
     });
     return { url: harness.url };

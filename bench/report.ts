@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ProfileSummary } from './process-metrics.js';
@@ -234,5 +234,14 @@ export async function writeReport(results: BenchResults, file: string): Promise<
     howToRead(results.modelLatencyMs),
   ].join('\n');
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, text);
+  await writeFile(file, text + (await keptSections(file)));
+}
+
+/** Where the hand-written part of the page starts: measurements of single changes, which a rerun must keep. */
+export const KEPT_SECTIONS_HEADING = '## Measured changes';
+
+export async function keptSections(file: string): Promise<string> {
+  const existing = await readFile(file, 'utf8').catch(() => '');
+  const start = existing.indexOf(`\n${KEPT_SECTIONS_HEADING}`);
+  return start === -1 ? '' : existing.slice(start);
 }

@@ -10,6 +10,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createWpsSandbox } from '../src/sandbox/index.js';
 import {
+  agentStartOptions,
   type BenchUser,
   connectWps,
   inBatches,
@@ -66,16 +67,10 @@ async function main(): Promise<void> {
   const agent = startChildProcess({ entry: 'bench/agent-process.ts' });
   const baseline = startChildProcess({ entry: 'bench/baseline-process.ts' });
   try {
-    const { url: agentUrl } = await agent.call<{ url: string }>('start', {
-      modelBaseUrl: timedModel.model.baseUrl,
-      sandbox: {
-        url: sandbox.url,
-        mcpBaseUrl: sandbox.mcpBaseUrl,
-        authorizeUrl: sandbox.authorizeUrl,
-        tokenUrl: sandbox.tokenUrl,
-        accounts: sandbox.accounts,
-      },
-    });
+    const { url: agentUrl } = await agent.call<{ url: string }>(
+      'start',
+      agentStartOptions(sandbox, timedModel.model.baseUrl),
+    );
 
     // Memory per connected idle user: users connected to WPS with their MCP connections open.
     log(`connecting ${TOTAL_USERS} users`);

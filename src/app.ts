@@ -31,6 +31,9 @@ export interface AppOptions {
 export function createApp(services: Services, options: AppOptions = {}) {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag on API answers: hashing every JSON body was the largest cost of res.json (issue 12), and no
+  // client revalidates them. The console's static files keep theirs (express.static sets its own).
+  app.set('etag', false);
   app.set('trust proxy', 'loopback');
   app.use(requestLog({ logger: services.logger }));
   app.use(rejectMalformedPath);

@@ -21,7 +21,9 @@ export function perUserRateLimit({
   return rateLimit({
     windowMs: 60_000,
     limit: perMinute,
-    standardHeaders: 'draft-8',
+    // draft-7: `RateLimit-Policy` and one `RateLimit` header, same information as draft-8 without
+    // hashing the user's key into a partition id on every request (issue 12). 429s keep `Retry-After`.
+    standardHeaders: 'draft-7',
     legacyHeaders: false,
     keyGenerator: (_request, response) => String(response.locals.user?.id ?? 'anonymous'),
     handler: (_request, response) => {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hash, randomBytes } from 'node:crypto';
 
 /**
  * AES-256-GCM sealing for secrets at rest (WPS tokens, PKCE verifiers). The output is
@@ -37,7 +37,8 @@ export function createSecretBox(key: Buffer): SecretBox {
 
 /** A one-way fingerprint for lookups (API keys, OAuth state, refresh-token compare-and-set). */
 export function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  // The one-shot form: no Hash object per call (every /v1 request hashes its API key).
+  return hash('sha256', value, 'hex');
 }
 
 /** An unguessable random token in base64url. */

@@ -245,7 +245,9 @@ describe('rate limits', () => {
     const limited = await harness.api(user.apiKey, 'POST', '/v1/tools/call', search);
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('rate_limited');
-    expect(limited.headers.get('ratelimit-policy') ?? limited.headers.get('ratelimit')).toBeTruthy();
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('ratelimit-policy')).toBe('2;w=60');
+    expect(limited.headers.get('ratelimit')).toMatch(/^limit=2, remaining=0, reset=\d+$/);
     // Reads are not limited, and another user has their own budget.
     expect((await harness.api(user.apiKey, 'GET', '/v1/tool-calls')).status).toBe(200);
     const other = harness.createUser('ben');

@@ -27,15 +27,17 @@ export function sandboxEnvironment(sandbox: { mcpBaseUrl: string; authorizeUrl: 
 }
 
 /**
- * The real server (`npm start`'s `src/main.ts`) in its own OS process, with this environment (on a free
- * port unless the environment names `PORT`). Rejects with the output when the process exits first.
+ * The real server in its own OS process, with this environment (on a free port unless the environment
+ * names `PORT`): the sources through tsx (no build needed), or `{ entry: 'dist/main.js' }`, what
+ * `npm start` runs once built. Rejects with the output when the process exits first.
  */
 export async function startServerProcess(
   environment: Record<string, string>,
+  { entry = 'src/main.ts' }: { entry?: string } = {},
 ): Promise<{ url: string; process: ChildProcess; output: () => string; stop: () => Promise<number | null> }> {
   const port = environment.PORT ? Number(environment.PORT) : await freePort();
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry], {
     env: { ...process.env, LOG_LEVEL: 'info', ...environment, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,88 @@
+/**
+ * `npm run bench:turn-cpu`: the agent's CPU per turn at one concurrency, with the production HTTP layer
+ * switched on (request log at info, the per-user limiter counting), for before/after figures of one change.
+ * `npm run bench` is the full report; this is the quick loop for profiling (docs/benchmarks.md, "HTTP layer").
+ *
+ * BENCH_USERS (100), BENCH_TURNS (5 per user), BENCH_MODEL_LATENCY_MS (50), BENCH_REPEAT (1): phases
+ * measured. BENCH_AGENT_FLAGS: extra node flags for the agent process, e.g. `--cpu-prof --cpu-prof-dir=x`;
+ * the measured phases' window (monotonic µs, the clock of V8's profiles) is printed for
+ * bench/cpu-profile-costs.ts.
+ */
+import { createWpsSandbox } from '../src/sandbox/index.js';
+import {
+  agentStartOptions,
+  type BenchUser,
+  connectWps,
+  inBatches,
+  openToolConnections,
+  runAgentTurns,
+} from './agent-load.js';
+import { startChildProcess } from './child-process-rpc.js';
+import { startTimedModel } from './model-timing.js';
+import { loadBetween, type ProcessSample } from './process-metrics.js';
+import { distribution, formatNumber } from './stats.js';
+
+const fromEnvironment = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number`);
+  return value;
+};
+const USERS = fromEnvironment('BENCH_USERS', 100);
+const TURNS = fromEnvironment('BENCH_TURNS', 5);
+const LATENCY_MS = fromEnvironment('BENCH_MODEL_LATENCY_MS', 50);
+const REPEAT = fromEnvironment('BENCH_REPEAT', 1);
+const AGENT_FLAGS = (process.env.BENCH_AGENT_FLAGS ?? '').split(' ').filter(Boolean);
+const ACCOUNTS = ['alice', 'bob', 'carol'];
+const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
+
+async function main(): Promise<void> {
+  const sandbox = await createWpsSandbox({ allowLoopbackRedirects: true });
+  const timedModel = await startTimedModel({ latencyMs: LATENCY_MS });
+  const agent = startChildProcess({ entry: 'bench/agent-process.ts', nodeFlags: AGENT_FLAGS });
+  try {
+    const { url: agentUrl } = await agent.call<{ url: string }>(
+      'start',
+      agentStartOptions(
+        sandbox,
+        timedModel.model.baseUrl,
+        // As in production: every request logged, every chat turn counted by a limit it never reaches.
+        { LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '100000' },
+      ),
+    );
+    const users = await agent.call<BenchUser[]>('createUsers', { count: USERS, prefix: 'cpu-user' });
+    await inBatches(users, 25, (user, index) => connectWps(agentUrl, user, ACCOUNTS[index % 3] ?? 'alice'));
+    await inBatches(users, 25, async (user) => {
+      await openToolConnections(agentUrl, user);
+    });
+    const run = (prefix: string) =>
+      runAgentTurns({ agentUrl, users, turnsEach: TURNS, timedModel, prefix, staggerMs: 2 * LATENCY_MS });
+    await run('warm');
+    const windowStart = monotonicMicros();
+    let measuredTurns = 0;
+    for (let round = 0; round < REPEAT; round++) {
+      const before = await agent.call<ProcessSample>('sample');
+      const result = await run(`round-${round}`);
+      const after = await agent.call<ProcessSample>('sample');
+      if (result.failures.length > 0) throw new Error(`failures: ${result.failures.slice(0, 3).join('; ')}`);
+      measuredTurns += result.turns.length;
+      const load = loadBetween(before, after);
+      const wall = distribution(result.turns.map((turn) => turn.wallMs));
+      console.log(
+        `${USERS} users × ${TURNS} turns at ${LATENCY_MS} ms/step: agent CPU ${formatNumber(load.cpuMs / result.turns.length, 2)} ms/turn, ` +
+          `${formatNumber(result.turns.length / (result.elapsedMs / 1000), 0)} turns/s, turn p50 ${formatNumber(wall.p50)} ms, p99 ${formatNumber(wall.p99)} ms, loop busy ${Math.round(load.loopUtilization * 100)}%`,
+      );
+    }
+    console.log(
+      `profile window: ${JSON.stringify({ startUs: windowStart, endUs: monotonicMicros(), turns: measuredTurns })}`,
+    );
+  } finally {
+    await agent.stop().catch(() => undefined);
+    await timedModel.close();
+    await sandbox.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
