@@ -4,21 +4,19 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { cookiesOf, passConsent } from '../support/agent-harness.js';
 import { createScriptedModel } from '../support/scripted-model/index.js';
-import { freePort, startServerProcess } from '../support/server-process.js';
+import { embeddedSandboxEnvironment, startServerProcess } from '../support/server-process.js';
 
 it('the real server, behind an endpoint that answers an HTML page: both paths fail as model_error, the turns are stored as error, and the process lives on', async () => {
   const model = await createScriptedModel();
   model.setFallback({ raw: { contentType: 'text/html', body: '<html><body>502 Bad Gateway</body></html>' } });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'garbage-model-'));
-  const server = await startServerProcess({
-    DATA_DIR: dataDir,
-    SANDBOX_PORT: String(await freePort()),
-    WPS_APP_ID: '',
-    WPS_APP_KEY: '',
-    OPENAI_BASE_URL: model.baseUrl,
-    OPENAI_API_KEY: 'sk-garbage-test-key',
-    OPENAI_MODEL: 'scripted-model',
-  });
+  const server = await startServerProcess(
+    await embeddedSandboxEnvironment({
+      dataDir,
+      modelBaseUrl: model.baseUrl,
+      modelApiKey: 'sk-garbage-test-key',
+    }),
+  );
   try {
     await expect.poll(() => server.output()).toMatch(/wpsa_[A-Za-z0-9_-]+/);
     const apiKey = /wpsa_[A-Za-z0-9_-]+/.exec(server.output())?.[0] ?? '';

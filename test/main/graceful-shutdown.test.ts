@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
 import { cookiesOf, passConsent } from '../support/agent-harness.js';
 import { createScriptedModel } from '../support/scripted-model/index.js';
-import { freePort, startServerProcess } from '../support/server-process.js';
+import { embeddedSandboxEnvironment, startServerProcess } from '../support/server-process.js';
 
 const GRACE_MS = 4_000;
 
@@ -16,13 +16,11 @@ it('SIGTERM lets turns that finish within SHUTDOWN_GRACE_MS complete and answer 
   model.script({ text: 'The quick answer.' }, { text: 'The quick streamed answer.' }, { hang: true });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'graceful-shutdown-'));
   const server = await startServerProcess({
-    DATA_DIR: dataDir,
-    SANDBOX_PORT: String(await freePort()),
-    WPS_APP_ID: '',
-    WPS_APP_KEY: '',
-    OPENAI_BASE_URL: model.baseUrl,
-    OPENAI_API_KEY: 'sk-shutdown-test-key',
-    OPENAI_MODEL: 'scripted-model',
+    ...(await embeddedSandboxEnvironment({
+      dataDir,
+      modelBaseUrl: model.baseUrl,
+      modelApiKey: 'sk-shutdown-test-key',
+    })),
     SHUTDOWN_GRACE_MS: String(GRACE_MS),
   });
   const exited = new Promise<number | null>((resolve) =>

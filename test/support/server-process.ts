@@ -27,6 +27,26 @@ export function sandboxEnvironment(sandbox: { mcpBaseUrl: string; authorizeUrl: 
 }
 
 /**
+ * The environment of `npm start` on its embedded defaults (sandbox mode: no WPS app, the sandbox on a free
+ * port) in front of a scripted model, for tests that run the real process against their own model.
+ */
+export async function embeddedSandboxEnvironment(options: {
+  dataDir: string;
+  modelBaseUrl: string;
+  modelApiKey: string;
+}) {
+  return {
+    DATA_DIR: options.dataDir,
+    SANDBOX_PORT: String(await freePort()),
+    WPS_APP_ID: '',
+    WPS_APP_KEY: '',
+    OPENAI_BASE_URL: options.modelBaseUrl,
+    OPENAI_API_KEY: options.modelApiKey,
+    OPENAI_MODEL: 'scripted-model',
+  };
+}
+
+/**
  * The real server in its own OS process, with this environment (on a free port unless the environment
  * names `PORT`): the sources through tsx (no build needed), or `{ entry: 'dist/main.js' }`, what
  * `npm start` runs once built. Rejects with the output when the process exits first.
