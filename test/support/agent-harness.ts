@@ -105,6 +105,7 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
     fetch: globalThis.fetch,
     logger,
     encryptionKey: config.tokenEncryptionKey ?? Buffer.alloc(32, 7),
+    previousEncryptionKeys: config.previousTokenEncryptionKeys,
   });
   // Like main.ts: a heartbeat row, so processes sharing this database see this one as alive.
   await services.start();
