@@ -1,6 +1,7 @@
 import { createApprovalsRepository } from '../approvals/approvals.repository.js';
 import type { InstanceIdentity } from '../instances/instance-liveness.js';
 import { createInstancesRepository } from '../instances/instances.repository.js';
+import { createRateLimitsRepository } from '../rate-limits/rate-limits.repository.js';
 import { createConversationsRepository } from '../transcripts/conversations.repository.js';
 import { createToolCallsRepository } from '../transcripts/tool-calls.repository.js';
 import { createUsageRepository } from '../usage/usage.repository.js';
@@ -40,6 +41,7 @@ export function createRepositories(database: AnyDatabase, options: RepositoryOpt
     approvals: createApprovalsRepository({ db }),
     usage: createUsageRepository({ db }),
     instances: createInstancesRepository({ db }),
+    rateLimits: createRateLimitsRepository({ db }),
   };
 }
 

@@ -78,7 +78,9 @@ export function createToolCallsRepository({
     db
       .update(toolCallsTable)
       .set({ status: 'aborted', isError: true, durationMs: null })
-      .where(and(eq(toolCallsTable.status, 'running'), condition))
+      // A literal, not a parameter: it matches the partial index tool_calls_running_idx (see isStreaming in
+      // conversations.repository.ts).
+      .where(and(sql`${toolCallsTable.status} = 'running'`, condition))
       .run().changes;
 
   return withDatabaseErrors({
