@@ -1,16 +1,17 @@
 import { and, count, eq, gt, inArray } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
+import { withDatabaseErrors } from '../db/database-errors.js';
 import { toolCallsTable } from '../transcripts/transcripts.tables.js';
 import { approvalsTable } from './approvals.table.js';
 
 export type ApprovalRow = typeof approvalsTable.$inferSelect;
 
 export function createApprovalsRepository({ db }: { db: AppDatabase }) {
-  return {
+  return withDatabaseErrors({
     /** Stores approvals and their `awaiting_approval` transcript rows together. */
-    insertPending(
+    async insertPending(
       rows: Array<{ approval: ApprovalRow; toolCall: typeof toolCallsTable.$inferInsert }>,
-    ): void {
+    ): Promise<void> {
       db.transaction((transaction) => {
         for (const { approval, toolCall } of rows) {
           transaction.insert(toolCallsTable).values(toolCall).run();
@@ -19,7 +20,7 @@ export function createApprovalsRepository({ db }: { db: AppDatabase }) {
       });
     },
 
-    findForUser(userId: string, id: string): ApprovalRow | undefined {
+    async findForUser(userId: string, id: string): Promise<ApprovalRow | undefined> {
       return db
         .select()
         .from(approvalsTable)
@@ -27,7 +28,7 @@ export function createApprovalsRepository({ db }: { db: AppDatabase }) {
         .get();
     },
 
-    listForMessage(messageId: string): ApprovalRow[] {
+    async listForMessage(messageId: string): Promise<ApprovalRow[]> {
       return db
         .select()
         .from(approvalsTable)
@@ -36,13 +37,13 @@ export function createApprovalsRepository({ db }: { db: AppDatabase }) {
         .all();
     },
 
-    listForToolCalls(toolCallIds: string[]): ApprovalRow[] {
+    async listForToolCalls(toolCallIds: string[]): Promise<ApprovalRow[]> {
       if (toolCallIds.length === 0) return [];
       return db.select().from(approvalsTable).where(inArray(approvalsTable.toolCallId, toolCallIds)).all();
     },
 
     /** Approvals still waiting for an answer and not yet expired, of every user (the metrics gauge). */
-    countPending(now: number): number {
+    async countPending(now: number): Promise<number> {
       return (
         db
           .select({ pending: count() })
@@ -52,7 +53,7 @@ export function createApprovalsRepository({ db }: { db: AppDatabase }) {
       );
     },
 
-    listPendingForConversation(conversationId: string): ApprovalRow[] {
+    async listPendingForConversation(conversationId: string): Promise<ApprovalRow[]> {
       return db
         .select()
         .from(approvalsTable)
@@ -62,7 +63,7 @@ export function createApprovalsRepository({ db }: { db: AppDatabase }) {
     },
 
     /** Approved calls of a turn that will never continue (superseded): closed as denied, never run. */
-    closeUnrun(toolCallIds: string[]): void {
+    async closeUnrun(toolCallIds: string[]): Promise<void> {
       if (toolCallIds.length === 0) return;
       db.update(toolCallsTable)
         .set({ status: 'denied', isError: true, durationMs: 0 })
@@ -74,7 +75,7 @@ export function createApprovalsRepository({ db }: { db: AppDatabase }) {
      * Records a decision only if the approval is still pending, in one UPDATE: of two answers racing
      * (twice from one client, or to two instances), exactly one wins. A denial also closes its call.
      */
-    decide(id: string, decision: { approved: boolean; reason: string | null; decidedAt: number }): boolean {
+    async decide(id: string, decision: { approved: boolean; reason: string | null; decidedAt: number }): Promise<boolean> {
       return db.transaction((transaction) => {
         const claimed = transaction
           .update(approvalsTable)
@@ -96,7 +97,7 @@ export function createApprovalsRepository({ db }: { db: AppDatabase }) {
         return true;
       });
     },
-  };
+  });
 }
 
 export type ApprovalsRepository = ReturnType<typeof createApprovalsRepository>;

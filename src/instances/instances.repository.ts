@@ -8,12 +8,12 @@ export type InstanceRow = typeof instancesTable.$inferSelect;
 /** The heartbeat rows of the server processes sharing this database. */
 export function createInstancesRepository({ db }: { db: AppDatabase }) {
   return withDatabaseErrors({
-    register(row: InstanceRow): void {
+    async register(row: InstanceRow): Promise<void> {
       db.insert(instancesTable).values(row).run();
     },
 
     /** Refreshes this instance's heartbeat; re-creates the row if a peer swept it during a long pause. */
-    heartbeat(row: InstanceRow): void {
+    async heartbeat(row: InstanceRow): Promise<void> {
       db.insert(instancesTable)
         .values(row)
         .onConflictDoUpdate({
@@ -23,16 +23,16 @@ export function createInstancesRepository({ db }: { db: AppDatabase }) {
         .run();
     },
 
-    deregister(id: string): void {
+    async deregister(id: string): Promise<void> {
       db.delete(instancesTable).where(eq(instancesTable.id, id)).run();
     },
 
     /** Forgets instances past their expiry; their work rows are closed separately. */
-    deleteExpired(now: number): number {
+    async deleteExpired(now: number): Promise<number> {
       return db.delete(instancesTable).where(lt(instancesTable.expiresAt, now)).run().changes;
     },
 
-    list(): InstanceRow[] {
+    async list(): Promise<InstanceRow[]> {
       return db.select().from(instancesTable).all();
     },
   });

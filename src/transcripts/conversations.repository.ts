@@ -59,7 +59,7 @@ export function createConversationsRepository({
       .run().changes;
 
   return withDatabaseErrors({
-    findConversation(userId: string, id: string): ConversationRow | undefined {
+    async findConversation(userId: string, id: string): Promise<ConversationRow | undefined> {
       return db
         .select()
         .from(conversationsTable)
@@ -67,11 +67,11 @@ export function createConversationsRepository({
         .get();
     },
 
-    listConversations(options: {
+    async listConversations(options: {
       userId: string;
       before?: { updatedAt: number; id: string };
       limit: number;
-    }): ConversationRow[] {
+    }): Promise<ConversationRow[]> {
       const conditions: SQL[] = [eq(conversationsTable.userId, options.userId)];
       if (options.before) {
         const { updatedAt, id } = options.before;
@@ -92,7 +92,7 @@ export function createConversationsRepository({
     },
 
     /** Oldest first: what an export of everything since a date wants. */
-    listConversationsSince(userId: string, since: number): ConversationRow[] {
+    async listConversationsSince(userId: string, since: number): Promise<ConversationRow[]> {
       return db
         .select()
         .from(conversationsTable)
@@ -101,7 +101,7 @@ export function createConversationsRepository({
         .all();
     },
 
-    deleteConversation(userId: string, id: string): boolean {
+    async deleteConversation(userId: string, id: string): Promise<boolean> {
       return (
         db
           .delete(conversationsTable)
@@ -118,12 +118,12 @@ export function createConversationsRepository({
      * lock up front: a deferred one that reads and then writes fails at once with SQLITE_BUSY when another
      * process writes meanwhile, instead of waiting out the busy timeout.
      */
-    beginTurn(options: {
+    async beginTurn(options: {
       newConversation?: ConversationRow;
       conversationId: string;
       messages: Array<Omit<MessageRow, 'sequence' | 'conversationId' | 'instanceId' | keyof TurnUsage>>;
       now: number;
-    }): void {
+    }): Promise<void> {
       db.transaction(
         (transaction) => {
           const busy = transaction
@@ -177,10 +177,10 @@ export function createConversationsRepository({
     },
 
     /** Updates a message as its turn progresses (after each model step). */
-    updateMessage(
+    async updateMessage(
       id: string,
       changes: Partial<Pick<MessageRow, 'text' | 'status' | 'modelMessages' | 'error'>>,
-    ): void {
+    ): Promise<void> {
       db.update(messagesTable).set(changes).where(eq(messagesTable.id, id)).run();
     },
 
@@ -188,13 +188,13 @@ export function createConversationsRepository({
      * Stores how a turn ended and bumps its conversation to the top of the list, in one transaction.
      * `usage` is added to what the message has: a paused turn's continuation adds its own steps.
      */
-    endTurn(options: {
+    async endTurn(options: {
       conversationId: string;
       messageId: string;
       changes: Partial<Pick<MessageRow, 'text' | 'status' | 'error' | 'modelMessages'>>;
       usage?: TurnUsage;
       now: number;
-    }): void {
+    }): Promise<void> {
       db.transaction(
         (transaction) => {
           const { status, ...changes } = options.changes;
@@ -226,7 +226,7 @@ export function createConversationsRepository({
      * Takes a paused turn (`awaiting_approval`) back to `streaming` in one UPDATE: of two instances
      * continuing it at once, one gets the message, the other undefined.
      */
-    claimPausedTurn(messageId: string): MessageRow | undefined {
+    async claimPausedTurn(messageId: string): Promise<MessageRow | undefined> {
       return (
         db
           .update(messagesTable)
@@ -238,7 +238,7 @@ export function createConversationsRepository({
       );
     },
 
-    listMessages(conversationId: string): MessageRow[] {
+    async listMessages(conversationId: string): Promise<MessageRow[]> {
       return db
         .select()
         .from(messagesTable)
@@ -251,17 +251,17 @@ export function createConversationsRepository({
      * Closes as aborted the turns still `streaming` that started before `before` and record no instance
      * (written before instances were recorded): only their age can tell they were abandoned.
      */
-    abortStreamingStartedBefore(before: number): number {
+    async abortStreamingStartedBefore(before: number): Promise<number> {
       return abortStreamingWhere(and(isNull(messagesTable.instanceId), lt(messagesTable.createdAt, before)));
     },
 
     /** Closes as aborted the turns still `streaming` whose instance is dead (its heartbeat stopped). */
-    abortStreamingOfDeadInstances(now: number): number {
+    async abortStreamingOfDeadInstances(now: number): Promise<number> {
       return abortStreamingWhere(ownedByDeadInstance(messagesTable.instanceId, instance, now));
     },
 
     /** Shutdown: this instance's turns still `streaming` end `aborted` rather than wait for a sweep. */
-    abortStreamingOfThisInstance(): number {
+    async abortStreamingOfThisInstance(): Promise<number> {
       return abortStreamingWhere(eq(messagesTable.instanceId, instance.id));
     },
   });

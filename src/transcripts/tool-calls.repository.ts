@@ -82,7 +82,7 @@ export function createToolCallsRepository({
       .run().changes;
 
   return withDatabaseErrors({
-    insert(row: Omit<typeof toolCallsTable.$inferInsert, 'instanceId'>): void {
+    async insert(row: Omit<typeof toolCallsTable.$inferInsert, 'instanceId'>): Promise<void> {
       insertCall.run({
         conversationId: null,
         messageId: null,
@@ -98,12 +98,12 @@ export function createToolCallsRepository({
     },
 
     /** An approved call starts: its `awaiting_approval` row becomes `running`. */
-    markRunning(id: string, startedAt: number): void {
+    async markRunning(id: string, startedAt: number): Promise<void> {
       db.update(toolCallsTable).set({ status: 'running', startedAt }).where(eq(toolCallsTable.id, id)).run();
     },
 
     /** Stores the sealed before-state of a write call, just before the write runs. */
-    storeSnapshot(id: string, sealed: string, at: number): void {
+    async storeSnapshot(id: string, sealed: string, at: number): Promise<void> {
       db.update(toolCallsTable)
         .set({ snapshot: sealed, snapshotAt: at })
         .where(eq(toolCallsTable.id, id))
@@ -111,7 +111,7 @@ export function createToolCallsRepository({
     },
 
     /** One call of the user's; another user's is not found. */
-    findForUser(userId: string, id: string): ToolCallRow | undefined {
+    async findForUser(userId: string, id: string): Promise<ToolCallRow | undefined> {
       return db
         .select()
         .from(toolCallsTable)
@@ -120,7 +120,7 @@ export function createToolCallsRepository({
     },
 
     /** Forgets before-states taken before `before` (SNAPSHOT_RETENTION_DAYS): those calls stop being revertible. */
-    purgeSnapshotsBefore(before: number): number {
+    async purgeSnapshotsBefore(before: number): Promise<number> {
       return db
         .update(toolCallsTable)
         .set({ snapshot: null, snapshotAt: null })
@@ -128,14 +128,14 @@ export function createToolCallsRepository({
         .run().changes;
     },
 
-    finish(
+    async finish(
       id: string,
       outcome: { result: unknown; isError: boolean; status: ToolCallStatus; durationMs: number },
-    ): void {
+    ): Promise<void> {
       finishCall.run({ id, ...outcome });
     },
 
-    list(filters: ToolCallFilters): ToolCallRow[] {
+    async list(filters: ToolCallFilters): Promise<ToolCallRow[]> {
       const conditions: SQL[] = [eq(toolCallsTable.userId, filters.userId)];
       if (filters.conversationId) conditions.push(eq(toolCallsTable.conversationId, filters.conversationId));
       if (filters.name) conditions.push(eq(toolCallsTable.name, filters.name));
@@ -160,7 +160,7 @@ export function createToolCallsRepository({
         .all();
     },
 
-    listForMessages(messageIds: string[]): ToolCallRow[] {
+    async listForMessages(messageIds: string[]): Promise<ToolCallRow[]> {
       if (messageIds.length === 0) return [];
       return db
         .select()
@@ -174,17 +174,17 @@ export function createToolCallsRepository({
      * Closes as aborted the calls still `running` that started before `before` and record no instance
      * (written before instances were recorded): only their age can tell they were abandoned.
      */
-    abortRunningStartedBefore(before: number): number {
+    async abortRunningStartedBefore(before: number): Promise<number> {
       return abortRunningWhere(and(isNull(toolCallsTable.instanceId), lt(toolCallsTable.startedAt, before)));
     },
 
     /** Closes as aborted the calls still `running` whose instance is dead (its heartbeat stopped). */
-    abortRunningOfDeadInstances(now: number): number {
+    async abortRunningOfDeadInstances(now: number): Promise<number> {
       return abortRunningWhere(ownedByDeadInstance(toolCallsTable.instanceId, instance, now));
     },
 
     /** Shutdown: this instance's calls still `running` end `aborted` rather than wait for a sweep. */
-    abortRunningOfThisInstance(): number {
+    async abortRunningOfThisInstance(): Promise<number> {
       return abortRunningWhere(eq(toolCallsTable.instanceId, instance.id));
     },
   });

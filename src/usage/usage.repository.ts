@@ -22,7 +22,7 @@ export function createUsageRepository({ db }: { db: AppDatabase }) {
      * the tool calls the user ran since then (chat, direct and revert). Deleted conversations no longer
      * count: their messages and calls are deleted with them.
      */
-    totalsSince(userId: string, since: number): UsageTotals {
+    async totalsSince(userId: string, since: number): Promise<UsageTotals> {
       const turns = db
         .select({
           turns: count(),

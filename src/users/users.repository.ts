@@ -27,26 +27,26 @@ export function createUsersRepository({ db }: { db: AppDatabase }) {
     .prepare();
 
   return withDatabaseErrors({
-    insertUser(user: User): void {
+    async insertUser(user: User): Promise<void> {
       db.insert(usersTable).values(user).run();
     },
-    listUsers(): User[] {
+    async listUsers(): Promise<User[]> {
       return db.select().from(usersTable).orderBy(asc(usersTable.createdAt), asc(usersTable.id)).all();
     },
-    countUsers(): number {
+    async countUsers(): Promise<number> {
       return db.select({ count: count() }).from(usersTable).get()?.count ?? 0;
     },
-    findUserById(id: string): User | undefined {
+    async findUserById(id: string): Promise<User | undefined> {
       return db.select().from(usersTable).where(eq(usersTable.id, id)).get();
     },
-    findUserByName(name: string): User | undefined {
+    async findUserByName(name: string): Promise<User | undefined> {
       return db.select().from(usersTable).where(eq(usersTable.name, name)).get();
     },
-    insertApiKey(key: ApiKeyRow): void {
+    async insertApiKey(key: ApiKeyRow): Promise<void> {
       db.insert(apiKeysTable).values(key).run();
     },
     /** A new user and its first key together, or neither (a failed key insert leaves no keyless user). */
-    insertUserWithApiKey(user: User, key: ApiKeyRow): void {
+    async insertUserWithApiKey(user: User, key: ApiKeyRow): Promise<void> {
       db.transaction(
         (transaction) => {
           transaction.insert(usersTable).values(user).run();
@@ -56,11 +56,11 @@ export function createUsersRepository({ db }: { db: AppDatabase }) {
       );
     },
     /** The user owning an active (not revoked) key with this hash. */
-    findUserByActiveKeyHash(keyHash: string): User | undefined {
+    async findUserByActiveKeyHash(keyHash: string): Promise<User | undefined> {
       return userByActiveKeyHash.get({ keyHash });
     },
     /** Marks a key revoked; false when no active key has this id. */
-    revokeApiKey(id: string, revokedAt: number): boolean {
+    async revokeApiKey(id: string, revokedAt: number): Promise<boolean> {
       const result = db
         .update(apiKeysTable)
         .set({ revokedAt })
@@ -68,11 +68,11 @@ export function createUsersRepository({ db }: { db: AppDatabase }) {
         .run();
       return result.changes > 0;
     },
-    findApiKey(id: string) {
+    async findApiKey(id: string) {
       return db.select().from(apiKeysTable).where(eq(apiKeysTable.id, id)).get();
     },
     /** A user's keys, oldest first, without their hashes. */
-    listApiKeys(userId: string) {
+    async listApiKeys(userId: string) {
       return db
         .select({
           id: apiKeysTable.id,
@@ -86,7 +86,7 @@ export function createUsersRepository({ db }: { db: AppDatabase }) {
         .all();
     },
     /** Stamps a key's last use unless it was stamped after `staleBefore` (one write per key per interval). */
-    touchApiKey(keyHash: string, now: number, staleBefore: number): void {
+    async touchApiKey(keyHash: string, now: number, staleBefore: number): Promise<void> {
       db.update(apiKeysTable)
         .set({ lastUsedAt: now })
         .where(

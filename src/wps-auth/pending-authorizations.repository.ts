@@ -36,17 +36,17 @@ export function createPendingAuthorizationsRepository({ db }: { db: AppDatabase 
     found ? { ...found.row, userName: found.userName } : undefined;
 
   return withDatabaseErrors({
-    insert(
+    async insert(
       row: Omit<
         PendingAuthorizationRow,
         'usedAt' | 'codeCiphertext' | 'confirmationTokenHash' | 'failedConfirmations' | 'cancelledAt'
       >,
-    ): void {
+    ): Promise<void> {
       db.insert(table).values(row).run();
     },
 
     /** Cancels the user's live authorizations beyond the newest `keep`; returns how many. */
-    cancelLiveBeyond(userId: string, keep: number, now: number): number {
+    async cancelLiveBeyond(userId: string, keep: number, now: number): Promise<number> {
       const live = db
         .select({ stateHash: table.stateHash })
         .from(table)
@@ -65,7 +65,7 @@ export function createPendingAuthorizationsRepository({ db }: { db: AppDatabase 
     },
 
     /** The user's newest live authorization that no callback reached yet and lives past `until`. */
-    findReusable(userId: string, now: number, until: number): PendingAuthorizationRow | undefined {
+    async findReusable(userId: string, now: number, until: number): Promise<PendingAuthorizationRow | undefined> {
       return db
         .select()
         .from(table)
@@ -82,20 +82,20 @@ export function createPendingAuthorizationsRepository({ db }: { db: AppDatabase 
         .get();
     },
 
-    findByStateHash(stateHash: string): PendingAuthorization | undefined {
+    async findByStateHash(stateHash: string): Promise<PendingAuthorization | undefined> {
       return flatten(withUserName().where(eq(table.stateHash, stateHash)).get());
     },
 
-    findByConfirmationTokenHash(tokenHash: string): PendingAuthorization | undefined {
+    async findByConfirmationTokenHash(tokenHash: string): Promise<PendingAuthorization | undefined> {
       return flatten(withUserName().where(eq(table.confirmationTokenHash, tokenHash)).get());
     },
 
     /** Holds an unbound callback's code until confirmation; a newer callback replaces an older one. */
-    holdCode(
+    async holdCode(
       stateHash: string,
       held: { codeCiphertext: string; confirmationTokenHash: string; expiresAt: number },
       now: number,
-    ): boolean {
+    ): Promise<boolean> {
       return (
         db
           .update(table)
@@ -106,11 +106,11 @@ export function createPendingAuthorizationsRepository({ db }: { db: AppDatabase 
     },
 
     /** Counts a wrong API key; the `maxFailures`-th cancels the authorization and drops the held code. */
-    recordFailedConfirmation(
+    async recordFailedConfirmation(
       stateHash: string,
       maxFailures: number,
       now: number,
-    ): { failedConfirmations: number; cancelled: boolean } | undefined {
+    ): Promise<{ failedConfirmations: number; cancelled: boolean } | undefined> {
       const failed = sql`${table.failedConfirmations} + 1`;
       const reachedLimit = sql`${failed} >= ${maxFailures}`;
       const row = db
@@ -130,7 +130,7 @@ export function createPendingAuthorizationsRepository({ db }: { db: AppDatabase 
      * Claims a live authorization for its one use (only one caller ever succeeds) and scrubs the sealed
      * values it no longer needs. With `confirmationTokenHash`, only that confirmation page can claim it.
      */
-    claim(stateHash: string, now: number, confirmationTokenHash?: string): boolean {
+    async claim(stateHash: string, now: number, confirmationTokenHash?: string): Promise<boolean> {
       const conditions = [eq(table.stateHash, stateHash), isLive(now)];
       if (confirmationTokenHash) conditions.push(eq(table.confirmationTokenHash, confirmationTokenHash));
       return (
@@ -143,11 +143,11 @@ export function createPendingAuthorizationsRepository({ db }: { db: AppDatabase 
     },
 
     /** Housekeeping: rows that expired before `before` answer "unknown" from then on. */
-    deleteExpired(before: number): number {
+    async deleteExpired(before: number): Promise<number> {
       return db.delete(table).where(lt(table.expiresAt, before)).run().changes;
     },
 
-    countOfUser(userId: string): number {
+    async countOfUser(userId: string): Promise<number> {
       return db.select({ rows: count() }).from(table).where(eq(table.userId, userId)).get()?.rows ?? 0;
     },
   });

@@ -44,12 +44,12 @@ export function createWpsConnectionsRepository({
     .prepare();
 
   return withDatabaseErrors({
-    find(userId: string): WpsConnectionRow | undefined {
+    async find(userId: string): Promise<WpsConnectionRow | undefined> {
       return connectionOfUser.get({ userId });
     },
 
     /** A completed authorization always wins: it replaces whatever the user had. */
-    storeAuthorized(userId: string, pair: SealedTokenPair & { tokenUrl: string }, now: number): void {
+    async storeAuthorized(userId: string, pair: SealedTokenPair & { tokenUrl: string }, now: number): Promise<void> {
       db.insert(wpsConnectionsTable)
         .values({ userId, status: 'connected', ...pair, generation: 1, createdAt: now, updatedAt: now })
         .onConflictDoUpdate({
@@ -67,12 +67,12 @@ export function createWpsConnectionsRepository({
     },
 
     /** Stores a rotated pair only if the stored refresh token is still the one that was used. */
-    replaceIfCurrent(
+    async replaceIfCurrent(
       userId: string,
       usedRefreshTokenHash: string,
       pair: SealedTokenPair,
       now: number,
-    ): boolean {
+    ): Promise<boolean> {
       const result = db
         .update(wpsConnectionsTable)
         .set({
@@ -89,7 +89,7 @@ export function createWpsConnectionsRepository({
     },
 
     /** WPS rejected this refresh token: mark the user for re-authorization unless a newer pair exists. */
-    markReauthorizationRequiredIfCurrent(userId: string, usedRefreshTokenHash: string, now: number): boolean {
+    async markReauthorizationRequiredIfCurrent(userId: string, usedRefreshTokenHash: string, now: number): Promise<boolean> {
       const result = db
         .update(wpsConnectionsTable)
         .set({
@@ -108,13 +108,13 @@ export function createWpsConnectionsRepository({
      * one the caller saw. The lease makes refresh single-flight across processes sharing the database. A
      * lease whose holder died (kill -9 mid-refresh) is taken over without waiting for it to run out.
      */
-    acquireRefreshLease(options: {
+    async acquireRefreshLease(options: {
       userId: string;
       refreshTokenHash: string;
       owner: string;
       now: number;
       leaseMs: number;
-    }): boolean {
+    }): Promise<boolean> {
       const result = db
         .update(wpsConnectionsTable)
         .set({ refreshLeaseOwner: options.owner, refreshLeaseUntil: options.now + options.leaseMs })
@@ -132,14 +132,14 @@ export function createWpsConnectionsRepository({
       return result.changes > 0;
     },
 
-    releaseRefreshLease(userId: string, owner: string): void {
+    async releaseRefreshLease(userId: string, owner: string): Promise<void> {
       db.update(wpsConnectionsTable)
         .set({ refreshLeaseOwner: null, refreshLeaseUntil: null })
         .where(and(eq(wpsConnectionsTable.userId, userId), eq(wpsConnectionsTable.refreshLeaseOwner, owner)))
         .run();
     },
 
-    delete(userId: string): boolean {
+    async delete(userId: string): Promise<boolean> {
       return db.delete(wpsConnectionsTable).where(eq(wpsConnectionsTable.userId, userId)).run().changes > 0;
     },
   });

@@ -1,0 +1,77 @@
+/**
+ * One repository suite, two databases: `describeOnEachDatabase` runs the same tests against an in-memory
+ * SQLite database and a real PostgreSQL one (skipped loudly without PostgreSQL, see postgres.ts). Every
+ * test starts from empty tables; the PostgreSQL database is created and migrated once per file.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe } from 'vitest';
+import { migrateDatabase, openDatabase } from '../../src/db/database.js';
+import { openPostgresDatabase, type PostgresDatabase } from '../../src/db/postgres-database.js';
+import { migratePostgres } from '../../src/db/postgres-migrations.js';
+import {
+  type AnyDatabase,
+  createRepositories,
+  type RepositoryOptions,
+  type Repositories,
+} from '../../src/db/repositories.js';
+import { hasPostgres, startTestDatabase, type TestDatabase } from './postgres.js';
+
+export interface DatabaseFixture {
+  dialect: AnyDatabase['dialect'];
+  /** The database of the running test (a new one per test on SQLite, emptied tables on PostgreSQL). */
+  database(): AnyDatabase;
+  /** Repositories on it; pass an instance to own work rows. */
+  repositories(options?: RepositoryOptions): Repositories;
+  /** PostgreSQL only: the URL, for tests that start processes or open more pools on the same database. */
+  url(): string;
+}
+
+async function emptyPostgres(db: PostgresDatabase): Promise<void> {
+  const { rows } = await db.$client.query<{ tablename: string }>(
+    "select tablename from pg_tables where schemaname = 'public'",
+  );
+  if (rows.length === 0) return;
+  await db.execute(sql.raw(`truncate ${rows.map((row) => `"${row.tablename}"`).join(', ')} cascade`));
+}
+
+export function describeOnEachDatabase(name: string, body: (fixture: DatabaseFixture) => void): void {
+  describe(`${name} (sqlite)`, () => {
+    let current: AnyDatabase | undefined;
+    beforeEach(() => {
+      const db = openDatabase(':memory:');
+      migrateDatabase(db);
+      current = { dialect: 'sqlite', db };
+    });
+    body({
+      dialect: 'sqlite',
+      database: () => current!,
+      repositories: (options) => createRepositories(current!, options),
+      url: () => {
+        throw new Error('url() is PostgreSQL only');
+      },
+    });
+  });
+
+  describe.skipIf(!hasPostgres)(`${name} (postgres)`, () => {
+    let server: TestDatabase | undefined;
+    let current: { dialect: 'postgres'; db: PostgresDatabase } | undefined;
+    beforeAll(async () => {
+      server = await startTestDatabase();
+      await migratePostgres(server.url);
+      current = { dialect: 'postgres', db: openPostgresDatabase(server.url) };
+    }, 60_000);
+    beforeEach(async () => {
+      await emptyPostgres(current!.db);
+    });
+    afterAll(async () => {
+      await current?.db.$client.end();
+      await server?.stop();
+    });
+    body({
+      dialect: 'postgres',
+      database: () => current!,
+      repositories: (options) => createRepositories(current!, options),
+      url: () => server!.url,
+    });
+  });
+}
