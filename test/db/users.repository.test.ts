@@ -108,6 +108,23 @@ describeOnEachDatabase('users repository', (fixture) => {
   });
 
   it.runIf(fixture.dialect === 'postgres')(
+    'an unreachable PostgreSQL answers `unavailable`, not an unknown error',
+    async () => {
+      const db = openPostgresDatabase('postgres://postgres@127.0.0.1:1/nothing');
+      try {
+        await expect(
+          createPostgresUsersRepository({ db }).findUserByActiveKeyHash('hash_a'),
+        ).rejects.toMatchObject({
+          code: 'unavailable',
+          status: 503,
+        });
+      } finally {
+        await db.$client.end();
+      }
+    },
+  );
+
+  it.runIf(fixture.dialect === 'postgres')(
     'the per-request key lookup is a named prepared statement',
     async () => {
       const db = openPostgresDatabase(fixture.url(), { poolSize: 1 });
