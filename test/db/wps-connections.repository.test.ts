@@ -229,7 +229,7 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
         change: () => holder.replaceIfCurrent('usr_a', 'hash-one', pair('two'), T0 + 1),
       });
       expect(waited).toBeGreaterThanOrEqual(200);
-      expect(waited).toBeLessThan(300);
+      expect(waited).toBeLessThan(500); // 6-13 ms after the change began, measured idle; slack for a busy CI
     },
   );
 
@@ -269,9 +269,9 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
     async () => {
       expect(await timeWait({ timeoutMs: 10_000 })).toBeLessThan(200);
       expect(await timeWait({ userId: 'usr_b', timeoutMs: 10_000 })).toBeLessThan(200);
-      expect(await acquire('inst_a', { now: Date.now(), leaseMs: 300 })).toBe(true);
-      const waited = await timeWait({ timeoutMs: 10_000 });
-      expect(waited).toBeGreaterThanOrEqual(250);
+      expect(await acquire('inst_a', { now: Date.now(), leaseMs: 400 })).toBe(true);
+      const waited = await timeWait({ timeoutMs: 10_000 }); // starts some 50 ms into the lease
+      expect(waited).toBeGreaterThanOrEqual(200);
       expect(waited).toBeLessThan(1_000);
     },
   );
