@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { Repositories, RepositoryOptions } from '../../src/db/repositories.js';
+import { createRepositories, type Repositories, type RepositoryOptions } from '../../src/db/repositories.js';
 import type { InstanceIdentity } from '../../src/instances/instance-liveness.js';
 import type { SealedTokenPair } from '../../src/wps-auth/wps-connections.repository.js';
 import { openPostgresPeer } from '../support/postgres-peer.js';
@@ -82,6 +82,15 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
     await waiting;
     return performance.now() - started;
   };
+
+  it.runIf(fixture.dialect === 'postgres')(
+    'PostgreSQL repositories cannot be built without the notifications listener',
+    () => {
+      expect(() => createRepositories(fixture.database(), { instance: instanceNamed('inst_a') })).toThrow(
+        /notifications/,
+      );
+    },
+  );
 
   it('stores a completed authorization, and a new one replaces it whatever it held', async () => {
     expect(await connections.find('usr_a')).toMatchObject({
