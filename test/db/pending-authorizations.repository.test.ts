@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Repositories } from '../../src/db/repositories.js';
-import { openPostgresPeer } from '../support/postgres-peer.js';
+import { openPostgresPeer, warmPool } from '../support/postgres-peer.js';
 import { describeOnEachDatabase } from '../support/test-databases.js';
 
 const T0 = Date.UTC(2026, 5, 1);
@@ -22,10 +22,12 @@ describeOnEachDatabase('pending authorizations repository', (fixture) => {
   });
 
   /** The pending authorizations as another instance sees them (a second pool on PostgreSQL). */
-  const otherInstance = () => {
-    if (fixture.dialect === 'sqlite') return pending;
+  const otherInstance = async () => {
+    const database = fixture.database();
+    if (database.dialect === 'sqlite') return pending;
     const peer = openPostgresPeer(fixture.url());
     peers.push(peer);
+    await Promise.all([warmPool(database.db, 5), warmPool(peer.db, 5)]);
     return peer.repositories.pendingAuthorizations;
   };
 
@@ -150,7 +152,7 @@ describeOnEachDatabase('pending authorizations repository', (fixture) => {
 
   it('ten concurrent claims of one state, from two instances, have exactly one winner', async () => {
     await start('s1');
-    const other = otherInstance();
+    const other = await otherInstance();
     const claims = Array.from({ length: 10 }, (_, at) =>
       (at % 2 === 0 ? pending : other).claim('s1', T0 + 1),
     );
@@ -184,7 +186,7 @@ describeOnEachDatabase('pending authorizations repository', (fixture) => {
 
   it('concurrent wrong confirmations from two instances are each counted once, and only the limit cancels', async () => {
     await start('s1');
-    const other = otherInstance();
+    const other = await otherInstance();
     const attempts = await Promise.all(
       Array.from({ length: 10 }, (_, at) =>
         (at % 2 === 0 ? pending : other).recordFailedConfirmation('s1', 5, T0 + 1),

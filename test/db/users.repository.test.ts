@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { openPostgresDatabase } from '../../src/db/postgres-database.js';
 import { createPostgresUsersRepository } from '../../src/users/users.postgres.js';
 import type { ApiKeyRow, User } from '../../src/users/users.repository.js';
+import { warmPool } from '../support/postgres-peer.js';
 import { describeOnEachDatabase } from '../support/test-databases.js';
 
 const T0 = Date.UTC(2026, 5, 1);
@@ -68,6 +69,8 @@ describeOnEachDatabase('users repository', (fixture) => {
     const { users } = fixture.repositories();
     await users.insertUser(user('usr_a', 'ann'));
     await users.insertApiKey(key('key_a', 'usr_a', 'hash_a'));
+    const database = fixture.database();
+    if (database.dialect === 'postgres') await warmPool(database.db, 10);
     const outcomes = await Promise.all(
       Array.from({ length: 10 }, (_, at) => users.revokeApiKey('key_a', T0 + at)),
     );

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createRepositories, type Repositories, type RepositoryOptions } from '../../src/db/repositories.js';
 import type { InstanceIdentity } from '../../src/instances/instance-liveness.js';
 import type { SealedTokenPair } from '../../src/wps-auth/wps-connections.repository.js';
-import { openPostgresPeer } from '../support/postgres-peer.js';
+import { openPostgresPeer, warmPool } from '../support/postgres-peer.js';
 import { describeOnEachDatabase } from '../support/test-databases.js';
 
 const T0 = Date.UTC(2026, 5, 1);
@@ -46,10 +46,12 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
   });
 
   /** Another instance's repositories: its own pool and listener on PostgreSQL, the same file on SQLite. */
-  const otherInstance = (options: Omit<RepositoryOptions, 'notifications'>) => {
-    if (fixture.dialect === 'sqlite') return fixture.repositories(options);
+  const otherInstance = async (options: Omit<RepositoryOptions, 'notifications'>) => {
+    const database = fixture.database();
+    if (database.dialect === 'sqlite') return fixture.repositories(options);
     const peer = openPostgresPeer(fixture.url(), options);
     peers.push(peer);
+    await Promise.all([warmPool(database.db, 10), warmPool(peer.db, 10)]);
     return peer.repositories;
   };
   /** `owner` asks for usr_a's lease through `through` (this instance's repository unless told). */
@@ -151,7 +153,7 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
   });
 
   it('twenty concurrent lease requests from two instances have exactly one winner', async () => {
-    const other = otherInstance({ instance: instanceNamed('inst_b') }).wpsConnections;
+    const other = (await otherInstance({ instance: instanceNamed('inst_b') })).wpsConnections;
     const requests = Array.from({ length: 20 }, (_, at) =>
       at % 2 === 0 ? acquire('inst_a') : acquire('inst_b', { through: other }),
     );
@@ -164,7 +166,7 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
   });
 
   it('a live lease of a live instance is not taken; once its holder releases it, it is', async () => {
-    const other = otherInstance({ instance: instanceNamed('inst_b') }).wpsConnections;
+    const other = (await otherInstance({ instance: instanceNamed('inst_b') })).wpsConnections;
     expect(await acquire('inst_a')).toBe(true);
     expect(await acquire('inst_b', { now: T0 + 1, through: other })).toBe(false);
     await other.releaseRefreshLease('usr_a', 'inst_b'); // not its lease: nothing changes
@@ -174,7 +176,7 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
   });
 
   it('a lease held by a dead instance is taken over at once, long before it runs out', async () => {
-    const dead = otherInstance({ instance: instanceNamed('inst_dead') }).wpsConnections;
+    const dead = (await otherInstance({ instance: instanceNamed('inst_dead') })).wpsConnections;
     await repositories.instances.register({
       id: 'inst_dead',
       pid: 1,
@@ -230,7 +232,7 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
   it.runIf(fixture.dialect === 'postgres')(
     'a waiter wakes within moments of the holder storing the refresh from another instance, long before its timeout',
     async () => {
-      const holder = otherInstance({ instance: instanceNamed('inst_b') }).wpsConnections;
+      const holder = (await otherInstance({ instance: instanceNamed('inst_b') })).wpsConnections;
       expect(await acquire('inst_b', { through: holder })).toBe(true);
       const waited = await timeWait({
         timeoutMs: 10_000,
@@ -245,7 +247,7 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
   it.runIf(fixture.dialect === 'postgres')(
     'every write that ends a refresh wakes the waiters of that user',
     async () => {
-      const holder = otherInstance({ instance: instanceNamed('inst_b') }).wpsConnections;
+      const holder = (await otherInstance({ instance: instanceNamed('inst_b') })).wpsConnections;
       const lease = () => acquire('inst_b', { through: holder });
       const ends = [
         () => holder.releaseRefreshLease('usr_a', 'inst_b'),
@@ -267,7 +269,7 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
     async () => {
       await connections.storeAuthorized('usr_b', { ...pair('b'), tokenUrl: 'http://wps.test/token' }, T0);
       expect(await acquire('inst_a')).toBe(true);
-      const other = otherInstance({ instance: instanceNamed('inst_b') }).wpsConnections;
+      const other = (await otherInstance({ instance: instanceNamed('inst_b') })).wpsConnections;
       const waited = await timeWait({ timeoutMs: 400, afterMs: 50, change: () => other.delete('usr_b') });
       expect(waited).toBeGreaterThanOrEqual(390);
     },
