@@ -46,6 +46,7 @@ export const environmentSchema = z.object({
   WPS_REDIRECT_URI: url('WPS_REDIRECT_URI').optional(),
   DATA_DIR: z.string().trim().min(1).default('./data'),
   DATABASE_URL: z.string().trim().min(1).optional(),
+  DATABASE_POOL_SIZE: integer('DATABASE_POOL_SIZE', { min: 1, max: 1000 }).default(10),
   TOKEN_ENCRYPTION_KEY: z
     .string()
     .trim()
@@ -130,12 +131,35 @@ export function crossVariableProblems(environment: Record<string, string | undef
   if (expiryMs < 2 * heartbeatMs)
     problems.push('INSTANCE_EXPIRY_MS: INSTANCE_EXPIRY_MS must be at least twice INSTANCE_HEARTBEAT_MS');
   const databaseUrl = environment.DATABASE_URL;
-  if (databaseUrl && /^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl) && !/^(sqlite|file):/i.test(databaseUrl)) {
+  const postgres = databaseUrl !== undefined && isPostgresUrl(databaseUrl);
+  if (
+    databaseUrl &&
+    !postgres &&
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl) &&
+    !/^(sqlite|file):/i.test(databaseUrl)
+  ) {
     problems.push(
-      `DATABASE_URL: only SQLite file paths are supported in this version (got a "${databaseUrl.split(':')[0]}" URL)`,
+      `DATABASE_URL: a SQLite file path or a postgres:// / postgresql:// URL is expected (got a "${databaseUrl.split(':')[0]}" URL)`,
     );
+  }
+  if (postgres) {
+    try {
+      new URL(databaseUrl);
+    } catch {
+      problems.push('DATABASE_URL: not a valid postgres:// URL');
+    }
+    // A generated key would differ per instance: each could open only the tokens it sealed itself.
+    if (!environment.TOKEN_ENCRYPTION_KEY)
+      problems.push(
+        'TOKEN_ENCRYPTION_KEY: required with PostgreSQL (every instance needs the same key; try: openssl rand -base64 32)',
+      );
   }
   return problems;
 }
 
 export type Environment = z.output<typeof environmentSchema>;
+
+/** `DATABASE_URL` names PostgreSQL (anything else is a SQLite file). */
+export function isPostgresUrl(value: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(value);
+}

@@ -60,7 +60,7 @@ export function createReverter(options: {
       toolCallId: string;
       force: boolean;
     }): Promise<{ toolCallId: string; result: CallToolResult }> {
-      const row = options.toolCallsRepository.findForUser(request.userId, request.toolCallId);
+      const row = await options.toolCallsRepository.findForUser(request.userId, request.toolCallId);
       if (!row) throw errors.notFound('No tool call with this id.');
       if (!isRevertible(row) || !row.snapshot) {
         throw errors.notRevertible(

@@ -56,9 +56,9 @@ export function createToolCallEdits(options: {
   };
 
   return {
-    forRows(rows: ToolCallRow[]): Map<string, ToolCallEdits> {
+    async forRows(rows: ToolCallRow[]): Promise<Map<string, ToolCallEdits>> {
       const edits = new Map<string, ToolCallEdits>();
-      const approvals = options.approvalsRepository.listForToolCalls(
+      const approvals = await options.approvalsRepository.listForToolCalls(
         rows
           .filter((row) => row.changesData || row.status === 'awaiting_approval' || row.status === 'denied')
           .map((row) => row.id),

@@ -52,7 +52,7 @@ export function createAuthorizationFlow(options: {
       const now = clock.now();
       const expiresAt = now + options.ttlMs;
       const stateHash = sha256(state);
-      repository.insert({
+      await repository.insert({
         stateHash,
         userId,
         codeVerifierCiphertext: codeVerifier ? secretBox.seal(codeVerifier) : null,
@@ -63,7 +63,7 @@ export function createAuthorizationFlow(options: {
         createdAt: now,
         expiresAt,
       });
-      const cancelled = repository.cancelLiveBeyond(userId, MAX_LIVE_AUTHORIZATIONS_PER_USER, now);
+      const cancelled = await repository.cancelLiveBeyond(userId, MAX_LIVE_AUTHORIZATIONS_PER_USER, now);
       if (cancelled > 0) logger.info({ userId, cancelled }, 'cancelled older pending wps authorizations');
       return { authorizeUrl, expiresAt, stateHash };
     },
@@ -74,13 +74,13 @@ export function createAuthorizationFlow(options: {
      */
     async authorizeUrlFor(userId: string): Promise<string> {
       const now = clock.now();
-      const reusable = repository.findReusable(userId, now, now + REUSE_MIN_REMAINING_MS);
+      const reusable = await repository.findReusable(userId, now, now + REUSE_MIN_REMAINING_MS);
       if (reusable?.authorizeUrlCiphertext) return secretBox.open(reusable.authorizeUrlCiphertext);
       return (await this.start(userId)).authorizeUrl;
     },
 
     /** Deletes authorizations that expired over an hour ago (replays of them answer "unknown" then). */
-    sweepExpired(): number {
+    sweepExpired(): Promise<number> {
       return repository.deleteExpired(clock.now() - SWEEP_GRACE_MS);
     },
   };

@@ -97,8 +97,28 @@ describe('configuration', () => {
     );
   });
 
-  it('refuses a non-SQLite DATABASE_URL with a clear message', () => {
-    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/agent' })).toThrow(/only SQLite/);
+  it('selects PostgreSQL for a postgres:// or postgresql:// DATABASE_URL, with an explicit encryption key', () => {
+    const key = Buffer.alloc(32, 1).toString('base64');
+    for (const url of ['postgres://agent:pw@db:5432/agent', 'postgresql://db/agent']) {
+      const config = loadConfig({ DATABASE_URL: url, TOKEN_ENCRYPTION_KEY: key, DATABASE_POOL_SIZE: '4' });
+      expect(config.databaseDialect).toBe('postgres');
+      expect(config.postgres).toEqual({ url, poolSize: 4 });
+    }
+    expect(loadConfig({}).databaseDialect).toBe('sqlite');
+    expect(loadConfig({}).postgres).toBeUndefined();
+  });
+
+  it('refuses PostgreSQL without TOKEN_ENCRYPTION_KEY, and other database URLs, naming the problem', () => {
+    // A key generated per instance would let each instance open only the tokens it sealed itself.
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://agent:secret-pw@db/agent' })).toThrow(
+      /TOKEN_ENCRYPTION_KEY: required with PostgreSQL/,
+    );
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://agent:secret-pw@db/agent' })).not.toThrow(
+      /secret-pw/,
+    );
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://db/agent' })).toThrow(
+      /SQLite file path or a postgres:\/\/ \/ postgresql:\/\/ URL/,
+    );
   });
 });
 

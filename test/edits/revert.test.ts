@@ -11,7 +11,7 @@ afterEach(async () => {
 async function connected(account = 'alice') {
   if (!started) harness = await startAgentHarness();
   started = true;
-  const user = harness.createUser(`user-of-${account}`);
+  const user = await harness.createUser(`user-of-${account}`);
   expect((await harness.connectWps(user.apiKey, account)).status).toBe(200);
   return user;
 }
