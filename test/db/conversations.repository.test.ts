@@ -6,6 +6,7 @@ import {
   instanceNamed,
   newConversation,
   outcomesOf,
+  repositoriesOnClosedDatabase,
   seedInstance,
   seedUser,
   startTurnInNewConversation,
@@ -320,5 +321,36 @@ describeOnEachDatabase('the conversations repository', (fixture) => {
     expect(
       await instances[0]!.conversations.listConversations({ userId: 'usr_ann', limit: 10 }),
     ).toHaveLength(2);
+  });
+
+  it('adds up the usage of turn ends racing from two instances, losing none', async () => {
+    const repositories = await setUp();
+    await startTurnInNewConversation(repositories, { name: 'a', userId: 'usr_ann' });
+    const peers = [repositories, otherProcess({ instance: there })];
+    const usage = { inputTokens: 3, outputTokens: 2, totalTokens: 5, modelRequests: 1 };
+    await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        peers[index % 2]!.conversations.endTurn({
+          conversationId: 'conv_a',
+          messageId: 'msg_a',
+          changes: { text: `step ${index}` },
+          usage,
+          now: T0 + index,
+        }),
+      ),
+    );
+    const [, message] = await repositories.conversations.listMessages('conv_a');
+    expect(message).toMatchObject({ inputTokens: 30, outputTokens: 20, totalTokens: 50, modelRequests: 10 });
+  });
+
+  it('answers `unavailable` (503, retry later) when the database cannot be reached', async () => {
+    const { conversations } = await repositoriesOnClosedDatabase(fixture);
+    await expect(conversations.findConversation('usr_ann', 'conv_a')).rejects.toMatchObject({
+      code: 'unavailable',
+      status: 503,
+    });
+    await expect(
+      conversations.beginTurn({ conversationId: 'conv_a', messages: turnMessages('a'), now: T0 }),
+    ).rejects.toMatchObject({ code: 'unavailable' });
   });
 });

@@ -6,6 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterEach } from 'vitest';
+import { migrateDatabase, openDatabase } from '../../src/db/database.js';
 import { openPostgresDatabase } from '../../src/db/postgres-database.js';
 import * as postgresSchema from '../../src/db/postgres-schema.js';
 import { createRepositories, type Repositories } from '../../src/db/repositories.js';
@@ -57,6 +58,21 @@ export function usesOtherProcesses(fixture: DatabaseFixture) {
     pools.push(db.$client);
     return createRepositories({ dialect: 'postgres', db }, options);
   };
+}
+
+/** Repositories on a database that has gone away (a closed SQLite connection, an ended pool). */
+export async function repositoriesOnClosedDatabase(fixture: DatabaseFixture): Promise<Repositories> {
+  if (fixture.dialect === 'sqlite') {
+    const db = openDatabase(':memory:');
+    migrateDatabase(db); // some repositories prepare their statements up front
+    const repositories = createRepositories({ dialect: 'sqlite', db });
+    db.$client.close();
+    return repositories;
+  }
+  const db = openPostgresDatabase(fixture.url());
+  const repositories = createRepositories({ dialect: 'postgres', db });
+  await db.$client.end();
+  return repositories;
 }
 
 type NewMessage = Omit<
