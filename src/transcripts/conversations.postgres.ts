@@ -157,16 +157,17 @@ export function createPostgresConversationsRepository({
           .select({ sequence: max(messagesTable.sequence) })
           .from(messagesTable)
           .where(eq(messagesTable.conversationId, options.conversationId));
-        let sequence = last?.sequence ?? 0;
-        for (const message of options.messages) {
-          sequence += 1;
-          await transaction.insert(messagesTable).values({
-            ...message,
-            conversationId: options.conversationId,
-            sequence,
-            instanceId: instance.id,
-          });
-        }
+        const after = last?.sequence ?? 0;
+        // One multi-row INSERT: each round trip holds the user's lock a little longer.
+        if (options.messages.length > 0)
+          await transaction.insert(messagesTable).values(
+            options.messages.map((message, index) => ({
+              ...message,
+              conversationId: options.conversationId,
+              sequence: after + index + 1,
+              instanceId: instance.id,
+            })),
+          );
         await bumpConversation(transaction, options.conversationId, options.now);
       });
     },
