@@ -36,10 +36,10 @@ serveParent({
     });
     return { url: harness.url };
   },
-  createUsers({ count, prefix }: { count: number; prefix: string }) {
+  async createUsers({ count, prefix }: { count: number; prefix: string }) {
     if (!harness) throw new Error('start first');
     const current = harness;
-    return Array.from({ length: count }, (_, index) => current.createUser(`${prefix}-${index}`));
+    return Promise.all(Array.from({ length: count }, (_, index) => current.createUser(`${prefix}-${index}`)));
   },
   sample: () => sampleProcess(),
   memory: () => settledMemory(),

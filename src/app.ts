@@ -25,6 +25,8 @@ export interface AppOptions {
   consoleDistDir?: string;
   /** Whether the database file is still where it was opened; /health answers 503 when it is not. */
   storageCheck?: () => StorageStatus;
+  /** Whether the database answers now (PostgreSQL); /health answers 503 while it does not. */
+  databaseReachable?: () => Promise<boolean>;
 }
 
 /** Builds the express app from the services. Never listens: main.ts and tests decide where. */
@@ -38,8 +40,12 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.use(requestLog({ logger: services.logger }));
   app.use(rejectMalformedPath);
 
-  app.get('/health', (_request, response) => {
-    const storage = options.storageCheck?.() ?? { ok: true };
+  app.get('/health', async (_request, response) => {
+    const file: StorageStatus = options.storageCheck?.() ?? { ok: true };
+    const storage: StorageStatus =
+      file.ok && (await options.databaseReachable?.()) === false
+        ? { ok: false, reason: 'the database cannot be reached' }
+        : file;
     response.status(storage.ok ? 200 : 503).json({
       status: storage.ok ? 'ok' : 'unavailable',
       ...(storage.ok ? {} : { reason: storage.reason }),

@@ -6,14 +6,15 @@ import { modelIsConfigured, NO_MODEL_CONFIGURED } from './agent/model-errors.js'
 import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig, pointAtSandbox, readEnvironment } from './config/config.js';
 import { resolveEncryptionKey } from './config/encryption-key.js';
-import { migrateDatabase, openDatabase } from './db/database.js';
 import { dataDirExposure } from './db/database-files.js';
+import { openConfiguredDatabase } from './db/open-database.js';
 import { createStorageCheck } from './db/storage-check.js';
 import { createWpsSandbox, SANDBOX_STATE_FILE, type WpsSandbox } from './sandbox/index.js';
 import { createServices } from './services.js';
 import { systemClock } from './shared/clock.js';
 import { explainListenError } from './shared/listen-error.js';
 import { createLogger } from './shared/logger.js';
+import { keyIdOf } from './shared/secret-box.js';
 import { ensureFirstUser, firstStartBanner } from './users/first-user.js';
 
 /** While draining at shutdown, how often keep-alive connections that went idle are closed. */
@@ -34,10 +35,9 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel });
-  const db = openDatabase(config.databasePath);
+  const opened = await openConfiguredDatabase(config, logger);
   const exposure = dataDirExposure(config.dataDir);
   if (exposure) logger.warn({ dataDir: config.dataDir }, exposure);
-  migrateDatabase(db);
 
   let sandbox: WpsSandbox | undefined;
   if (config.wps.mode === 'sandbox') {
@@ -74,22 +74,40 @@ async function main(): Promise<void> {
       { dataDir: config.dataDir },
       'generated a new token encryption key (keep it with the database)',
     );
+  // Ids only (fingerprints that reveal nothing): during a rotation, shows each instance has both keys.
+  logger.info(
+    {
+      currentKeyId: keyIdOf(encryptionKey),
+      previousKeyIds: config.previousTokenEncryptionKeys.map(keyIdOf),
+    },
+    'token encryption keys',
+  );
   const services = createServices({
     config,
-    db,
+    database: opened.database,
     clock: systemClock,
     fetch: globalThis.fetch,
     logger,
     encryptionKey,
+    previousEncryptionKeys: config.previousTokenEncryptionKeys,
   });
   // A heartbeat row for this instance; work a dead process left half-done (kill -9) is closed as aborted.
-  services.start();
+  await services.start();
 
   const consoleDistDir = fileURLToPath(new URL('../web/dist', import.meta.url));
-  const storage = createStorageCheck({ databasePath: config.databasePath, dataDir: config.dataDir, logger });
-  storage.watch(STORAGE_CHECK_INTERVAL_MS);
+  // The SQLite file can vanish under a running server (DATA_DIR deleted); PostgreSQL can stop answering.
+  const storage =
+    config.databaseDialect === 'sqlite'
+      ? createStorageCheck({ databasePath: config.databasePath, dataDir: config.dataDir, logger })
+      : undefined;
+  storage?.watch(STORAGE_CHECK_INTERVAL_MS);
   const server = createServer(
-    createApp(services, { sandboxUrl: sandbox?.url, consoleDistDir, storageCheck: storage.check }),
+    createApp(services, {
+      sandboxUrl: sandbox?.url,
+      consoleDistDir,
+      storageCheck: storage?.check,
+      databaseReachable: opened.ping,
+    }),
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -98,7 +116,7 @@ async function main(): Promise<void> {
     explainListenError(error, { setting: 'PORT', port: config.server.port, host: config.server.host }),
   );
   // Only now: a start that fails before listening must not use up the one showing of the first key.
-  const firstUser = ensureFirstUser(services.usersService);
+  const firstUser = await ensureFirstUser(services.usersService);
   logger.info(
     {
       url: config.server.publicUrl,
@@ -140,7 +158,7 @@ async function main(): Promise<void> {
     // Stores this instance's turns and tool calls in flight as `aborted` and deletes its heartbeat row;
     // the database closes right after, so a late write of the chat loop cannot overwrite that.
     await services.close();
-    db.$client.close();
+    await opened.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -2,11 +2,10 @@ import type { ChatDependencies } from './agent/chat-turn.js';
 import { createLanguageModel, modelProviderOptions } from './agent/language-model.js';
 import { createNormalizedSchemaCache } from './agent/schema-normalizer.js';
 import { createTurnDrain } from './agent/turn-drain.js';
-import { createApprovalsRepository } from './approvals/approvals.repository.js';
 import { createApprovals } from './approvals/approvals.usecases.js';
 import { isReadOnlyTool } from './approvals/tool-classification.js';
 import type { Config } from './config/config.js';
-import type { AppDatabase } from './db/database.js';
+import { type AnyDatabase, createRepositories } from './db/repositories.js';
 import { createPreviews } from './edits/previews.js';
 import { createReverter } from './edits/revert.js';
 import { createSnapshots } from './edits/snapshots.js';
@@ -14,7 +13,6 @@ import { createToolCallEdits } from './edits/tool-call-edits.js';
 import { createWpsReads } from './edits/wps-reads.js';
 import { createInstanceHeartbeat } from './instances/instance-heartbeat.js';
 import type { InstanceIdentity } from './instances/instance-liveness.js';
-import { createInstancesRepository } from './instances/instances.repository.js';
 import { createArgumentValidator } from './mcp/argument-validator.js';
 import { createMcpConnectionPool } from './mcp/connection-pool.js';
 import { createToolCatalog } from './mcp/tool-catalog.js';
@@ -26,33 +24,44 @@ import { createId } from './shared/ids.js';
 import type { Logger } from './shared/logger.js';
 import { createSecretBox } from './shared/secret-box.js';
 import { createAbandonedWorkSweeper } from './transcripts/abandoned-work.js';
-import { createConversationsRepository } from './transcripts/conversations.repository.js';
-import { createToolCallsRepository } from './transcripts/tool-calls.repository.js';
-import { createUsageRepository } from './usage/usage.repository.js';
-import { createUsersRepository } from './users/users.repository.js';
 import { createUsersService } from './users/users.usecases.js';
 import { createAuthorizationServerResolver } from './wps-auth/authorization-server.js';
 import { createAuthorizationServices } from './wps-auth/authorization-services.js';
 import { createTokenManager } from './wps-auth/token-manager.js';
-import { createWpsConnectionsRepository } from './wps-auth/wps-connections.repository.js';
 
 /** What the services are built from: the process's seams, which tests replace. */
 export interface Infrastructure {
   config: Config;
-  db: AppDatabase;
+  database: AnyDatabase;
   clock: Clock;
   fetch: FetchLike;
   logger: Logger;
   encryptionKey: Buffer;
+  /** Keys a rotation is retiring: they open what they sealed, and seal nothing new. */
+  previousEncryptionKeys: Buffer[];
 }
 
 /** Wires every feature's services from the infrastructure. No module holds state of its own. */
 export function createServices(infrastructure: Infrastructure) {
-  const { config, db, clock, fetch, logger } = infrastructure;
-  const secretBox = createSecretBox(infrastructure.encryptionKey);
+  const { config, clock, fetch, logger } = infrastructure;
+  const secretBox = createSecretBox({
+    current: infrastructure.encryptionKey,
+    previous: infrastructure.previousEncryptionKeys,
+  });
   // This process, as the rows it owns record it: peers close them only once its heartbeat stops.
   const instance: InstanceIdentity = { id: createId('inst'), expiryMs: config.instances.expiryMs };
-  const instancesRepository = createInstancesRepository({ db });
+  const repositories = createRepositories(infrastructure.database, {
+    instance,
+    turnsInFlightPerUser: config.agent.maxTurnsInFlight,
+  });
+  const {
+    instances: instancesRepository,
+    approvals: approvalsRepository,
+    users: usersRepository,
+    wpsConnections: wpsConnectionsRepository,
+    toolCalls: toolCallsRepository,
+    conversations: conversationsRepository,
+  } = repositories;
   const heartbeat = createInstanceHeartbeat({
     instancesRepository,
     instance,
@@ -60,15 +69,12 @@ export function createServices(infrastructure: Infrastructure) {
     logger,
     intervalMs: config.instances.heartbeatMs,
   });
-  const approvalsRepository = createApprovalsRepository({ db });
   // Before the features that report to it; the gauges read their sources (the pool below) at scrape time.
   const metrics = createAgentMetrics({
     pendingApprovals: () => approvalsRepository.countPending(clock.now()),
     poolConnections: () => pool.stats().connections,
   });
-  const usersRepository = createUsersRepository({ db });
   const usersService = createUsersService({ usersRepository, clock });
-  const wpsConnectionsRepository = createWpsConnectionsRepository({ db, instance });
   const firstServer = config.wps.servers[0] ?? 'kso-yundoc';
   const resolver = createAuthorizationServerResolver({
     fetch,
@@ -91,7 +97,14 @@ export function createServices(infrastructure: Infrastructure) {
     metrics,
   });
   const { authorizationFlow, authorizationCallback, binding, pendingAuthorizationSweeper } =
-    createAuthorizationServices({ infrastructure, secretBox, tokenManager, resolver, usersService });
+    createAuthorizationServices({
+      infrastructure,
+      repository: repositories.pendingAuthorizations,
+      secretBox,
+      tokenManager,
+      resolver,
+      usersService,
+    });
   const pool = createMcpConnectionPool({
     mcpUrl: config.wps.mcpUrl,
     transport: config.wps.transport,
@@ -109,7 +122,6 @@ export function createServices(infrastructure: Infrastructure) {
     clock,
     logger,
   });
-  const toolCallsRepository = createToolCallsRepository({ db, instance });
   const reads = createWpsReads({ pool });
   const snapshots = createSnapshots({ reads, secretBox });
   const runner = createToolRunner({
@@ -127,11 +139,6 @@ export function createServices(infrastructure: Infrastructure) {
   const reverter = createReverter({ toolCallsRepository, snapshots, reads, catalog, runner });
 
   const validator = createArgumentValidator({ logger });
-  const conversationsRepository = createConversationsRepository({
-    db,
-    instance,
-    turnsInFlightPerUser: config.agent.maxTurnsInFlight,
-  });
   const previews = createPreviews({ reads, destructiveRatio: config.safeEdits.destructiveRemovalRatio });
   const approvals = createApprovals({
     approvalsRepository,
@@ -184,10 +191,10 @@ export function createServices(infrastructure: Infrastructure) {
     intervalMs: config.instances.sweepMs,
   });
 
-  const retireInstance = () => {
+  const retireInstance = async () => {
     try {
-      const toolCalls = toolCallsRepository.abortRunningOfThisInstance();
-      const turns = conversationsRepository.abortStreamingOfThisInstance();
+      const toolCalls = await toolCallsRepository.abortRunningOfThisInstance();
+      const turns = await conversationsRepository.abortStreamingOfThisInstance();
       if (toolCalls + turns > 0) logger.info({ toolCalls, turns }, 'stored work in flight as aborted');
     } catch (error) {
       logger.error({ err: error }, 'could not store work in flight as aborted; peers will sweep it');
@@ -222,12 +229,12 @@ export function createServices(infrastructure: Infrastructure) {
     chat,
     turnDrain,
     metrics,
-    usageRepository: createUsageRepository({ db }),
+    usageRepository: repositories.usage,
     instance,
     heartbeat,
     /** Announces this instance (heartbeat row) and starts closing work that dead instances left. */
-    start(): void {
-      heartbeat.start();
+    async start(): Promise<void> {
+      await heartbeat.start();
       abandonedWork.start();
     },
     /**
@@ -239,9 +246,9 @@ export function createServices(infrastructure: Infrastructure) {
       abandonedWork.stop();
       pendingAuthorizationSweeper.stop();
       // Before the connections close: a call or turn that fails on them afterwards stays `aborted`.
-      retireInstance();
+      await retireInstance();
       await pool.close();
-      heartbeat.stop();
+      await heartbeat.stop();
     },
   };
 }

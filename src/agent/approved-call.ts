@@ -19,9 +19,9 @@ export function approvedCallsFor(options: {
   previews: Previews;
   toolCallsRepository: ToolCallsRepository;
 }): ApprovedCalls {
-  const refuse = (row: ApprovalRow, text: string): ToolRunOutcome => {
+  const refuse = async (row: ApprovalRow, text: string): Promise<ToolRunOutcome> => {
     const result: CallToolResult = { isError: true, content: [{ type: 'text', text }] };
-    options.toolCallsRepository.finish(row.toolCallId, {
+    await options.toolCallsRepository.finish(row.toolCallId, {
       result,
       isError: true,
       status: 'error',

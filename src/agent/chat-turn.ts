@@ -45,6 +45,7 @@ import {
 import { createTurnDeadline } from './turn-deadline.js';
 import type { TurnDrain } from './turn-drain.js';
 import { createTurnEnding } from './turn-ending.js';
+import { storeTurnStart } from './turn-start.js';
 import { createWpsToolSet, type TurnToolCall } from './wps-tools.js';
 
 export type TurnOutcome =
@@ -127,11 +128,11 @@ export async function startChatTurn(
   const { user } = request;
 
   const existing = request.conversationId
-    ? conversationsRepository.findConversation(user.id, request.conversationId)
+    ? await conversationsRepository.findConversation(user.id, request.conversationId)
     : undefined;
   if (request.conversationId && !existing) throw errors.notFound('No conversation with this id.');
 
-  const wps = dependencies.tokenManager.status(user.id);
+  const wps = await dependencies.tokenManager.status(user.id);
   if (wps.status !== 'connected') {
     throw await authorizationRequiredAnswer({
       authorizationFlow: dependencies.authorizationFlow,
@@ -158,66 +159,20 @@ export async function startChatTurn(
   // Before anything is stored: without a model no turn can succeed, and retries would only hide why.
   if (!modelIsConfigured(dependencies.modelEndpoint)) throw errors.modelError(NO_MODEL_CONFIGURED);
 
-  // From here to `track` below nothing awaits: a turn admitted is one a shutdown waits for.
-  dependencies.turnDrain?.admit();
-  const now = clock.now();
-  const conversationId = existing?.id ?? createId('conv');
-  const continuation = resolveContinuation(dependencies.safeEdits, {
-    user,
-    conversationId,
-    request: { approvals: request.approvals },
-  });
-  if (continuation.kind === 'waiting')
-    return waitingTurn(conversationId, continuation, (error) =>
-      describeModelError(error, dependencies.secrets),
-    );
-  const stored = existing
-    ? conversationsRepository
-        .listMessages(conversationId)
-        .filter((message) => message.id !== continuation.messageId)
-    : [];
-  const retried = request.retry ? findRetriedTurn(stored) : undefined;
-  const userText = retried?.message ?? request.message ?? '';
-  const history = historyWithinBudget(retried?.earlier ?? stored, settings.contextBudgetChars);
-  const messageId = continuation.messageId ?? createId('msg');
-  if (continuation.kind === 'new-turn')
-    conversationsRepository.beginTurn({
-      newConversation: existing
-        ? undefined
-        : {
-            id: conversationId,
-            userId: user.id,
-            title: titleFrom(userText),
-            createdAt: now,
-            updatedAt: now,
-          },
-      conversationId,
-      messages: [
-        ...(retried
-          ? []
-          : [
-              {
-                id: createId('msg'),
-                role: 'user' as const,
-                text: userText,
-                status: 'complete' as const,
-                modelMessages: null,
-                error: null,
-                createdAt: now,
-              },
-            ]),
-        {
-          id: messageId,
-          role: 'assistant',
-          text: '',
-          status: 'streaming',
-          modelMessages: [],
-          error: null,
-          createdAt: now,
-        },
-      ],
-      now,
-    });
+  // A turn admitted is one a shutdown waits for, from before its start is stored until its end is.
+  const admission = dependencies.turnDrain?.admit();
+  let started: Awaited<ReturnType<typeof storeTurnStart>>;
+  try {
+    started = await storeTurnStart(dependencies, { user, existing, request });
+  } catch (error) {
+    admission?.abandon();
+    throw error;
+  }
+  if (started.kind === 'waiting') {
+    admission?.abandon();
+    return started.turn;
+  }
+  const { conversationId, continuation, messageId, history, userText } = started;
 
   const toolCalls: TurnToolCall[] = [];
   const stepTexts: string[] = continuation.kind === 'continue' ? [continuation.text] : [];
@@ -289,7 +244,7 @@ export async function startChatTurn(
           }),
   });
   const { outcome } = ending;
-  dependencies.turnDrain?.track(outcome);
+  admission?.track(outcome);
   const failed = (cause: unknown) => ending.end({ status: 'model-failed', cause });
   // A run that "finished" with an unreadable last step (an HTML page, `{}`, a cut stream) failed.
   const finished = (lastStep: Parameters<typeof unreadableAnswer>[0] | undefined) => {
@@ -315,13 +270,14 @@ export async function startChatTurn(
       currentStep = stepNumber + 1;
       return undefined;
     },
-    onStepFinish: (step: {
+    onStepFinish: async (step: {
       text: string;
       toolCalls: unknown[];
       content: ReadonlyArray<{ type: string }>;
       response: { messages: unknown[] };
       usage: StepUsage;
     }) => {
+      // The SDK awaits this before the next step: each step is stored before the turn goes on.
       stepTexts.push(step.text);
       usage = addStepUsage(usage, step.usage);
       heldBack.push(...heldBackCalls(step.content, currentStep));
@@ -333,7 +289,7 @@ export async function startChatTurn(
         return;
       }
       try {
-        conversationsRepository.updateMessage(messageId, {
+        await conversationsRepository.updateMessage(messageId, {
           text: text(),
           modelMessages: [...storedPrefix, ...step.response.messages],
         });

@@ -53,20 +53,20 @@ export type Continuation =
  * a new message (or a retry) closes any turn still waiting for approval, so the history stays valid for
  * the model.
  */
-export function resolveContinuation(
+export async function resolveContinuation(
   dependencies: SafeEditDependencies,
   context: {
     user: User;
     conversationId: string;
     request: { approvals?: ApprovalAnswer[] };
   },
-): Continuation {
+): Promise<Continuation> {
   const { request } = context;
   if (!request.approvals) {
-    dependencies.approvals.supersedePausedTurns(context.conversationId);
+    await dependencies.approvals.supersedePausedTurns(context.conversationId);
     return { kind: 'new-turn' };
   }
-  const answered = dependencies.approvals.answer({
+  const answered = await dependencies.approvals.answer({
     userId: context.user.id,
     conversationId: context.conversationId,
     answers: request.approvals,
@@ -145,7 +145,7 @@ export async function pauseForApprovals(
     messageId: context.messageId,
     requests,
   });
-  dependencies.conversationsRepository.endTurn({
+  await dependencies.conversationsRepository.endTurn({
     conversationId: context.conversationId,
     messageId: context.messageId,
     changes: { text: context.text, status: 'awaiting_approval' },

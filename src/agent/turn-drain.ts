@@ -9,14 +9,24 @@ export function createTurnDrain() {
   const running = new Set<Promise<unknown>>();
   let draining = false;
   return {
-    /** Throws while draining: called before a turn stores anything. */
-    admit(): void {
+    /**
+     * Throws while draining: called before a turn stores anything. From then on a shutdown waits for the
+     * turn, even while it is still being stored: `track` hands over its outcome, `abandon` says it never
+     * started (a refusal or failure while storing its start).
+     */
+    admit(): TurnAdmission {
       if (draining) throw errors.shuttingDown();
-    },
-    /** `outcome` settles when the turn has ended and its end is stored (it never rejects). */
-    track(outcome: Promise<unknown>): void {
-      running.add(outcome);
-      void outcome.finally(() => running.delete(outcome));
+      let settle: () => void = () => {};
+      const admitted = new Promise<void>((resolve) => {
+        settle = resolve;
+      });
+      running.add(admitted);
+      void admitted.finally(() => running.delete(admitted));
+      return {
+        /** `outcome` settles when the turn has ended and its end is stored (it never rejects). */
+        track: (outcome) => void outcome.finally(settle),
+        abandon: () => settle(),
+      };
     },
     running: () => running.size,
     /** Refuses new turns from now on; true when every running turn ended within `graceMs`. */
@@ -33,6 +43,11 @@ export function createTurnDrain() {
       }
     },
   };
+}
+
+export interface TurnAdmission {
+  track(outcome: Promise<unknown>): void;
+  abandon(): void;
 }
 
 export type TurnDrain = ReturnType<typeof createTurnDrain>;

@@ -109,7 +109,7 @@ export function createTurnEnding(options: TurnEndingOptions) {
       reconnect = { authorizeUrl, notice };
     }
     const error = end.status === 'error' ? end.error : undefined;
-    conversationsRepository.endTurn({
+    await conversationsRepository.endTurn({
       conversationId: options.conversationId,
       messageId: options.messageId,
       changes: {
@@ -125,7 +125,7 @@ export function createTurnEnding(options: TurnEndingOptions) {
     return end;
   };
 
-  const notSaved = (cause: unknown): TurnOutcome => {
+  const notSaved = async (cause: unknown): Promise<TurnOutcome> => {
     logger.error(
       {
         err: cause,
@@ -138,7 +138,7 @@ export function createTurnEnding(options: TurnEndingOptions) {
     const error = errors.turnNotSaved(cause);
     try {
       // The write may have failed for a passing reason (a lock): leave the turn as failed, not streaming.
-      conversationsRepository.updateMessage(options.messageId, {
+      await conversationsRepository.updateMessage(options.messageId, {
         status: 'error',
         error: `${error.code}: ${error.message}`,
       });
@@ -162,7 +162,7 @@ export function createTurnEnding(options: TurnEndingOptions) {
       try {
         stored = await store(effectiveEnd(requested));
       } catch (error: unknown) {
-        stored = notSaved(error);
+        stored = await notSaved(error);
       }
       // Counted before the answer goes out: a scrape right after a turn's answer includes the turn.
       metrics.modelUsed(options.usage());

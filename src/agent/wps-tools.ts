@@ -133,7 +133,7 @@ export function createWpsToolSet(options: {
         let outcome: Awaited<ReturnType<ToolRunner['run']>>;
         if (issues.length > 0) {
           const details = issues.map((issue) => `${issue.path || '(arguments)'} ${issue.message}`).join('; ');
-          outcome = runner.recordRejected(
+          outcome = await runner.recordRejected(
             base,
             `Invalid arguments for ${tool.name}: ${details}. Fix them and call the tool again.`,
           );

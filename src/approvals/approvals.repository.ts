@@ -75,7 +75,10 @@ export function createApprovalsRepository({ db }: { db: AppDatabase }) {
      * Records a decision only if the approval is still pending, in one UPDATE: of two answers racing
      * (twice from one client, or to two instances), exactly one wins. A denial also closes its call.
      */
-    async decide(id: string, decision: { approved: boolean; reason: string | null; decidedAt: number }): Promise<boolean> {
+    async decide(
+      id: string,
+      decision: { approved: boolean; reason: string | null; decidedAt: number },
+    ): Promise<boolean> {
       return db.transaction((transaction) => {
         const claimed = transaction
           .update(approvalsTable)

@@ -4,10 +4,14 @@ import type { CatalogTool } from '../mcp/tool-catalog.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, errors } from '../shared/errors.js';
 import { createId } from '../shared/ids.js';
-import type { SecretBox } from '../shared/secret-box.js';
+import { openUnlessKeyRetired, type SecretBox } from '../shared/secret-box.js';
 import type { ConversationsRepository, MessageRow } from '../transcripts/conversations.repository.js';
 import type { ApprovalRow, ApprovalsRepository } from './approvals.repository.js';
 import { isReadOnlyTool } from './tool-classification.js';
+
+/** Shown instead of a preview sealed with a token encryption key that has since been retired. */
+const RETIRED_KEY_PREVIEW =
+  'The preview can no longer be shown: it was encrypted with a token encryption key that has since been retired.';
 
 /** An approval as the API shows it (`approvals` of a chat answer). */
 export interface ApprovalView {
@@ -66,6 +70,11 @@ export function createApprovals(options: {
 }) {
   const { approvalsRepository: repository, conversationsRepository, clock, secretBox } = options;
 
+  // Decided approvals stay in transcripts for good, so a preview may outlive the key that sealed it.
+  const previewOf = (sealed: string): EditPreview => {
+    const opened = openUnlessKeyRetired(secretBox, sealed);
+    return opened === undefined ? { summary: RETIRED_KEY_PREVIEW } : (JSON.parse(opened) as EditPreview);
+  };
   const view = (row: ApprovalRow): ApprovalView => ({
     id: row.id,
     toolCallId: row.toolCallId,
@@ -73,12 +82,13 @@ export function createApprovals(options: {
     server: row.server,
     arguments: row.arguments,
     expiresAt: new Date(row.expiresAt).toISOString(),
-    preview: JSON.parse(secretBox.open(row.preview)) as EditPreview,
+    preview: previewOf(row.preview),
   });
 
   /** Closes what is still pending as denied (expired, or superseded by a new message). */
-  const closePending = (rows: ApprovalRow[], reason: string) => {
-    for (const row of rows) repository.decide(row.id, { approved: false, reason, decidedAt: clock.now() });
+  const closePending = async (rows: ApprovalRow[], reason: string) => {
+    for (const row of rows)
+      await repository.decide(row.id, { approved: false, reason, decidedAt: clock.now() });
   };
 
   /** The execution-denied results a turn that will never continue owes the model, so history replays. */
@@ -158,7 +168,7 @@ export function createApprovals(options: {
           },
         });
       }
-      repository.insertPending(rows);
+      await repository.insertPending(rows);
       return rows.map((row) => view(row.approval));
     },
 
@@ -167,49 +177,54 @@ export function createApprovals(options: {
      * instance, is `approval_decided`), and not after it expired. When none of the paused turn's
      * approvals is left pending, the turn is claimed (one instance wins) and handed back to continue.
      */
-    answer(request: { userId: string; conversationId: string; answers: ApprovalAnswer[] }): AnswerOutcome {
+    async answer(request: {
+      userId: string;
+      conversationId: string;
+      answers: ApprovalAnswer[];
+    }): Promise<AnswerOutcome> {
       const now = clock.now();
-      const rows = request.answers.map((answer) => {
-        const row = repository.findForUser(request.userId, answer.id);
+      const rows: ApprovalRow[] = [];
+      for (const answer of request.answers) {
+        const row = await repository.findForUser(request.userId, answer.id);
         if (!row || row.conversationId !== request.conversationId)
           throw errors.notFound(`No approval with id ${answer.id} in this conversation.`);
         if (row.status !== 'pending') throw errors.approvalDecided();
         if (row.expiresAt <= now) {
-          closePending([row], EXPIRED);
+          await closePending([row], EXPIRED);
           throw errors.approvalExpired();
         }
-        return row;
-      });
+        rows.push(row);
+      }
       const messageIds = new Set(rows.map((row) => row.messageId));
       const [messageId] = messageIds;
       if (!messageId || messageIds.size > 1)
         throw errors.validationFailed('Answer the approvals of one paused turn at a time.');
-      request.answers.forEach((answer, index) => {
+      for (const [index, answer] of request.answers.entries()) {
         const row = rows[index] as ApprovalRow;
-        const decided = repository.decide(row.id, {
+        const decided = await repository.decide(row.id, {
           approved: answer.approved,
           reason: answer.reason ?? null,
           decidedAt: now,
         });
         if (!decided) throw errors.approvalDecided();
-      });
-      const all = repository.listForMessage(messageId);
+      }
+      const all = await repository.listForMessage(messageId);
       const stillPending = all.filter((row) => row.status === 'pending');
-      closePending(
+      await closePending(
         stillPending.filter((row) => row.expiresAt <= now),
         EXPIRED,
       );
       const pending = stillPending.filter((row) => row.expiresAt > now);
       if (pending.length > 0) return { status: 'waiting', messageId, pending: pending.map(view) };
 
-      const message = conversationsRepository.claimPausedTurn(messageId);
+      const message = await conversationsRepository.claimPausedTurn(messageId);
       if (!message)
         throw new AppError({
           code: 'conversation_busy',
           status: 409,
           message: 'This turn is already being continued.',
         });
-      const decided = repository.listForMessage(messageId);
+      const decided = await repository.listForMessage(messageId);
       const responses: ModelMessage = {
         role: 'tool',
         content: decided.map((row) => ({
@@ -233,16 +248,16 @@ export function createApprovals(options: {
      * A new message while a turn waits: its pending approvals are denied and the turn is closed with
      * execution-denied results, so the conversation's history stays valid for the model.
      */
-    supersedePausedTurns(conversationId: string): void {
-      const pending = repository.listPendingForConversation(conversationId);
+    async supersedePausedTurns(conversationId: string): Promise<void> {
+      const pending = await repository.listPendingForConversation(conversationId);
       if (pending.length === 0) return;
-      closePending(pending, SUPERSEDED);
+      await closePending(pending, SUPERSEDED);
       for (const messageId of new Set(pending.map((row) => row.messageId))) {
-        const message = conversationsRepository.claimPausedTurn(messageId);
+        const message = await conversationsRepository.claimPausedTurn(messageId);
         if (!message) continue;
-        const closed = repository.listForMessage(messageId);
-        repository.closeUnrun(closed.map((row) => row.toolCallId));
-        conversationsRepository.endTurn({
+        const closed = await repository.listForMessage(messageId);
+        await repository.closeUnrun(closed.map((row) => row.toolCallId));
+        await conversationsRepository.endTurn({
           conversationId,
           messageId,
           changes: {

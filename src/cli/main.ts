@@ -1,15 +1,14 @@
 import { loadConfig, readEnvironment } from '../config/config.js';
-import { migrateDatabase, openDatabase } from '../db/database.js';
+import { openConfiguredDatabase } from '../db/open-database.js';
 import { systemClock } from '../shared/clock.js';
+import { createLogger } from '../shared/logger.js';
 import { runCli } from './run-cli.js';
 
 /** `npm run cli -- <command>`: JSON on stdout, errors on stderr with a non-zero exit. */
 const exitCode = await runCli(process.argv.slice(2), {
-  openDatabase: () => {
+  openDatabase: async () => {
     const config = loadConfig(readEnvironment());
-    const db = openDatabase(config.databasePath);
-    migrateDatabase(db);
-    return { config, db };
+    return { config, opened: await openConfiguredDatabase(config, createLogger({ level: 'silent' })) };
   },
   clock: systemClock,
   fetch: globalThis.fetch,

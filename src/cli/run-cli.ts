@@ -1,20 +1,18 @@
 import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/config.js';
-import type { AppDatabase } from '../db/database.js';
+import type { OpenedDatabase } from '../db/open-database.js';
+import { createRepositories } from '../db/repositories.js';
 import type { Clock } from '../shared/clock.js';
 import { errors, isAppError } from '../shared/errors.js';
 import type { FetchLike } from '../shared/fetch.js';
 import { createLogger } from '../shared/logger.js';
-import { createConversationsRepository } from '../transcripts/conversations.repository.js';
 import { conversationTranscript } from '../transcripts/conversations.view.js';
-import { createToolCallsRepository } from '../transcripts/tool-calls.repository.js';
-import { createUsersRepository } from '../users/users.repository.js';
 import { createUsersService } from '../users/users.usecases.js';
 import { runDoctor } from './doctor.js';
 import { resetSandbox } from './sandbox-reset.js';
 
 export interface CliDependencies {
-  openDatabase: () => { config: Config; db: AppDatabase };
+  openDatabase: () => Promise<{ config: Config; opened: OpenedDatabase }>;
   clock: Clock;
   fetch: FetchLike;
   stdout: (text: string) => void;
@@ -43,10 +41,11 @@ export async function runCli(argv: string[], dependencies: CliDependencies): Pro
     dependencies.stdout(USAGE);
     return group ? 0 : 1;
   }
-  let database: { config: Config; db: AppDatabase } | undefined;
+  let database: { config: Config; opened: OpenedDatabase } | undefined;
   try {
-    database = dependencies.openDatabase();
-    const usersRepository = createUsersRepository({ db: database.db });
+    database = await dependencies.openDatabase();
+    const repositories = createRepositories(database.opened.database);
+    const usersRepository = repositories.users;
     const usersService = createUsersService({ usersRepository, clock: dependencies.clock });
     const print = (value: unknown) => dependencies.stdout(`${JSON.stringify(value, null, 2)}\n`);
     const argument = (name: string) => {
@@ -57,13 +56,13 @@ export async function runCli(argv: string[], dependencies: CliDependencies): Pro
     const command = `${group} ${action ?? ''}`.trim();
     switch (command) {
       case 'users create': {
-        const user = usersService.createUser(argument('name'));
+        const user = await usersService.createUser(argument('name'));
         print({ id: user.id, name: user.name, apiKey: user.apiKey });
         break;
       }
       case 'users list':
         print(
-          usersService.listUsers().map((user) => ({
+          (await usersService.listUsers()).map((user) => ({
             id: user.id,
             name: user.name,
             createdAt: new Date(user.createdAt).toISOString(),
@@ -71,28 +70,30 @@ export async function runCli(argv: string[], dependencies: CliDependencies): Pro
         );
         break;
       case 'keys create':
-        print(usersService.createApiKeyFor(argument('user id or name')));
+        print(await usersService.createApiKeyFor(argument('user id or name')));
         break;
       case 'keys list':
-        print(usersService.listApiKeysOf(argument('user id or name')));
+        print(await usersService.listApiKeysOf(argument('user id or name')));
         break;
       case 'keys revoke': {
         const id = argument('key id');
-        usersService.revokeApiKey(id);
+        await usersService.revokeApiKey(id);
         print({ id, revoked: true });
         break;
       }
       case 'conversations export': {
         const who = argument('user id or name');
-        const user = usersRepository.findUserById(who) ?? usersRepository.findUserByName(who);
+        const user = (await usersRepository.findUserById(who)) ?? (await usersRepository.findUserByName(who));
         if (!user) throw errors.notFound(`No user with id or name "${who}".`);
         const since = sinceOption(rest);
-        const conversationsRepository = createConversationsRepository({ db: database.db });
-        const toolCallsRepository = createToolCallsRepository({ db: database.db });
-        for (const conversation of conversationsRepository.listConversationsSince(user.id, since)) {
-          dependencies.stdout(
-            `${JSON.stringify(conversationTranscript({ conversation, conversationsRepository, toolCallsRepository }))}\n`,
-          );
+        const { conversations: conversationsRepository, toolCalls: toolCallsRepository } = repositories;
+        for (const conversation of await conversationsRepository.listConversationsSince(user.id, since)) {
+          const transcript = await conversationTranscript({
+            conversation,
+            conversationsRepository,
+            toolCallsRepository,
+          });
+          dependencies.stdout(`${JSON.stringify(transcript)}\n`);
         }
         break;
       }
@@ -121,7 +122,7 @@ export async function runCli(argv: string[], dependencies: CliDependencies): Pro
     else dependencies.stderr(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
     return error instanceof UsageError ? 2 : 1;
   } finally {
-    database?.db.$client.close();
+    await database?.opened.close();
   }
 }
 

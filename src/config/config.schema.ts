@@ -27,6 +27,10 @@ const url = (name: string, credentialsHint = 'configure credentials through thei
     )
     .transform((value) => value.replace(/\/+$/, ''));
 
+const ENCRYPTION_KEY_FORMAT = '32 random bytes, base64-encoded (try: openssl rand -base64 32)';
+const isEncryptionKey = (value: string) =>
+  /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32;
+
 const list = z.string().transform((value) =>
   value
     .split(',')
@@ -46,13 +50,24 @@ export const environmentSchema = z.object({
   WPS_REDIRECT_URI: url('WPS_REDIRECT_URI').optional(),
   DATA_DIR: z.string().trim().min(1).default('./data'),
   DATABASE_URL: z.string().trim().min(1).optional(),
+  DATABASE_POOL_SIZE: integer('DATABASE_POOL_SIZE', { min: 1, max: 1000 }).default(10),
   TOKEN_ENCRYPTION_KEY: z
     .string()
     .trim()
-    .refine(
-      (value) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32,
-      'TOKEN_ENCRYPTION_KEY must be 32 random bytes, base64-encoded (try: openssl rand -base64 32)',
-    )
+    .refine(isEncryptionKey, `TOKEN_ENCRYPTION_KEY must be ${ENCRYPTION_KEY_FORMAT}`)
+    .optional(),
+  // Keys being rotated out: they only open what they sealed (README: "Rotating the token encryption key").
+  TOKEN_ENCRYPTION_PREVIOUS_KEYS: list
+    .superRefine((keys, context) => {
+      // Counted from 1 and never echoed: the operator finds the entry without the key reaching a log.
+      keys.forEach((key, index) => {
+        if (!isEncryptionKey(key))
+          context.addIssue({
+            code: 'custom',
+            message: `TOKEN_ENCRYPTION_PREVIOUS_KEYS entry ${index + 1} of ${keys.length} must be ${ENCRYPTION_KEY_FORMAT}`,
+          });
+      });
+    })
     .optional(),
   WPS_APP_ID: z.string().trim().min(1).optional(),
   WPS_APP_KEY: z.string().trim().min(1).optional(),
@@ -130,12 +145,35 @@ export function crossVariableProblems(environment: Record<string, string | undef
   if (expiryMs < 2 * heartbeatMs)
     problems.push('INSTANCE_EXPIRY_MS: INSTANCE_EXPIRY_MS must be at least twice INSTANCE_HEARTBEAT_MS');
   const databaseUrl = environment.DATABASE_URL;
-  if (databaseUrl && /^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl) && !/^(sqlite|file):/i.test(databaseUrl)) {
+  const postgres = databaseUrl !== undefined && isPostgresUrl(databaseUrl);
+  if (
+    databaseUrl &&
+    !postgres &&
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl) &&
+    !/^(sqlite|file):/i.test(databaseUrl)
+  ) {
     problems.push(
-      `DATABASE_URL: only SQLite file paths are supported in this version (got a "${databaseUrl.split(':')[0]}" URL)`,
+      `DATABASE_URL: a SQLite file path or a postgres:// / postgresql:// URL is expected (got a "${databaseUrl.split(':')[0]}" URL)`,
     );
+  }
+  if (postgres) {
+    try {
+      new URL(databaseUrl);
+    } catch {
+      problems.push('DATABASE_URL: not a valid postgres:// URL');
+    }
+    // A generated key would differ per instance: each could open only the tokens it sealed itself.
+    if (!environment.TOKEN_ENCRYPTION_KEY)
+      problems.push(
+        'TOKEN_ENCRYPTION_KEY: required with PostgreSQL (every instance needs the same key; try: openssl rand -base64 32)',
+      );
   }
   return problems;
 }
 
 export type Environment = z.output<typeof environmentSchema>;
+
+/** `DATABASE_URL` names PostgreSQL (anything else is a SQLite file). */
+export function isPostgresUrl(value: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(value);
+}

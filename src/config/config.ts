@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { redactUrlCredentials } from '../shared/url-credentials.js';
-import { crossVariableProblems, environmentSchema } from './config.schema.js';
+import { crossVariableProblems, environmentSchema, isPostgresUrl } from './config.schema.js';
 
 export type WpsMode = 'sandbox' | 'live';
 export type McpTransportSetting = 'auto' | 'streamable-http' | 'sse';
@@ -11,11 +11,16 @@ export type McpTransportSetting = 'auto' | 'streamable-http' | 'sse';
 export interface Config {
   server: { port: number; host: string; publicUrl: string; redirectUri: string };
   dataDir: string;
+  /** The SQLite file (dialect `sqlite`); unused on PostgreSQL. */
   databasePath: string;
-  /** Which database `databasePath` names (/health says it); PostgreSQL is not supported yet. */
-  databaseDialect: 'sqlite';
+  /** Which database the agent runs on (/health says it). */
+  databaseDialect: 'sqlite' | 'postgres';
+  /** PostgreSQL: the connection URL (may hold a password: never log it) and each instance's pool size. */
+  postgres: { url: string; poolSize: number } | undefined;
   /** 32 bytes, or undefined: then the secrets module generates one into dataDir. */
   tokenEncryptionKey: Buffer | undefined;
+  /** Keys a rotation is retiring: values they sealed still open; nothing new is sealed with them. */
+  previousTokenEncryptionKeys: Buffer[];
   wps: {
     mode: WpsMode;
     clientId: string;
@@ -115,11 +120,21 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       redirectUri: env.WPS_REDIRECT_URI ?? `${publicUrl}/callback`,
     },
     dataDir,
-    databasePath: env.DATABASE_URL ? databasePathFrom(env.DATABASE_URL) : path.join(dataDir, 'agent.db'),
-    databaseDialect: 'sqlite',
+    databasePath:
+      env.DATABASE_URL && !isPostgresUrl(env.DATABASE_URL)
+        ? databasePathFrom(env.DATABASE_URL)
+        : path.join(dataDir, 'agent.db'),
+    databaseDialect: env.DATABASE_URL && isPostgresUrl(env.DATABASE_URL) ? 'postgres' : 'sqlite',
+    postgres:
+      env.DATABASE_URL && isPostgresUrl(env.DATABASE_URL)
+        ? { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
+        : undefined,
     tokenEncryptionKey: env.TOKEN_ENCRYPTION_KEY
       ? Buffer.from(env.TOKEN_ENCRYPTION_KEY, 'base64')
       : undefined,
+    previousTokenEncryptionKeys: (env.TOKEN_ENCRYPTION_PREVIOUS_KEYS ?? []).map((key) =>
+      Buffer.from(key, 'base64'),
+    ),
     wps: {
       mode,
       clientId: env.WPS_APP_ID ?? SANDBOX_CLIENT.clientId,

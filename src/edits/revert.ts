@@ -60,7 +60,7 @@ export function createReverter(options: {
       toolCallId: string;
       force: boolean;
     }): Promise<{ toolCallId: string; result: CallToolResult }> {
-      const row = options.toolCallsRepository.findForUser(request.userId, request.toolCallId);
+      const row = await options.toolCallsRepository.findForUser(request.userId, request.toolCallId);
       if (!row) throw errors.notFound('No tool call with this id.');
       if (!isRevertible(row) || !row.snapshot) {
         throw errors.notRevertible(
@@ -70,6 +70,10 @@ export function createReverter(options: {
         );
       }
       const before = options.snapshots.open(row.snapshot);
+      if (!before)
+        throw errors.notRevertible(
+          'This call cannot be undone: its copy was encrypted with a token encryption key that has since been retired.',
+        );
       if (!request.force && !(await stillAsWritten(row, before))) {
         throw errors.editConflict(
           'The data changed since this call wrote it; reverting would throw that later change away. Send {"force":true} to revert anyway.',

@@ -11,10 +11,11 @@ export function currentUser(request: Request): User {
 }
 
 export function requireApiKey({ usersService }: { usersService: UsersService }): RequestHandler {
-  return (request, response, next) => {
+  // express 5 passes a rejected promise (the database unavailable) to the error handler.
+  return async (request, response, next) => {
     const header = request.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const user = match?.[1] ? usersService.authenticate(match[1]) : undefined;
+    const user = match?.[1] ? await usersService.authenticate(match[1]) : undefined;
     if (!user) {
       next(errors.unauthorized(header ? 'The API key is unknown or revoked.' : undefined));
       return;

@@ -29,9 +29,9 @@ export function createInstanceHeartbeat(options: {
       expiresAt: now + instance.expiryMs,
     };
   };
-  const beat = () => {
+  const beat = async () => {
     try {
-      instancesRepository.heartbeat(row());
+      await instancesRepository.heartbeat(row());
     } catch (error) {
       logger.warn({ err: error }, 'instance heartbeat failed; retrying at the next interval');
     }
@@ -40,16 +40,17 @@ export function createInstanceHeartbeat(options: {
   return {
     /** One beat now; the timer does this every `intervalMs` (tests that move a manual clock call it). */
     beat,
-    start() {
-      instancesRepository.register(row());
+    /** Registers this instance; a database that refuses it stops the start-up. */
+    async start() {
+      await instancesRepository.register(row());
       timer = setInterval(beat, options.intervalMs);
       timer.unref();
     },
-    stop() {
+    async stop() {
       clearInterval(timer);
       timer = undefined;
       try {
-        instancesRepository.deregister(instance.id);
+        await instancesRepository.deregister(instance.id);
       } catch (error) {
         logger.warn({ err: error }, 'could not remove this instance row; peers will expire it');
       }

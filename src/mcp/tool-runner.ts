@@ -69,12 +69,12 @@ export function createToolRunner(options: {
     metrics.toolCallEnded({ tool: request.tool.name, server: request.tool.server, status, durationMs });
 
   /** The transcript row of a call, before its outcome is known (or with it, for rejected calls). */
-  const insertCall = (
+  const insertCall = async (
     request: Omit<ToolRunRequest, 'signal' | 'timeoutMs'>,
     state: { result?: CallToolResult; isError: boolean; status: ToolCallStatus; durationMs?: number },
-  ): string => {
+  ): Promise<string> => {
     const toolCallId = createId('call');
-    toolCallsRepository.insert({
+    await toolCallsRepository.insert({
       id: toolCallId,
       userId: request.userId,
       conversationId: request.conversationId,
@@ -95,9 +95,12 @@ export function createToolRunner(options: {
 
   return {
     /** Records a call that never reached WPS (its arguments failed validation), as the chat loop needs. */
-    recordRejected(request: Omit<ToolRunRequest, 'signal' | 'timeoutMs'>, message: string): ToolRunOutcome {
+    async recordRejected(
+      request: Omit<ToolRunRequest, 'signal' | 'timeoutMs'>,
+      message: string,
+    ): Promise<ToolRunOutcome> {
       const result = errorResult(message);
-      const toolCallId = insertCall(request, { result, isError: true, status: 'error', durationMs: 0 });
+      const toolCallId = await insertCall(request, { result, isError: true, status: 'error', durationMs: 0 });
       counted(request, 'error', 0);
       return { toolCallId, status: 'error', result, isError: true, durationMs: 0 };
     },
@@ -106,12 +109,15 @@ export function createToolRunner(options: {
       const timeoutMs = request.timeoutMs ?? options.callTimeoutMs;
       const started = performance.now();
       let toolCallId = request.toolCallId;
-      if (toolCallId) toolCallsRepository.markRunning(toolCallId, clock.now());
-      else toolCallId = insertCall(request, { isError: false, status: 'running' });
+      if (toolCallId) await toolCallsRepository.markRunning(toolCallId, clock.now());
+      else toolCallId = await insertCall(request, { isError: false, status: 'running' });
       const rowId = toolCallId;
-      const finish = (outcome: Omit<ToolRunOutcome, 'toolCallId' | 'durationMs'>): ToolRunOutcome => {
+      // Returned unawaited inside the try below: a failure to store the outcome is not a tool failure.
+      const finish = async (
+        outcome: Omit<ToolRunOutcome, 'toolCallId' | 'durationMs'>,
+      ): Promise<ToolRunOutcome> => {
         const durationMs = Math.round(performance.now() - started);
-        toolCallsRepository.finish(rowId, {
+        await toolCallsRepository.finish(rowId, {
           result: outcome.result,
           isError: outcome.isError,
           status: outcome.status,
@@ -124,7 +130,7 @@ export function createToolRunner(options: {
         // No copy, no write: a failed read fails the call below, before WPS is asked to change anything.
         if (beforeWrite?.changesData(request.tool)) {
           const sealed = await beforeWrite.snapshot(request.userId, request.tool, request.arguments);
-          if (sealed) toolCallsRepository.storeSnapshot(rowId, sealed, clock.now());
+          if (sealed) await toolCallsRepository.storeSnapshot(rowId, sealed, clock.now());
         }
         const result = await options.pool.callTool({
           userId: request.userId,
@@ -139,7 +145,7 @@ export function createToolRunner(options: {
       } catch (error) {
         const authorization = findAuthorizationRequired(error);
         if (authorization) {
-          finish({ status: 'error', result: errorResult(authorization.message), isError: true });
+          await finish({ status: 'error', result: errorResult(authorization.message), isError: true });
           throw authorization;
         }
         if (request.signal?.aborted) {

@@ -33,7 +33,7 @@ const TOOL_CALL_BUCKETS_SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
  * the database (so every instance reports the fleet's one number), pool connections from this process.
  */
 export function createAgentMetrics(sources: {
-  pendingApprovals: () => number;
+  pendingApprovals: () => Promise<number>;
   poolConnections: () => number;
 }): AgentMetrics & { registry: Registry } {
   const registry = new Registry();
@@ -86,8 +86,9 @@ export function createAgentMetrics(sources: {
     name: 'wps_agent_pending_approvals',
     help: 'Write calls waiting for an approval (unexpired), across every instance on the database',
     registers,
-    collect() {
-      this.set(sources.pendingApprovals());
+    // prom-client awaits an async collect; a database that cannot answer leaves the last value.
+    async collect() {
+      this.set(await sources.pendingApprovals());
     },
   });
   new Gauge({

@@ -24,13 +24,16 @@ export function decodeCursor(cursor: string): Position {
  * Keyset pagination around a repository query: reads one row more than the page to know whether another
  * page exists, and turns the page's last row into the next cursor.
  */
-export function paginate<Row>(options: {
+export async function paginate<Row>(options: {
   cursor: string | undefined;
   limit: number;
-  fetch: (before: Position | undefined, limit: number) => Row[];
+  fetch: (before: Position | undefined, limit: number) => Promise<Row[]>;
   positionOf: (row: Row) => Position;
-}): { page: Row[]; nextCursor: string | null } {
-  const rows = options.fetch(options.cursor ? decodeCursor(options.cursor) : undefined, options.limit + 1);
+}): Promise<{ page: Row[]; nextCursor: string | null }> {
+  const rows = await options.fetch(
+    options.cursor ? decodeCursor(options.cursor) : undefined,
+    options.limit + 1,
+  );
   const page = rows.slice(0, options.limit);
   const last = page.at(-1);
   return {

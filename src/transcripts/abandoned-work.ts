@@ -26,28 +26,29 @@ export function createAbandonedWorkSweeper(options: {
   snapshotRetentionMs?: number;
   intervalMs: number;
 }) {
-  const sweep = () => {
+  const { toolCallsRepository, conversationsRepository } = options;
+  const sweep = async () => {
     const now = options.clock.now();
     const toolCalls =
-      options.toolCallsRepository.abortRunningOfDeadInstances(now) +
-      options.toolCallsRepository.abortRunningStartedBefore(now - options.callTimeoutMs - LEEWAY_MS);
+      (await toolCallsRepository.abortRunningOfDeadInstances(now)) +
+      (await toolCallsRepository.abortRunningStartedBefore(now - options.callTimeoutMs - LEEWAY_MS));
     const turns =
-      options.conversationsRepository.abortStreamingOfDeadInstances(now) +
-      options.conversationsRepository.abortStreamingStartedBefore(now - options.turnTimeoutMs - LEEWAY_MS);
+      (await conversationsRepository.abortStreamingOfDeadInstances(now)) +
+      (await conversationsRepository.abortStreamingStartedBefore(now - options.turnTimeoutMs - LEEWAY_MS));
     // Rows of a forgotten instance still count as a dead instance's: no row means not alive.
-    const instances = options.instancesRepository.deleteExpired(now);
+    const instances = await options.instancesRepository.deleteExpired(now);
     if (toolCalls + turns + instances > 0)
       options.logger.info({ toolCalls, turns, instances }, 'closed abandoned work as aborted');
     const snapshots =
       options.snapshotRetentionMs === undefined
         ? 0
-        : options.toolCallsRepository.purgeSnapshotsBefore(now - options.snapshotRetentionMs);
+        : await toolCallsRepository.purgeSnapshotsBefore(now - options.snapshotRetentionMs);
     if (snapshots > 0) options.logger.info({ snapshots }, 'forgot before-states past their retention');
     return { toolCalls, turns };
   };
-  const sweepSafely = () => {
+  const sweepSafely = async () => {
     try {
-      sweep();
+      await sweep();
     } catch (error) {
       options.logger.error({ err: error }, 'sweeping abandoned work failed; retrying at the next interval');
     }
@@ -56,7 +57,7 @@ export function createAbandonedWorkSweeper(options: {
   return {
     sweep,
     start() {
-      sweepSafely();
+      void sweepSafely();
       timer = setInterval(sweepSafely, options.intervalMs);
       timer.unref();
     },

@@ -21,10 +21,10 @@ export function createConversationsRoutes(dependencies: {
   const { conversationsRepository } = dependencies;
   const router = Router();
 
-  router.get('/conversations', (request, response) => {
+  router.get('/conversations', async (request, response) => {
     const user = currentUser(request);
     const query = parseInput(listQuerySchema, request.query, 'query');
-    const { page, nextCursor } = paginate({
+    const { page, nextCursor } = await paginate({
       cursor: query.cursor,
       limit: query.limit,
       fetch: (before, limit) =>
@@ -46,16 +46,16 @@ export function createConversationsRoutes(dependencies: {
     });
   });
 
-  router.get('/conversations/:id', (request, response) => {
+  router.get('/conversations/:id', async (request, response) => {
     const user = currentUser(request);
-    const conversation = conversationsRepository.findConversation(user.id, request.params.id);
+    const conversation = await conversationsRepository.findConversation(user.id, request.params.id);
     if (!conversation) throw errors.notFound('No conversation with this id.');
-    response.json(conversationTranscript({ conversation, ...dependencies }));
+    response.json(await conversationTranscript({ conversation, ...dependencies }));
   });
 
-  router.delete('/conversations/:id', (request, response) => {
+  router.delete('/conversations/:id', async (request, response) => {
     const user = currentUser(request);
-    if (!conversationsRepository.deleteConversation(user.id, request.params.id))
+    if (!(await conversationsRepository.deleteConversation(user.id, request.params.id)))
       throw errors.notFound('No conversation with this id.');
     response.status(204).end();
   });

@@ -4,16 +4,16 @@ import type { ToolCallsRepository } from './tool-calls.repository.js';
 import { toolCallView } from './tool-calls.view.js';
 
 /** A whole conversation as reviewers see it: every message in order, each with its tool calls. */
-export function conversationTranscript(options: {
+export async function conversationTranscript(options: {
   conversation: ConversationRow;
   conversationsRepository: ConversationsRepository;
   toolCallsRepository: ToolCallsRepository;
   toolCallEdits?: ToolCallEditsService;
 }) {
   const { conversation } = options;
-  const messages = options.conversationsRepository.listMessages(conversation.id);
-  const toolCalls = options.toolCallsRepository.listForMessages(messages.map((message) => message.id));
-  const edits = options.toolCallEdits?.forRows(toolCalls);
+  const messages = await options.conversationsRepository.listMessages(conversation.id);
+  const toolCalls = await options.toolCallsRepository.listForMessages(messages.map((message) => message.id));
+  const edits = await options.toolCallEdits?.forRows(toolCalls);
   return {
     id: conversation.id,
     title: conversation.title,

@@ -29,10 +29,10 @@ export function createToolCallsRoutes({
   toolCallEdits?: ToolCallEditsService;
 }) {
   const router = Router();
-  router.get('/tool-calls', (request, response) => {
+  router.get('/tool-calls', async (request, response) => {
     const user = currentUser(request);
     const query = parseInput(querySchema, request.query, 'query');
-    const { page, nextCursor } = paginate({
+    const { page, nextCursor } = await paginate({
       cursor: query.cursor,
       limit: query.limit,
       fetch: (before, limit) =>
@@ -48,7 +48,7 @@ export function createToolCallsRoutes({
         }),
       positionOf: (row) => ({ at: row.startedAt, id: row.id }),
     });
-    response.json({ toolCalls: toolCallViews(page, toolCallEdits), nextCursor });
+    response.json({ toolCalls: await toolCallViews(page, toolCallEdits), nextCursor });
   });
   return router;
 }

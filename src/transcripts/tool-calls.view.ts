@@ -27,10 +27,10 @@ export function toolCallView(row: ToolCallRow, edits?: ToolCallEdits) {
 }
 
 /** Tool calls as the API shows them, each with its approval and change where it has them. */
-export function toolCallViews(
+export async function toolCallViews(
   rows: ToolCallRow[],
-  edits?: { forRows(rows: ToolCallRow[]): Map<string, ToolCallEdits> },
+  edits?: { forRows(rows: ToolCallRow[]): Promise<Map<string, ToolCallEdits>> },
 ) {
-  const byId = edits?.forRows(rows);
+  const byId = await edits?.forRows(rows);
   return rows.map((row) => toolCallView(row, byId?.get(row.id)));
 }

@@ -25,14 +25,14 @@ export function createUsageRoutes({
   clock: Clock;
 }) {
   const router = Router();
-  router.get('/usage', (request, response) => {
+  router.get('/usage', async (request, response) => {
     const user = currentUser(request);
     const query = parseInput(querySchema, request.query, 'query');
     // A date alone means midnight UTC of that day.
     const since = query.since ? Date.parse(query.since) : clock.now() - DEFAULT_WINDOW_MS;
     response.json({
       since: new Date(since).toISOString(),
-      ...usageRepository.totalsSince(user.id, since),
+      ...(await usageRepository.totalsSince(user.id, since)),
     });
   });
   return router;

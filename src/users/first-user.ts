@@ -5,15 +5,15 @@ import type { UsersService } from './users.usecases.js';
 export const FIRST_USER_NAME = 'admin';
 
 /** Creates the first user when there is none; returns it with its API key (to print once), else undefined. */
-export function ensureFirstUser(
+export async function ensureFirstUser(
   usersService: UsersService,
-): (User & { apiKey: string; apiKeyId: string }) | undefined {
-  if (usersService.countUsers() > 0) return undefined;
+): Promise<(User & { apiKey: string; apiKeyId: string }) | undefined> {
+  if ((await usersService.countUsers()) > 0) return undefined;
   try {
-    return usersService.createUser(FIRST_USER_NAME);
+    return await usersService.createUser(FIRST_USER_NAME);
   } catch (error) {
     // Another process on the same database created it between our count and our insert: theirs stands.
-    if (usersService.countUsers() > 0) return undefined;
+    if ((await usersService.countUsers()) > 0) return undefined;
     throw error;
   }
 }

@@ -34,8 +34,10 @@ export function createUsersService({
 }) {
   const recentKeys = createRecentApiKeys({ clock });
 
-  function findUser(userIdOrName: string): User {
-    const user = usersRepository.findUserById(userIdOrName) ?? usersRepository.findUserByName(userIdOrName);
+  async function findUser(userIdOrName: string): Promise<User> {
+    const user =
+      (await usersRepository.findUserById(userIdOrName)) ??
+      (await usersRepository.findUserByName(userIdOrName));
     if (!user) throw errors.notFound(`No user with id or name "${userIdOrName}".`);
     return user;
   }
@@ -54,19 +56,19 @@ export function createUsersService({
     };
   }
 
-  function createApiKey(userId: string): CreatedApiKey {
+  async function createApiKey(userId: string): Promise<CreatedApiKey> {
     const { apiKey, row } = newApiKey(userId);
-    usersRepository.insertApiKey(row);
+    await usersRepository.insertApiKey(row);
     return { id: row.id, apiKey };
   }
 
   return {
-    createUser(name: string): User & { apiKey: string; apiKeyId: string } {
+    async createUser(name: string): Promise<User & { apiKey: string; apiKeyId: string }> {
       const trimmed = name.trim();
       if (!trimmed || trimmed.length > 100) {
         throw errors.validationFailed('A user name must be 1 to 100 characters.');
       }
-      if (usersRepository.findUserByName(trimmed)) {
+      if (await usersRepository.findUserByName(trimmed)) {
         throw new AppError({
           code: 'user_exists',
           status: 409,
@@ -75,22 +77,23 @@ export function createUsersService({
       }
       const user: User = { id: createId('usr'), name: trimmed, createdAt: clock.now() };
       const { apiKey, row } = newApiKey(user.id);
-      usersRepository.insertUserWithApiKey(user, row);
+      await usersRepository.insertUserWithApiKey(user, row);
       return { ...user, apiKey, apiKeyId: row.id };
     },
 
-    listUsers(): User[] {
+    listUsers(): Promise<User[]> {
       return usersRepository.listUsers();
     },
 
     /** Accepts a user id or a user name, as the CLI does. */
-    createApiKeyFor(userIdOrName: string): CreatedApiKey {
-      return createApiKey(findUser(userIdOrName).id);
+    async createApiKeyFor(userIdOrName: string): Promise<CreatedApiKey> {
+      return createApiKey((await findUser(userIdOrName)).id);
     },
 
-    listApiKeysOf(userIdOrName: string): ApiKeySummary[] {
+    async listApiKeysOf(userIdOrName: string): Promise<ApiKeySummary[]> {
       const iso = (time: number) => new Date(time).toISOString();
-      return usersRepository.listApiKeys(findUser(userIdOrName).id).map((key) => ({
+      const keys = await usersRepository.listApiKeys((await findUser(userIdOrName)).id);
+      return keys.map((key) => ({
         id: key.id,
         createdAt: iso(key.createdAt),
         lastUsedAt: key.lastUsedAt === null ? null : iso(key.lastUsedAt),
@@ -98,11 +101,11 @@ export function createUsersService({
       }));
     },
 
-    revokeApiKey(keyId: string): void {
+    async revokeApiKey(keyId: string): Promise<void> {
       // Revocations are rare: dropping every remembered key is simpler than mapping key ids to hashes.
       recentKeys.forgetAll();
-      if (!usersRepository.revokeApiKey(keyId, clock.now())) {
-        const existing = usersRepository.findApiKey(keyId);
+      if (!(await usersRepository.revokeApiKey(keyId, clock.now()))) {
+        const existing = await usersRepository.findApiKey(keyId);
         throw existing
           ? new AppError({
               code: 'already_revoked',
@@ -117,22 +120,23 @@ export function createUsersService({
      * The user a presented API key belongs to, or undefined for an unknown or revoked key. A key accepted
      * in the last 5 s is not looked up again: revoked through another process, it stops within 5 s.
      */
-    authenticate(apiKey: string): User | undefined {
+    async authenticate(apiKey: string): Promise<User | undefined> {
       if (!apiKey.startsWith(API_KEY_PREFIX)) return undefined;
       const keyHash = sha256(apiKey);
       const remembered = recentKeys.get(keyHash);
       if (remembered) return remembered;
-      const user = usersRepository.findUserByActiveKeyHash(keyHash);
+      const user = await usersRepository.findUserByActiveKeyHash(keyHash);
       if (user) {
         // Touched on lookups only: a remembered key's use is at most 5 s late, within the minute's resolution.
         const now = clock.now();
-        usersRepository.touchApiKey(keyHash, now, now - LAST_USED_RESOLUTION_MS);
+        // Not awaited: a missed last-use stamp must not fail or slow the request it belongs to.
+        usersRepository.touchApiKey(keyHash, now, now - LAST_USED_RESOLUTION_MS).catch(() => undefined);
         recentKeys.remember(keyHash, user);
       }
       return user;
     },
 
-    countUsers(): number {
+    countUsers(): Promise<number> {
       return usersRepository.countUsers();
     },
   };

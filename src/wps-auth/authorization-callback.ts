@@ -48,14 +48,14 @@ export function createAuthorizationCallback(options: {
   repository: PendingAuthorizationsRepository;
   exchangeCode: CodeExchange;
   /** The id of the user an API key belongs to, or undefined for an unknown or revoked key. */
-  authenticateApiKey: (apiKey: string) => string | undefined;
+  authenticateApiKey: (apiKey: string) => Promise<string | undefined>;
   secretBox: SecretBox;
   clock: Clock;
   logger: Logger;
 }) {
   const { repository, secretBox, clock, logger } = options;
-  const refusalFor = (stateHash: string, now: number) => {
-    const row = repository.findByStateHash(stateHash);
+  const refusalFor = async (stateHash: string, now: number) => {
+    const row = await repository.findByStateHash(stateHash);
     return refusals[row ? (pendingStatus(row, now) as Exclude<PendingStatus, 'live'>) : 'unknown'];
   };
 
@@ -71,13 +71,13 @@ export function createAuthorizationCallback(options: {
         return { status: 'failed', reason: 'missing_state', message: 'The callback has no state parameter.' };
       const now = clock.now();
       const stateHash = sha256(query.state);
-      const pending = repository.findByStateHash(stateHash);
+      const pending = await repository.findByStateHash(stateHash);
       if (!pending) return refusals.unknown;
       const status = pendingStatus(pending, now);
       if (status !== 'live') return refusals[status];
       if (query.error || !query.code) {
         // Declining burns the state from any browser: it connects nothing, so it needs no binding.
-        if (!repository.claim(stateHash, now)) return refusalFor(stateHash, now);
+        if (!(await repository.claim(stateHash, now))) return refusalFor(stateHash, now);
         if (!query.error)
           return {
             status: 'failed',
@@ -94,11 +94,11 @@ export function createAuthorizationCallback(options: {
         };
       }
       if (query.isBound(stateHash)) {
-        if (!repository.claim(stateHash, now)) return refusalFor(stateHash, now);
+        if (!(await repository.claim(stateHash, now))) return refusalFor(stateHash, now);
         return options.exchangeCode(pending, query.code);
       }
       const confirmationToken = randomToken(32);
-      const held = repository.holdCode(
+      const held = await repository.holdCode(
         stateHash,
         {
           codeCiphertext: secretBox.seal(query.code),
@@ -131,13 +131,17 @@ export function createAuthorizationCallback(options: {
       if (!form.confirmationToken) return unknownPage;
       const now = clock.now();
       const tokenHash = sha256(form.confirmationToken);
-      const pending = repository.findByConfirmationTokenHash(tokenHash);
+      const pending = await repository.findByConfirmationTokenHash(tokenHash);
       if (!pending) return unknownPage;
       const status = pendingStatus(pending, now);
       if (status !== 'live') return refusals[status];
-      const userId = form.apiKey ? options.authenticateApiKey(form.apiKey.trim()) : undefined;
+      const userId = form.apiKey ? await options.authenticateApiKey(form.apiKey.trim()) : undefined;
       if (userId !== pending.userId) {
-        const counted = repository.recordFailedConfirmation(pending.stateHash, MAX_WRONG_CONFIRMATIONS, now);
+        const counted = await repository.recordFailedConfirmation(
+          pending.stateHash,
+          MAX_WRONG_CONFIRMATIONS,
+          now,
+        );
         if (!counted) return refusalFor(pending.stateHash, now);
         logger.warn(
           { userId: pending.userId, failedConfirmations: counted.failedConfirmations },
@@ -152,7 +156,7 @@ export function createAuthorizationCallback(options: {
           wrongKey: true,
         };
       }
-      if (!pending.codeCiphertext || !repository.claim(pending.stateHash, now, tokenHash))
+      if (!pending.codeCiphertext || !(await repository.claim(pending.stateHash, now, tokenHash)))
         return refusalFor(pending.stateHash, now);
       return options.exchangeCode(pending, secretBox.open(pending.codeCiphertext));
     },

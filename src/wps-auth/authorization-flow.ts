@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { randomToken, type SecretBox, sha256 } from '../shared/secret-box.js';
+import { openUnlessKeyRetired, randomToken, type SecretBox, sha256 } from '../shared/secret-box.js';
 import type { AuthorizationServerResolver } from './authorization-server.js';
 import type { PendingAuthorizationsRepository } from './pending-authorizations.repository.js';
 
@@ -52,7 +52,7 @@ export function createAuthorizationFlow(options: {
       const now = clock.now();
       const expiresAt = now + options.ttlMs;
       const stateHash = sha256(state);
-      repository.insert({
+      await repository.insert({
         stateHash,
         userId,
         codeVerifierCiphertext: codeVerifier ? secretBox.seal(codeVerifier) : null,
@@ -63,7 +63,7 @@ export function createAuthorizationFlow(options: {
         createdAt: now,
         expiresAt,
       });
-      const cancelled = repository.cancelLiveBeyond(userId, MAX_LIVE_AUTHORIZATIONS_PER_USER, now);
+      const cancelled = await repository.cancelLiveBeyond(userId, MAX_LIVE_AUTHORIZATIONS_PER_USER, now);
       if (cancelled > 0) logger.info({ userId, cancelled }, 'cancelled older pending wps authorizations');
       return { authorizeUrl, expiresAt, stateHash };
     },
@@ -74,13 +74,17 @@ export function createAuthorizationFlow(options: {
      */
     async authorizeUrlFor(userId: string): Promise<string> {
       const now = clock.now();
-      const reusable = repository.findReusable(userId, now, now + REUSE_MIN_REMAINING_MS);
-      if (reusable?.authorizeUrlCiphertext) return secretBox.open(reusable.authorizeUrlCiphertext);
+      const reusable = await repository.findReusable(userId, now, now + REUSE_MIN_REMAINING_MS);
+      const reused = reusable?.authorizeUrlCiphertext
+        ? openUnlessKeyRetired(secretBox, reusable.authorizeUrlCiphertext)
+        : undefined;
+      // Undefined also when sealed with a key this instance lacks (mid-rotation): a new one serves as well.
+      if (reused) return reused;
       return (await this.start(userId)).authorizeUrl;
     },
 
     /** Deletes authorizations that expired over an hour ago (replays of them answer "unknown" then). */
-    sweepExpired(): number {
+    sweepExpired(): Promise<number> {
       return repository.deleteExpired(clock.now() - SWEEP_GRACE_MS);
     },
   };

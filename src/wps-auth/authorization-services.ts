@@ -7,19 +7,19 @@ import { createAuthorizationFlow } from './authorization-flow.js';
 import type { AuthorizationServerResolver } from './authorization-server.js';
 import { createCodeExchange } from './code-exchange.js';
 import { createPendingAuthorizationSweeper } from './pending-authorization-sweeper.js';
-import { createPendingAuthorizationsRepository } from './pending-authorizations.repository.js';
+import type { PendingAuthorizationsRepository } from './pending-authorizations.repository.js';
 import type { TokenManager } from './token-manager.js';
 /** Starting an authorization, binding it to the browser, and completing it; sweeps its expired rows. */
 export function createAuthorizationServices(options: {
   infrastructure: Infrastructure;
+  repository: PendingAuthorizationsRepository;
   secretBox: SecretBox;
   tokenManager: TokenManager;
   resolver: AuthorizationServerResolver;
   usersService: UsersService;
 }) {
-  const { config, db, clock, fetch, logger, encryptionKey } = options.infrastructure;
-  const { secretBox } = options;
-  const repository = createPendingAuthorizationsRepository({ db });
+  const { config, clock, fetch, logger, encryptionKey } = options.infrastructure;
+  const { secretBox, repository } = options;
   const ttlMs = config.auth.pendingAuthorizationTtlMs;
   const authorizationFlow = createAuthorizationFlow({
     repository,
@@ -42,7 +42,7 @@ export function createAuthorizationServices(options: {
       clientId: config.wps.clientId,
       clientSecret: config.wps.clientSecret,
     }),
-    authenticateApiKey: (apiKey) => options.usersService.authenticate(apiKey)?.id,
+    authenticateApiKey: async (apiKey) => (await options.usersService.authenticate(apiKey))?.id,
     secretBox,
     clock,
     logger,

@@ -60,7 +60,7 @@ export function createCodeExchange(options: {
             : {}),
         },
       });
-      options.tokenManager.storeAuthorized(pending.userId, tokens, {
+      await options.tokenManager.storeAuthorized(pending.userId, tokens, {
         requestedScopes: pending.scopes.split(','),
         tokenUrl: pending.tokenUrl,
       });

@@ -10,16 +10,21 @@ export function createPendingAuthorizationSweeper(options: {
   logger: Logger;
   intervalMs?: number;
 }) {
-  const sweep = () => {
-    const deleted = options.authorizationFlow.sweepExpired();
+  const sweep = async () => {
+    const deleted = await options.authorizationFlow.sweepExpired();
     if (deleted > 0) options.logger.debug({ deleted }, 'swept expired pending wps authorizations');
     return deleted;
   };
+  // A failed sweep (the database busy) is only housekeeping left for the next interval.
+  const sweepSafely = () =>
+    sweep().catch((error: unknown) =>
+      options.logger.warn({ err: error }, 'sweeping expired pending wps authorizations failed'),
+    );
   let timer: NodeJS.Timeout | undefined;
   return {
     sweep,
     start() {
-      timer = setInterval(sweep, options.intervalMs ?? 10 * 60_000);
+      timer = setInterval(sweepSafely, options.intervalMs ?? 10 * 60_000);
       timer.unref();
     },
     stop() {

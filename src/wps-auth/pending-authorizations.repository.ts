@@ -65,7 +65,11 @@ export function createPendingAuthorizationsRepository({ db }: { db: AppDatabase 
     },
 
     /** The user's newest live authorization that no callback reached yet and lives past `until`. */
-    async findReusable(userId: string, now: number, until: number): Promise<PendingAuthorizationRow | undefined> {
+    async findReusable(
+      userId: string,
+      now: number,
+      until: number,
+    ): Promise<PendingAuthorizationRow | undefined> {
       return db
         .select()
         .from(table)

@@ -5,9 +5,10 @@ import type { Clock } from '../shared/clock.js';
 import { errors } from '../shared/errors.js';
 import type { FetchLike } from '../shared/fetch.js';
 import type { Logger } from '../shared/logger.js';
-import { randomToken, type SecretBox, sha256 } from '../shared/secret-box.js';
+import { openUnlessKeyRetired, randomToken, type SecretBox, sha256 } from '../shared/secret-box.js';
 import { accountNameFromAccessToken } from './account-name.js';
 import type { AuthorizationServerResolver } from './authorization-server.js';
+import { storedTokenBox } from './stored-token-box.js';
 import { type IssuedTokens, requestTokens, TokenEndpointError } from './token-endpoint.js';
 import { WpsAuthorizationRequiredError } from './wps-auth.errors.js';
 import type {
@@ -60,7 +61,8 @@ export function createTokenManager(options: {
   instanceId?: string;
   metrics?: AgentMetrics;
 }) {
-  const { repository, secretBox, clock, logger, metrics = noMetrics } = options;
+  const { repository, clock, logger, metrics = noMetrics } = options;
+  const secretBox = storedTokenBox(options.secretBox, logger);
   const instanceId = options.instanceId ?? randomToken(9);
   const refreshesInFlight = new Map<string, Promise<string>>();
   const remembered = new LRUCache<string, { accessToken: string; until: number }>({
@@ -89,8 +91,8 @@ export function createTokenManager(options: {
     };
   }
 
-  function usableRow(userId: string): WpsConnectionRow {
-    const row = repository.find(userId);
+  async function usableRow(userId: string): Promise<WpsConnectionRow> {
+    const row = await repository.find(userId);
     if (!row) throw new WpsAuthorizationRequiredError('not_connected');
     if (row.status === 'reauthorization_required')
       throw new WpsAuthorizationRequiredError('reauthorization_required');
@@ -103,10 +105,10 @@ export function createTokenManager(options: {
   async function refreshFrom(userId: string, seenHash: string): Promise<string> {
     // Counted in polls, not clock time: an injected test clock may stand still.
     for (let poll = 0; ; poll++) {
-      const row = usableRow(userId);
+      const row = await usableRow(userId);
       if (row.refreshTokenHash !== seenHash) return secretBox.open(row.accessTokenCiphertext);
       if (
-        repository.acquireRefreshLease({
+        await repository.acquireRefreshLease({
           userId,
           refreshTokenHash: seenHash,
           owner: instanceId,
@@ -138,27 +140,29 @@ export function createTokenManager(options: {
       wpsAnswered = true;
       metrics.tokenRefreshed('ok');
       const pair = seal(tokens, row.scopes);
-      if (!repository.replaceIfCurrent(userId, row.refreshTokenHash, pair, clock.now())) {
+      if (!(await repository.replaceIfCurrent(userId, row.refreshTokenHash, pair, clock.now()))) {
         // A new authorization landed while we refreshed: it is newer than our pair, so it stays.
-        return secretBox.open(usableRow(userId).accessTokenCiphertext);
+        return secretBox.open((await usableRow(userId)).accessTokenCiphertext);
       }
       logger.info({ userId, durationMs: Math.round(performance.now() - started) }, 'wps tokens refreshed');
       return tokens.accessToken;
     } catch (error) {
-      repository.releaseRefreshLease(userId, instanceId);
+      await repository.releaseRefreshLease(userId, instanceId);
       if (!wpsAnswered)
         metrics.tokenRefreshed(
           error instanceof TokenEndpointError && error.kind === 'rejected' ? 'rejected' : 'failed',
         );
       if (error instanceof TokenEndpointError && error.kind === 'rejected') {
-        if (repository.markReauthorizationRequiredIfCurrent(userId, row.refreshTokenHash, clock.now())) {
+        if (
+          await repository.markReauthorizationRequiredIfCurrent(userId, row.refreshTokenHash, clock.now())
+        ) {
           logger.warn(
             { userId, reason: error.reason },
             'wps refused the refresh token; reauthorization required',
           );
           throw new WpsAuthorizationRequiredError('reauthorization_required', { cause: error });
         }
-        return secretBox.open(usableRow(userId).accessTokenCiphertext);
+        return secretBox.open((await usableRow(userId)).accessTokenCiphertext);
       }
       if (error instanceof TokenEndpointError) {
         throw errors.upstreamUnavailable(
@@ -184,7 +188,7 @@ export function createTokenManager(options: {
     async getAccessToken(userId: string): Promise<string> {
       const known = remembered.get(userId);
       if (known && known.until > clock.now()) return known.accessToken;
-      const row = usableRow(userId);
+      const row = await usableRow(userId);
       if (isFresh(row)) {
         const accessToken = secretBox.open(row.accessTokenCiphertext);
         remember(userId, accessToken, row);
@@ -199,42 +203,50 @@ export function createTokenManager(options: {
      */
     async handleUnauthorized(userId: string, rejectedAccessToken: string): Promise<string> {
       remembered.delete(userId);
-      const row = usableRow(userId);
+      const row = await usableRow(userId);
       const stored = secretBox.open(row.accessTokenCiphertext);
       if (stored !== rejectedAccessToken) return stored;
       return singleFlight(userId, row.refreshTokenHash);
     },
 
     /** Stores the pair from a completed authorization, replacing anything the user had. */
-    storeAuthorized(
+    async storeAuthorized(
       userId: string,
       tokens: IssuedTokens,
       options_: { requestedScopes: string[]; tokenUrl: string },
-    ): void {
+    ): Promise<void> {
       remembered.delete(userId);
-      repository.storeAuthorized(
+      await repository.storeAuthorized(
         userId,
         { ...seal(tokens, options_.requestedScopes.join(',')), tokenUrl: options_.tokenUrl },
         clock.now(),
       );
     },
 
-    forget(userId: string): boolean {
+    async forget(userId: string): Promise<boolean> {
       remembered.delete(userId);
       return repository.delete(userId);
     },
 
-    status(userId: string): WpsConnectionStatus {
-      const row = repository.find(userId);
+    /** Another instance changed this user's connection (see the change feed): read it afresh next time. */
+    forgetRemembered(userId: string): void {
+      remembered.delete(userId);
+    },
+
+    async status(userId: string): Promise<WpsConnectionStatus> {
+      const row = await repository.find(userId);
       if (!row) return { status: 'not_connected', scopes: [], expiresAt: null, account: null };
+      const accessToken =
+        row.status === 'connected'
+          ? openUnlessKeyRetired(options.secretBox, row.accessTokenCiphertext)
+          : undefined;
       return {
-        status: row.status,
+        // Sealed under a key this instance lacks: as good as revoked for this user until they reconnect.
+        status:
+          row.status === 'connected' && accessToken === undefined ? 'reauthorization_required' : row.status,
         scopes: row.scopes.split(',').filter(Boolean),
         expiresAt: new Date(row.accessExpiresAt).toISOString(),
-        account:
-          row.status === 'connected'
-            ? accountNameFromAccessToken(secretBox.open(row.accessTokenCiphertext))
-            : null,
+        account: accessToken ? accountNameFromAccessToken(accessToken) : null,
       };
     },
   };

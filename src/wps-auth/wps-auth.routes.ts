@@ -28,7 +28,7 @@ export function createWpsAuthRoutes(dependencies: {
   const api = Router();
   api.get('/me', async (request, response) => {
     const user = currentUser(request);
-    const wps = tokenManager.status(user.id);
+    const wps = await tokenManager.status(user.id);
     const servers =
       wps.status === 'connected' && dependencies.serverStatuses
         ? { servers: await dependencies.serverStatuses(user.id) }
@@ -48,7 +48,7 @@ export function createWpsAuthRoutes(dependencies: {
   });
   api.delete('/wps/connection', async (request, response) => {
     const user = currentUser(request);
-    tokenManager.forget(user.id);
+    await tokenManager.forget(user.id);
     await dependencies.onDisconnect(user.id);
     response.status(204).end();
   });

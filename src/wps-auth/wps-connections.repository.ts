@@ -49,7 +49,11 @@ export function createWpsConnectionsRepository({
     },
 
     /** A completed authorization always wins: it replaces whatever the user had. */
-    async storeAuthorized(userId: string, pair: SealedTokenPair & { tokenUrl: string }, now: number): Promise<void> {
+    async storeAuthorized(
+      userId: string,
+      pair: SealedTokenPair & { tokenUrl: string },
+      now: number,
+    ): Promise<void> {
       db.insert(wpsConnectionsTable)
         .values({ userId, status: 'connected', ...pair, generation: 1, createdAt: now, updatedAt: now })
         .onConflictDoUpdate({
@@ -89,7 +93,11 @@ export function createWpsConnectionsRepository({
     },
 
     /** WPS rejected this refresh token: mark the user for re-authorization unless a newer pair exists. */
-    async markReauthorizationRequiredIfCurrent(userId: string, usedRefreshTokenHash: string, now: number): Promise<boolean> {
+    async markReauthorizationRequiredIfCurrent(
+      userId: string,
+      usedRefreshTokenHash: string,
+      now: number,
+    ): Promise<boolean> {
       const result = db
         .update(wpsConnectionsTable)
         .set({

@@ -216,7 +216,7 @@ describe('conversations belong to their user', () => {
     harness = await startChatHarness();
     harness.model.script({ toolCalls: [search] }, { text: 'ok' });
     const mine = await chat('Find Q3');
-    const other = harness.agent.createUser('mallory');
+    const other = await harness.agent.createUser('mallory');
     const api = (method: string, route: string, body?: unknown) =>
       harness.agent.api(other.apiKey, method, route, body);
     expect((await api('GET', `/v1/conversations/${mine.body.conversationId}`)).status).toBe(404);

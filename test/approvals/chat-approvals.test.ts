@@ -136,7 +136,7 @@ describe('a write the model asks for', () => {
     harness = await startChatHarness({ clock, env: { APPROVAL_TTL_SECONDS: '60' } });
     harness.model.script(...appendRisksScript());
     const paused = await chat({ message: 'Add a risks section' });
-    const other = harness.agent.createUser('mallory');
+    const other = await harness.agent.createUser('mallory');
     const stranger = await chat(
       {
         conversationId: paused.body.conversationId,

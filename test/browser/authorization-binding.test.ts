@@ -44,8 +44,8 @@ describe.skipIf(skipBrowserTests)('an authorize link opened in another browser',
     (await harness.api(apiKey, 'POST', '/v1/wps/authorize')).body.authorizeUrl as string;
 
   it("bob approving mallory's link connects nothing: the page asks for mallory's key", async () => {
-    const mallory = harness.createUser('mallory');
-    const bob = harness.createUser('bob');
+    const mallory = await harness.createUser('mallory');
+    const bob = await harness.createUser('bob');
     const page = await approveInFreshBrowser(await authorizeUrlOf(mallory.apiKey), 'bob');
     await page.getByText('Connect this WPS authorization to agent user «mallory»?').waitFor();
     const code = new URL(page.url()).searchParams.get('code') ?? '';
@@ -70,7 +70,7 @@ describe.skipIf(skipBrowserTests)('an authorize link opened in another browser',
   });
 
   it('the starting user completes it with their own API key; the page names them', async () => {
-    const ann = harness.createUser('ann');
+    const ann = await harness.createUser('ann');
     const page = await approveInFreshBrowser(await authorizeUrlOf(ann.apiKey), 'alice');
     await page.fill('#api-key', ann.apiKey);
     await Promise.all([page.waitForURL(/\/callback\/confirm$/), page.click('button[type=submit]')]);

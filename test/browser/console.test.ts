@@ -59,7 +59,7 @@ describe.skipIf(chromiumMissing && !process.env.CI)('web console in a real brows
     };
     harness = await startAgentHarness(options);
     consoleUrl = harness.url;
-    apiKey = harness.createUser('Alice 爱丽丝').apiKey;
+    apiKey = (await harness.createUser('Alice 爱丽丝')).apiKey;
 
     browser = await launchChromium();
     context = await browser.newContext({ viewport: WIDE, acceptDownloads: true, locale: 'en-US' });

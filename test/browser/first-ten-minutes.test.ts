@@ -22,7 +22,7 @@ describe.skipIf(skipBrowserTests)("the console in a newcomer's first ten minutes
       consoleDistDir: distDir,
       env: { OPENAI_BASE_URL: model.baseUrl, OPENAI_API_KEY: 'test', TOOL_APPROVAL: 'never' },
     });
-    apiKey = harness.createUser('Bo 波').apiKey;
+    apiKey = (await harness.createUser('Bo 波')).apiKey;
     await harness.connectWps(apiKey, 'alice');
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: WIDE, locale: 'en-US' })).newPage();

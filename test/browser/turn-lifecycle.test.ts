@@ -35,7 +35,7 @@ describe.skipIf(skipBrowserTests)('how a chat turn ends, in a real browser', () 
       consoleDistDir: distDir,
       env: { OPENAI_BASE_URL: model.baseUrl, OPENAI_API_KEY: 'test' },
     });
-    apiKey = harness.createUser('Bea').apiKey;
+    apiKey = (await harness.createUser('Bea')).apiKey;
     await harness.connectWps(apiKey, 'alice');
     page = await (await browser.newContext({ viewport: WIDE, locale: 'en-US' })).newPage();
     await signIn(page, harness.url, apiKey);
@@ -103,7 +103,7 @@ describe.skipIf(skipBrowserTests)('how a chat turn ends, in a real browser', () 
       env: { OPENAI_API_KEY: '', OPENAI_BASE_URL: 'https://api.openai.com/v1' },
     });
     try {
-      const key = unconfigured.createUser('Cy').apiKey;
+      const key = (await unconfigured.createUser('Cy')).apiKey;
       const fresh = await (await browser.newContext({ viewport: WIDE, locale: 'en-US' })).newPage();
       page = fresh;
       await signIn(fresh, unconfigured.url, key);

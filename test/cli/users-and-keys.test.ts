@@ -38,8 +38,8 @@ describe('the admin CLI', () => {
     const db = openDatabase(databasePath);
     const clock = createManualClock(Date.now());
     const service = createUsersService({ usersRepository: createUsersRepository({ db }), clock });
-    expect(service.authenticate(key.apiKey)?.id).toBe(user.id);
-    expect(service.authenticate(user.apiKey)?.id).toBe(user.id);
+    expect((await service.authenticate(key.apiKey))?.id).toBe(user.id);
+    expect((await service.authenticate(user.apiKey))?.id).toBe(user.id);
     // Only hashes are stored.
     const stored = JSON.stringify(db.$client.prepare('select * from api_keys').all());
     expect(stored).not.toContain(key.apiKey);
@@ -47,8 +47,8 @@ describe('the admin CLI', () => {
     expect((await cli('keys', 'revoke', key.id)).exitCode).toBe(0);
     // The server's process trusts a key it accepted for a few seconds (README, limits).
     clock.advance(RECENT_API_KEY_TTL_MS);
-    expect(service.authenticate(key.apiKey)).toBeUndefined();
-    expect(service.authenticate(user.apiKey)?.id).toBe(user.id);
+    expect(await service.authenticate(key.apiKey)).toBeUndefined();
+    expect((await service.authenticate(user.apiKey))?.id).toBe(user.id);
     db.$client.close();
   });
 

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type AppDatabase, migrateDatabase, openDatabase } from '../../src/db/database.js';
 import { messagesTable, toolCallsTable } from '../../src/db/schema.js';
 import type { InstanceIdentity } from '../../src/instances/instance-liveness.js';
@@ -13,17 +13,17 @@ import { createUsersRepository } from '../../src/users/users.repository.js';
 
 const EXPIRY_MS = 30_000;
 
-function setUp() {
+async function setUp() {
   const db = openDatabase(':memory:');
   migrateDatabase(db);
   const clock = createManualClock(Date.UTC(2026, 10, 27));
-  createUsersRepository({ db }).insertUser({ id: 'usr_1', name: 'ann', createdAt: clock.now() });
+  await createUsersRepository({ db }).insertUser({ id: 'usr_1', name: 'ann', createdAt: clock.now() });
   const instancesRepository = createInstancesRepository({ db });
   /** The repositories as one instance sees them; `heartbeatAgoMs` undefined: no instance row at all. */
-  const instanceOf = (id: string, heartbeatAgoMs?: number) => {
+  const instanceOf = async (id: string, heartbeatAgoMs?: number) => {
     const instance: InstanceIdentity = { id, expiryMs: EXPIRY_MS };
     if (heartbeatAgoMs !== undefined)
-      instancesRepository.register({
+      await instancesRepository.register({
         id,
         pid: 1,
         host: 'test',
@@ -36,8 +36,8 @@ function setUp() {
     return {
       conversationsRepository,
       toolCallsRepository,
-      startTurn(name: string, at = clock.now()) {
-        conversationsRepository.beginTurn({
+      async startTurn(name: string, at = clock.now()) {
+        await conversationsRepository.beginTurn({
           newConversation: { id: `conv_${name}`, userId: 'usr_1', title: name, createdAt: at, updatedAt: at },
           conversationId: `conv_${name}`,
           messages: [
@@ -53,7 +53,7 @@ function setUp() {
           ],
           now: at,
         });
-        toolCallsRepository.insert({
+        await toolCallsRepository.insert({
           id: `call_${name}`,
           userId: 'usr_1',
           conversationId: `conv_${name}`,
@@ -69,7 +69,10 @@ function setUp() {
       },
     };
   };
-  const sweeperFor = (instance: ReturnType<typeof instanceOf>, logger = createLogger({ level: 'silent' })) =>
+  const sweeperFor = (
+    instance: Awaited<ReturnType<typeof instanceOf>>,
+    logger = createLogger({ level: 'silent' }),
+  ) =>
     createAbandonedWorkSweeper({
       ...instance,
       instancesRepository,
@@ -106,51 +109,52 @@ const forgetOwner = (db: AppDatabase, name: string) => {
 };
 
 describe('work left behind by a crashed process', () => {
-  it("is closed as aborted once its instance's heartbeat stopped, while live instances' work is left alone", () => {
-    const { instanceOf, sweeperFor, statusesOf, instancesRepository } = setUp();
-    const sweeping = instanceOf('inst_sweeping', 0);
-    instanceOf('inst_dead', EXPIRY_MS + 1_000).startTurn('dead');
-    instanceOf('inst_gone').startTurn('gone'); // its row was already forgotten
-    instanceOf('inst_live', 2_000).startTurn('live');
-    sweeping.startTurn('mine');
+  it("is closed as aborted once its instance's heartbeat stopped, while live instances' work is left alone", async () => {
+    const { instanceOf, sweeperFor, statusesOf, instancesRepository } = await setUp();
+    const sweeping = await instanceOf('inst_sweeping', 0);
+    await (await instanceOf('inst_dead', EXPIRY_MS + 1_000)).startTurn('dead');
+    await (await instanceOf('inst_gone')).startTurn('gone'); // its row was already forgotten
+    await (await instanceOf('inst_live', 2_000)).startTurn('live');
+    await sweeping.startTurn('mine');
 
-    expect(sweeperFor(sweeping).sweep()).toEqual({ toolCalls: 2, turns: 2 });
+    expect(await sweeperFor(sweeping).sweep()).toEqual({ toolCalls: 2, turns: 2 });
     expect(statusesOf('dead')).toEqual({ turn: 'aborted', call: 'aborted' });
     expect(statusesOf('gone')).toEqual({ turn: 'aborted', call: 'aborted' });
     expect(statusesOf('live')).toEqual({ turn: 'streaming', call: 'running' });
     expect(statusesOf('mine')).toEqual({ turn: 'streaming', call: 'running' });
-    expect(
-      instancesRepository
-        .list()
-        .map((row) => row.id)
-        .sort(),
-    ).toEqual(['inst_live', 'inst_sweeping']);
+    expect((await instancesRepository.list()).map((row) => row.id).sort()).toEqual([
+      'inst_live',
+      'inst_sweeping',
+    ]);
   });
 
-  it('without a recorded instance, is closed as aborted only once older than the time limits', () => {
-    const { db, clock, instanceOf, sweeperFor, statusesOf } = setUp();
-    const legacy = instanceOf('inst_old', 0);
-    legacy.startTurn('crashed', clock.now() - 60 * 60_000);
-    legacy.startTurn('recent', clock.now() - 1_000);
+  it('without a recorded instance, is closed as aborted only once older than the time limits', async () => {
+    const { db, clock, instanceOf, sweeperFor, statusesOf } = await setUp();
+    const legacy = await instanceOf('inst_old', 0);
+    await legacy.startTurn('crashed', clock.now() - 60 * 60_000);
+    await legacy.startTurn('recent', clock.now() - 1_000);
     forgetOwner(db, 'crashed');
     forgetOwner(db, 'recent');
 
-    expect(sweeperFor(instanceOf('inst_sweeping', 0)).sweep()).toEqual({ toolCalls: 1, turns: 1 });
+    expect(await sweeperFor(await instanceOf('inst_sweeping', 0)).sweep()).toEqual({
+      toolCalls: 1,
+      turns: 1,
+    });
     expect(statusesOf('crashed')).toEqual({ turn: 'aborted', call: 'aborted' });
     expect(statusesOf('recent')).toEqual({ turn: 'streaming', call: 'running' });
   });
 
-  it('a sweep that fails (the database closed or failing) is logged and never throws out of the timer', () => {
-    const { db, instanceOf, sweeperFor } = setUp();
+  it('a sweep that fails (the database closed or failing) is logged and never throws out of the timer', async () => {
+    const { db, instanceOf, sweeperFor } = await setUp();
     const logs: string[] = [];
     const logger = createLogger({ level: 'info', destination: { write: (line: string) => logs.push(line) } });
-    const sweeping = instanceOf('inst_sweeping', 0);
+    const sweeping = await instanceOf('inst_sweeping', 0);
     const throwing = sweeperFor(
       {
         ...sweeping,
         toolCallsRepository: {
           ...sweeping.toolCallsRepository,
-          abortRunningOfDeadInstances: () => {
+          abortRunningOfDeadInstances: async () => {
             throw new Error('disk on fire');
           },
         },
@@ -159,24 +163,32 @@ describe('work left behind by a crashed process', () => {
     );
     expect(() => throwing.start()).not.toThrow();
     throwing.stop();
+    await vi.waitFor(() => expect(logs.join('')).toContain('disk on fire'));
 
     db.$client.close();
     const closed = sweeperFor(sweeping, logger);
     expect(() => closed.start()).not.toThrow();
     closed.stop();
+    await vi.waitFor(() =>
+      expect(logs.filter((line) => line.includes('sweeping abandoned work failed'))).toHaveLength(2),
+    );
     const failures = logs.filter((line) => line.includes('sweeping abandoned work failed'));
     expect(failures).toHaveLength(2);
     expect(failures[1]).toContain('The database is busy or unavailable');
   });
 
-  it("forgets write calls' before-states past SNAPSHOT_RETENTION_DAYS, keeping newer ones", () => {
-    const { clock, instanceOf, instancesRepository } = setUp();
-    const sweeping = instanceOf('inst_sweeping', 0);
-    sweeping.startTurn('old');
-    sweeping.startTurn('new');
-    sweeping.toolCallsRepository.storeSnapshot('call_old', 'v1.sealed-old', clock.now() - 31 * 86_400_000);
-    sweeping.toolCallsRepository.storeSnapshot('call_new', 'v1.sealed-new', clock.now() - 86_400_000);
-    createAbandonedWorkSweeper({
+  it("forgets write calls' before-states past SNAPSHOT_RETENTION_DAYS, keeping newer ones", async () => {
+    const { clock, instanceOf, instancesRepository } = await setUp();
+    const sweeping = await instanceOf('inst_sweeping', 0);
+    await sweeping.startTurn('old');
+    await sweeping.startTurn('new');
+    await sweeping.toolCallsRepository.storeSnapshot(
+      'call_old',
+      'v1.sealed-old',
+      clock.now() - 31 * 86_400_000,
+    );
+    await sweeping.toolCallsRepository.storeSnapshot('call_new', 'v1.sealed-new', clock.now() - 86_400_000);
+    await createAbandonedWorkSweeper({
       ...sweeping,
       instancesRepository,
       clock,
@@ -186,7 +198,9 @@ describe('work left behind by a crashed process', () => {
       intervalMs: 15_000,
       snapshotRetentionMs: 30 * 86_400_000,
     }).sweep();
-    expect(sweeping.toolCallsRepository.findForUser('usr_1', 'call_old')?.snapshot).toBeNull();
-    expect(sweeping.toolCallsRepository.findForUser('usr_1', 'call_new')?.snapshot).toBe('v1.sealed-new');
+    expect((await sweeping.toolCallsRepository.findForUser('usr_1', 'call_old'))?.snapshot).toBeNull();
+    expect((await sweeping.toolCallsRepository.findForUser('usr_1', 'call_new'))?.snapshot).toBe(
+      'v1.sealed-new',
+    );
   });
 });

@@ -30,7 +30,7 @@ async function send(apiKey: string, method: string, route: string, rawBody?: str
 describe('malformed percent-encoding in a path', () => {
   it('is 400 validation_failed on every route, never a 500', async () => {
     harness = await startAgentHarness();
-    const user = harness.createUser('ann');
+    const user = await harness.createUser('ann');
     const attempts: Array<[string, string]> = [
       ['GET', '/v1/conversations/%E0%A4%A'],
       ['GET', '/v1/conversations/%'],
@@ -58,7 +58,7 @@ describe('malformed percent-encoding in a path', () => {
 
   it('well-formed encoding still reaches the route', async () => {
     harness = await startAgentHarness();
-    const user = harness.createUser('ann');
+    const user = await harness.createUser('ann');
     const answer = await send(user.apiKey, 'GET', '/v1/conversations/conv%5Fnope');
     expect(answer.status).toBe(404);
     expect(answer.body.error.code).toBe('not_found');
@@ -68,7 +68,7 @@ describe('malformed percent-encoding in a path', () => {
 describe('deeply nested input', () => {
   it('tool arguments nested 5,000 levels deep are 400 validation_failed, not "WPS could not be reached"', async () => {
     harness = await startAgentHarness();
-    const user = harness.createUser('ann');
+    const user = await harness.createUser('ann');
     expect((await harness.connectWps(user.apiKey, 'alice')).status).toBe(200);
     harness.sandbox.resetCounts();
     const body = `{"name":"kso_yundoc_search_yundoc","arguments":{"keyword":"Q3","extra":${nestedJson(5000)}}}`;
@@ -81,7 +81,7 @@ describe('deeply nested input', () => {
 
   it('tool arguments past the argument bound (but within the body bound) are refused before WPS', async () => {
     harness = await startAgentHarness();
-    const user = harness.createUser('ann');
+    const user = await harness.createUser('ann');
     await harness.connectWps(user.apiKey, 'alice');
     harness.sandbox.resetCounts();
     const body = `{"name":"kso_yundoc_search_yundoc","arguments":{"keyword":"Q3","extra":${nestedJson(40)}}}`;
@@ -94,7 +94,7 @@ describe('deeply nested input', () => {
 
   it('tool arguments larger than the size bound are refused before WPS', async () => {
     harness = await startAgentHarness();
-    const user = harness.createUser('ann');
+    const user = await harness.createUser('ann');
     await harness.connectWps(user.apiKey, 'alice');
     const answer = await harness.api(user.apiKey, 'POST', '/v1/tools/call', {
       name: 'kso_yundoc_search_yundoc',
@@ -106,7 +106,7 @@ describe('deeply nested input', () => {
 
   it('any other JSON body nested too deeply is 400 validation_failed', async () => {
     harness = await startAgentHarness();
-    const user = harness.createUser('ann');
+    const user = await harness.createUser('ann');
     for (const route of ['/v1/chat', '/v1/wps/authorize']) {
       const answer = await send(user.apiKey, 'POST', route, `{"message":"hi","extra":${nestedJson(5000)}}`);
       expect(answer.status, route).toBe(400);

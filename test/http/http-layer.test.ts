@@ -26,7 +26,7 @@ const requestLines = () =>
 describe('ETags', () => {
   it('are not computed for API answers, but the console files keep theirs', async () => {
     harness = await startAgentHarness({ consoleDistDir: builtConsole() });
-    const user = harness.createUser('ann');
+    const user = await harness.createUser('ann');
     const listed = await harness.api(user.apiKey, 'GET', '/v1/conversations');
     expect(listed.status).toBe(200);
     expect(listed.headers.get('etag')).toBeNull();
@@ -42,7 +42,7 @@ describe('ETags', () => {
 describe('the request log', () => {
   it('writes one line per request from safe fields only, never the query', async () => {
     harness = await startAgentHarness();
-    const user = harness.createUser('ann');
+    const user = await harness.createUser('ann');
     await harness.api(user.apiKey, 'GET', '/v1/conversations?limit=5');
     await (await fetch(`${harness.url}/callback?code=an-authorization-code-123&state=a-state-456`)).text();
     const lines = requestLines();

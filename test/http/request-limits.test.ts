@@ -12,7 +12,7 @@ afterEach(async () => {
 describe('request size limits', () => {
   it('answers an oversized body with 413 payload_too_large, and an over-long message with 400', async () => {
     harness = await startAgentHarness();
-    const { apiKey } = harness.createUser('wen');
+    const { apiKey } = await harness.createUser('wen');
     const huge = await harness.api(apiKey, 'POST', '/v1/chat', { message: 'x'.repeat(1_200_000) });
     expect(huge.status).toBe(413);
     expect(huge.body).toEqual({

@@ -26,7 +26,7 @@ export async function startSharedDatabase(options: { sandboxOptions?: WpsSandbox
   };
   const harness: AgentHarness = await startAgentHarness({ sandbox, env: modelEnv });
   cleanups.push(() => harness.close());
-  const user = harness.createUser('ann');
+  const user = await harness.createUser('ann');
   const connected = await harness.connectWps(user.apiKey, 'alice');
   if (connected.status !== 200) throw new Error(`could not connect WPS: ${connected.html}`);
   const processes: ServerProcess[] = [];

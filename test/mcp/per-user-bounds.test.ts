@@ -74,9 +74,10 @@ describe('per-user memory is bounded', () => {
       refreshMarginMs: 0,
       rememberedTokensMax: 2,
     });
-    const ids = ['ann', 'bob', 'cat'].map((name) => users.createUser(name).id);
+    const ids: string[] = [];
+    for (const name of ['ann', 'bob', 'cat']) ids.push((await users.createUser(name)).id);
     for (const [index, userId] of ids.entries()) {
-      tokenManager.storeAuthorized(
+      await tokenManager.storeAuthorized(
         userId,
         {
           accessToken: `access-${index}`,

@@ -9,7 +9,7 @@ afterEach(async () => {
 
 async function connected(options: Parameters<typeof startAgentHarness>[0] = {}) {
   harness = await startAgentHarness(options);
-  const user = harness.createUser('ann');
+  const user = await harness.createUser('ann');
   expect((await harness.connectWps(user.apiKey, 'alice')).status).toBe(200);
   return user;
 }
@@ -250,7 +250,7 @@ describe('rate limits', () => {
     expect(limited.headers.get('ratelimit')).toMatch(/^limit=2, remaining=0, reset=\d+$/);
     // Reads are not limited, and another user has their own budget.
     expect((await harness.api(user.apiKey, 'GET', '/v1/tool-calls')).status).toBe(200);
-    const other = harness.createUser('ben');
+    const other = await harness.createUser('ben');
     expect((await harness.connectWps(other.apiKey, 'bob')).status).toBe(200);
     expect((await harness.api(other.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
   });

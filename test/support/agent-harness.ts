@@ -33,7 +33,7 @@ export interface AgentHarness {
   dataDir: string;
   /** Every log line the agent wrote. */
   logs: string[];
-  createUser(name: string): { id: string; apiKey: string };
+  createUser(name: string): Promise<{ id: string; apiKey: string }>;
   /** Calls the agent's API with a key; parses JSON answers. */
   api(
     apiKey: string,
@@ -100,14 +100,15 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
   migrateDatabase(db);
   const services = createServices({
     config,
-    db,
+    database: { dialect: 'sqlite', db },
     clock: options.clock ?? systemClock,
     fetch: globalThis.fetch,
     logger,
     encryptionKey: config.tokenEncryptionKey ?? Buffer.alloc(32, 7),
+    previousEncryptionKeys: config.previousTokenEncryptionKeys,
   });
   // Like main.ts: a heartbeat row, so processes sharing this database see this one as alive.
-  services.start();
+  await services.start();
   httpServer.on('request', createApp(services, { consoleDistDir: options.consoleDistDir }));
 
   const api: AgentHarness['api'] = async (apiKey, method, route, body) => {
@@ -147,8 +148,8 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
     db,
     dataDir,
     logs,
-    createUser(name) {
-      const user = services.usersService.createUser(name);
+    async createUser(name) {
+      const user = await services.usersService.createUser(name);
       return { id: user.id, apiKey: user.apiKey };
     },
     api,

@@ -22,7 +22,7 @@ export async function startChatHarness(
       ...options.env,
     },
   });
-  const user = agent.createUser('ann');
+  const user = await agent.createUser('ann');
   if (options.connect !== false) {
     const connected = await agent.connectWps(user.apiKey, 'alice');
     if (connected.status !== 200) throw new Error(`could not connect WPS: ${connected.html}`);

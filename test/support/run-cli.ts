@@ -1,18 +1,17 @@
 import { runCli } from '../../src/cli/run-cli.js';
 import { loadConfig } from '../../src/config/config.js';
-import { migrateDatabase, openDatabase } from '../../src/db/database.js';
+import { openConfiguredDatabase } from '../../src/db/open-database.js';
 import { systemClock } from '../../src/shared/clock.js';
+import { createLogger } from '../../src/shared/logger.js';
 
 /** Runs one CLI command as an operator would, with this environment, capturing its output. */
 export async function runCliWith(environment: Record<string, string>, ...argv: string[]) {
   let stdout = '';
   let stderr = '';
   const exitCode = await runCli(argv, {
-    openDatabase: () => {
+    openDatabase: async () => {
       const config = loadConfig(environment);
-      const db = openDatabase(config.databasePath);
-      migrateDatabase(db);
-      return { config, db };
+      return { config, opened: await openConfiguredDatabase(config, createLogger({ level: 'silent' })) };
     },
     clock: systemClock,
     fetch: globalThis.fetch,

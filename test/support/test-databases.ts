@@ -11,8 +11,8 @@ import { migratePostgres } from '../../src/db/postgres-migrations.js';
 import {
   type AnyDatabase,
   createRepositories,
-  type RepositoryOptions,
   type Repositories,
+  type RepositoryOptions,
 } from '../../src/db/repositories.js';
 import { hasPostgres, startTestDatabase, type TestDatabase } from './postgres.js';
 

@@ -18,7 +18,7 @@ describe('model usage per turn and GET /v1/usage', () => {
   it('stores each turn’s usage on its assistant message and sums only the calling user’s turns', async () => {
     harness = await startChatHarness();
     const { agent, model, user: ann } = harness;
-    const bob = agent.createUser('bob');
+    const bob = await agent.createUser('bob');
     expect((await agent.connectWps(bob.apiKey, 'bob')).status).toBe(200);
 
     model.script(

@@ -13,7 +13,7 @@ function twoProcesses() {
   let lookups = 0;
   const counted = {
     ...usersRepository,
-    findUserByActiveKeyHash(keyHash: string) {
+    async findUserByActiveKeyHash(keyHash: string) {
       lookups += 1;
       return usersRepository.findUserByActiveKeyHash(keyHash);
     },
@@ -27,43 +27,44 @@ function twoProcesses() {
 }
 
 describe('API-key authentication', () => {
-  it('asks the database once for a key used again within seconds', () => {
+  it('asks the database once for a key used again within seconds', async () => {
     const { server, cli, lookups } = twoProcesses();
-    const ann = cli.createUser('ann');
-    for (let request = 0; request < 10; request++) expect(server.authenticate(ann.apiKey)?.name).toBe('ann');
+    const ann = await cli.createUser('ann');
+    for (let request = 0; request < 10; request++)
+      expect((await server.authenticate(ann.apiKey))?.name).toBe('ann');
     expect(lookups()).toBe(1);
   });
 
-  it('stops accepting a key revoked by another process within 5 s', () => {
+  it('stops accepting a key revoked by another process within 5 s', async () => {
     const { server, cli, clock } = twoProcesses();
-    const ann = cli.createUser('ann');
-    const second = cli.createApiKeyFor('ann');
-    expect(server.authenticate(second.apiKey)?.name).toBe('ann');
-    cli.revokeApiKey(second.id);
+    const ann = await cli.createUser('ann');
+    const second = await cli.createApiKeyFor('ann');
+    expect((await server.authenticate(second.apiKey))?.name).toBe('ann');
+    await cli.revokeApiKey(second.id);
     clock.advance(4_000);
     // Still remembered by the server's process: the documented window.
-    expect(server.authenticate(second.apiKey)?.name).toBe('ann');
+    expect((await server.authenticate(second.apiKey))?.name).toBe('ann');
     clock.advance(1_000);
-    expect(server.authenticate(second.apiKey)).toBeUndefined();
+    expect(await server.authenticate(second.apiKey)).toBeUndefined();
     // The user's other key is untouched.
-    expect(server.authenticate(ann.apiKey)?.name).toBe('ann');
+    expect((await server.authenticate(ann.apiKey))?.name).toBe('ann');
   });
 
-  it('refuses a key revoked through the same process at once', () => {
+  it('refuses a key revoked through the same process at once', async () => {
     const { server } = twoProcesses();
-    server.createUser('ann');
-    const key = server.createApiKeyFor('ann');
-    expect(server.authenticate(key.apiKey)?.name).toBe('ann');
-    server.revokeApiKey(key.id);
-    expect(server.authenticate(key.apiKey)).toBeUndefined();
+    await server.createUser('ann');
+    const key = await server.createApiKeyFor('ann');
+    expect((await server.authenticate(key.apiKey))?.name).toBe('ann');
+    await server.revokeApiKey(key.id);
+    expect(await server.authenticate(key.apiKey)).toBeUndefined();
   });
 
-  it('never remembers an unknown key', () => {
+  it('never remembers an unknown key', async () => {
     const { server, cli, lookups } = twoProcesses();
-    cli.createUser('ann');
+    await cli.createUser('ann');
     const unknown = `wpsa_${'x'.repeat(43)}`;
-    expect(server.authenticate(unknown)).toBeUndefined();
-    expect(server.authenticate(unknown)).toBeUndefined();
+    expect(await server.authenticate(unknown)).toBeUndefined();
+    expect(await server.authenticate(unknown)).toBeUndefined();
     expect(lookups()).toBe(2);
   });
 });

@@ -30,23 +30,23 @@ describe("a user's API keys", () => {
     expect(JSON.parse(unknown.stderr).error.code).toBe('not_found');
   });
 
-  it('records when a key was last used, at most once a minute per key', () => {
+  it('records when a key was last used, at most once a minute per key', async () => {
     const db = openDatabase(':memory:');
     migrateDatabase(db);
     const clock = createManualClock(Date.UTC(2026, 5, 1, 9, 0, 0));
     const service = createUsersService({ usersRepository: createUsersRepository({ db }), clock });
-    const user = service.createUser('li');
-    const lastUsed = () => service.listApiKeysOf('li')[0]?.lastUsedAt;
-    expect(lastUsed()).toBeNull();
+    const user = await service.createUser('li');
+    const lastUsed = async () => (await service.listApiKeysOf('li'))[0]?.lastUsedAt;
+    expect(await lastUsed()).toBeNull();
 
-    expect(service.authenticate(user.apiKey)?.id).toBe(user.id);
-    expect(lastUsed()).toBe('2026-06-01T09:00:00.000Z');
+    expect((await service.authenticate(user.apiKey))?.id).toBe(user.id);
+    expect(await lastUsed()).toBe('2026-06-01T09:00:00.000Z');
     clock.advance(30_000);
-    service.authenticate(user.apiKey);
-    expect(lastUsed()).toBe('2026-06-01T09:00:00.000Z');
+    await service.authenticate(user.apiKey);
+    expect(await lastUsed()).toBe('2026-06-01T09:00:00.000Z');
     clock.advance(31_000);
-    service.authenticate(user.apiKey);
-    expect(lastUsed()).toBe('2026-06-01T09:01:01.000Z');
+    await service.authenticate(user.apiKey);
+    expect(await lastUsed()).toBe('2026-06-01T09:01:01.000Z');
     db.$client.close();
   });
 });

@@ -41,8 +41,8 @@ function confirm(confirmation: string, apiKey: string, headers: Record<string, s
 describe('an authorize link forwarded to another person (account-linking CSRF)', () => {
   it("bob approving mallory's link with curl-like requests connects nothing and exposes nothing of bob's", async () => {
     harness = await startAgentHarness();
-    const mallory = harness.createUser('mallory');
-    const bob = harness.createUser('bob');
+    const mallory = await harness.createUser('mallory');
+    const bob = await harness.createUser('bob');
     const link = await startWithoutCookie(mallory.apiKey);
 
     const landing = await landWithoutBinding(link, 'bob');
@@ -80,15 +80,15 @@ describe('the curl path: confirming in the browser with the API key', () => {
   /** ann started without keeping the cookie and passed consent in another browser; ben is another user. */
   async function annLandedWithoutBinding() {
     harness = await startAgentHarness();
-    const ann = harness.createUser('ann');
-    const ben = harness.createUser('ben');
+    const ann = await harness.createUser('ann');
+    const ben = await harness.createUser('ben');
     const landing = await landWithoutBinding(await startWithoutCookie(ann.apiKey), 'alice');
     return { ann, ben, token: confirmationTokenIn(landing.html) };
   }
 
   it("the starting user's key completes it and the page names the agent user now connected", async () => {
     harness = await startAgentHarness();
-    const ann = harness.createUser('ann');
+    const ann = await harness.createUser('ann');
     const landing = await landWithoutBinding(await startWithoutCookie(ann.apiKey), 'alice');
     expect(await statusOf(ann.apiKey)).toBe('not_connected');
 
@@ -135,7 +135,7 @@ describe('the curl path: confirming in the browser with the API key', () => {
 
   it('a replayed confirmation is refused and stores nothing new', async () => {
     harness = await startAgentHarness();
-    const ann = harness.createUser('ann');
+    const ann = await harness.createUser('ann');
     const landing = await landWithoutBinding(await startWithoutCookie(ann.apiKey), 'alice');
     const token = confirmationTokenIn(landing.html);
     expect((await confirm(token, ann.apiKey)).status).toBe(200);
@@ -152,7 +152,7 @@ describe('the curl path: confirming in the browser with the API key', () => {
   it('a held code expires with the WPS code it stands for', async () => {
     let now = Date.now();
     harness = await startAgentHarness({ clock: { now: () => now } });
-    const ann = harness.createUser('ann');
+    const ann = await harness.createUser('ann');
     const landing = await landWithoutBinding(await startWithoutCookie(ann.apiKey), 'alice');
     now += 11 * 60_000;
     const late = await confirm(confirmationTokenIn(landing.html), ann.apiKey);
@@ -163,7 +163,7 @@ describe('the curl path: confirming in the browser with the API key', () => {
 
   it('a confirmation posted from another site is refused and connects nothing', async () => {
     harness = await startAgentHarness();
-    const ann = harness.createUser('ann');
+    const ann = await harness.createUser('ann');
     const landing = await landWithoutBinding(await startWithoutCookie(ann.apiKey), 'alice');
     const token = confirmationTokenIn(landing.html);
     const crossSite = await confirm(token, ann.apiKey, { origin: 'https://evil.example' });
@@ -189,7 +189,7 @@ describe('the curl path: confirming in the browser with the API key', () => {
 describe('the binding cookie', () => {
   it('is HttpOnly, SameSite=Lax and scoped to the callback path; Secure when PUBLIC_URL is https', async () => {
     harness = await startAgentHarness();
-    const ann = harness.createUser('ann');
+    const ann = await harness.createUser('ann');
     const answer = await fetch(`${harness.url}/v1/wps/authorize`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ann.apiKey}` },
@@ -203,7 +203,7 @@ describe('the binding cookie', () => {
     await harness.close();
 
     harness = await startAgentHarness({ env: { PUBLIC_URL: 'https://agent.example.com' } });
-    const ben = harness.createUser('ben');
+    const ben = await harness.createUser('ben');
     const secure = await fetch(`${harness.url}/v1/wps/authorize`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ben.apiKey}` },
@@ -216,7 +216,7 @@ describe('the binding cookie', () => {
     harness = await startAgentHarness({ sandbox });
     const second = await startAgentHarness({ sandbox, dataDir: harness.dataDir });
     try {
-      const ann = harness.createUser('ann');
+      const ann = await harness.createUser('ann');
       const { authorizeUrl, cookie } = await harness.startAuthorization(ann.apiKey);
       const callback = new URL(await passConsent(authorizeUrl, 'alice', 'approve'));
       const answer = await fetch(`${second.url}/callback${callback.search}`, { headers: { cookie } });
@@ -230,7 +230,7 @@ describe('the binding cookie', () => {
 
   it("another authorization's cookie does not bind this one", async () => {
     harness = await startAgentHarness();
-    const ann = harness.createUser('ann');
+    const ann = await harness.createUser('ann');
     const own = await harness.startAuthorization(ann.apiKey);
     const other = await harness.startAuthorization(ann.apiKey);
     const renamed = other.cookie.replace(/^wps_binding_\w+=/, `${own.cookie.split('=')[0]}=`);
@@ -260,7 +260,7 @@ describe('every page of the flow', () => {
 
   it('sends a strict CSP, no framing, nosniff and no referrer, whatever the outcome', async () => {
     harness = await startAgentHarness();
-    const ann = harness.createUser('ann');
+    const ann = await harness.createUser('ann');
     const pages: { name: string; response: Response }[] = [];
     const keep = (name: string, response: Response) => {
       pages.push({ name, response });

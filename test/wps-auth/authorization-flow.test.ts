@@ -13,8 +13,8 @@ const fileNames = (body: any): string[] =>
 describe('connecting WPS through the authorization-code flow', () => {
   it('two users connect different sandbox accounts and each sees only their own documents', async () => {
     harness = await startAgentHarness();
-    const ann = harness.createUser('ann');
-    const ben = harness.createUser('ben');
+    const ann = await harness.createUser('ann');
+    const ben = await harness.createUser('ben');
 
     expect((await harness.api(ann.apiKey, 'GET', '/v1/me')).body.wps.status).toBe('not_connected');
     const annCallback = await harness.connectWps(ann.apiKey, 'alice');
@@ -46,7 +46,7 @@ describe('connecting WPS through the authorization-code flow', () => {
 
   it('asks WPS for every configured scope, comma-joined, with its registered redirect URI', async () => {
     harness = await startAgentHarness();
-    const ann = harness.createUser('ann');
+    const ann = await harness.createUser('ann');
     const { body } = await harness.api(ann.apiKey, 'POST', '/v1/wps/authorize');
     const url = new URL(body.authorizeUrl);
     expect(url.origin + url.pathname).toBe(harness.sandbox.authorizeUrl);
@@ -69,7 +69,7 @@ describe('connecting WPS through the authorization-code flow', () => {
         WPS_OAUTH_TOKEN_URL: 'http://127.0.0.1:9/not-used',
       },
     });
-    const ann = harness.createUser('ann');
+    const ann = await harness.createUser('ann');
     const { authorizeUrl, cookie } = await harness.startAuthorization(ann.apiKey);
     const url = new URL(authorizeUrl);
     expect(url.origin + url.pathname).toBe(harness.sandbox.authorizeUrl);
@@ -84,7 +84,7 @@ describe('connecting WPS through the authorization-code flow', () => {
 
   it('two pending authorizations of one user (two tabs) each complete by their own state', async () => {
     harness = await startAgentHarness();
-    const ann = harness.createUser('ann');
+    const ann = await harness.createUser('ann');
     const first = await harness.startAuthorization(ann.apiKey);
     const second = await harness.startAuthorization(ann.apiKey);
     // One browser holds both tabs' bindings at once: each authorization has its own cookie.
@@ -105,7 +105,7 @@ describe('connecting WPS through the authorization-code flow', () => {
 
 describe('callbacks that must store nothing', () => {
   async function connectedUser() {
-    const user = harness.createUser('ann');
+    const user = await harness.createUser('ann');
     expect((await harness.connectWps(user.apiKey, 'alice')).status).toBe(200);
     return user;
   }
@@ -113,7 +113,7 @@ describe('callbacks that must store nothing', () => {
 
   it('a replayed callback is refused and the tokens stay as they were', async () => {
     harness = await startAgentHarness();
-    const user = harness.createUser('ann');
+    const user = await harness.createUser('ann');
     const { authorizeUrl, cookie } = await harness.startAuthorization(user.apiKey);
     const callbackUrl = await passConsent(authorizeUrl, 'alice', 'approve');
     expect((await fetch(callbackUrl, { headers: { cookie } })).status).toBe(200);
@@ -126,7 +126,7 @@ describe('callbacks that must store nothing', () => {
 
   it('an unknown state, a missing state and a denied consent are 400 pages and store nothing', async () => {
     harness = await startAgentHarness();
-    const user = harness.createUser('ann');
+    const user = await harness.createUser('ann');
     const unknown = await fetch(`${harness.url}/callback?code=abc&state=not-a-real-state`);
     expect(unknown.status).toBe(400);
     expect(await unknown.text()).toContain('unknown');
@@ -155,8 +155,8 @@ describe('callbacks that must store nothing', () => {
 
   it('the state, not the code, decides which user a callback connects', async () => {
     harness = await startAgentHarness();
-    const ann = harness.createUser('ann');
-    const ben = harness.createUser('ben');
+    const ann = await harness.createUser('ann');
+    const ben = await harness.createUser('ben');
     const annStarted = await harness.startAuthorization(ann.apiKey);
     const annUrl = new URL(annStarted.authorizeUrl);
     const benStarted = await harness.startAuthorization(ben.apiKey);
@@ -179,7 +179,7 @@ describe('callbacks that must store nothing', () => {
   it('an expired state is refused', async () => {
     let now = Date.now();
     harness = await startAgentHarness({ clock: { now: () => now } });
-    const user = harness.createUser('ann');
+    const user = await harness.createUser('ann');
     const { authorizeUrl, cookie } = await harness.startAuthorization(user.apiKey);
     const callbackUrl = await passConsent(authorizeUrl, 'alice', 'approve');
     now += 11 * 60_000;
@@ -193,7 +193,7 @@ describe('callbacks that must store nothing', () => {
 describe('disconnecting', () => {
   it('forgets the tokens; tool calls then ask for authorization with a fresh URL', async () => {
     harness = await startAgentHarness();
-    const user = harness.createUser('ann');
+    const user = await harness.createUser('ann');
     await harness.connectWps(user.apiKey, 'alice');
     expect((await harness.api(user.apiKey, 'POST', '/v1/tools/call', searchFor('Q3'))).status).toBe(200);
     expect((await harness.api(user.apiKey, 'DELETE', '/v1/wps/connection')).status).toBe(204);

@@ -15,7 +15,7 @@ const searchFor = (keyword: string) => ({ name: 'kso_yundoc_search_yundoc', argu
 describe('pending authorizations stay few', () => {
   it('the 409 answers of tools, tools/call and chat hand out one live pending authorization', async () => {
     harness = await startAgentHarness();
-    const ann = harness.createUser('ann');
+    const ann = await harness.createUser('ann');
     const answers = [
       await harness.api(ann.apiKey, 'GET', '/v1/tools'),
       await harness.api(ann.apiKey, 'POST', '/v1/tools/call', searchFor('Q3')),
@@ -35,7 +35,7 @@ describe('pending authorizations stay few', () => {
   it('a link about to expire is not handed out again: a fresh one replaces it', async () => {
     let now = Date.now();
     harness = await startAgentHarness({ clock: { now: () => now } });
-    const ann = harness.createUser('ann');
+    const ann = await harness.createUser('ann');
     const first = await harness.api(ann.apiKey, 'POST', '/v1/tools/call', searchFor('Q3'));
     now += 8 * 60_000;
     const second = await harness.api(ann.apiKey, 'POST', '/v1/tools/call', searchFor('Q3'));
@@ -45,8 +45,8 @@ describe('pending authorizations stay few', () => {
 
   it('past three live authorizations of a user, the oldest is cancelled', async () => {
     harness = await startAgentHarness();
-    const ann = harness.createUser('ann');
-    const ben = harness.createUser('ben');
+    const ann = await harness.createUser('ann');
+    const ben = await harness.createUser('ben');
     const started = [];
     for (let count = 0; count < 4; count++) started.push(await harness.startAuthorization(ann.apiKey));
     await harness.startAuthorization(ben.apiKey);
@@ -66,8 +66,8 @@ describe('pending authorizations stay few', () => {
 
   it('POST /v1/wps/authorize is rate-limited per user', async () => {
     harness = await startAgentHarness();
-    const ann = harness.createUser('ann');
-    const ben = harness.createUser('ben');
+    const ann = await harness.createUser('ann');
+    const ben = await harness.createUser('ben');
     for (let count = 0; count < 10; count++)
       expect((await harness.api(ann.apiKey, 'POST', '/v1/wps/authorize')).status).toBe(200);
     const limited = await harness.api(ann.apiKey, 'POST', '/v1/wps/authorize');
@@ -81,7 +81,7 @@ describe('pending authorizations stay few', () => {
   it('the sweeper deletes authorizations an hour after they expired, and only those', async () => {
     let now = Date.now();
     harness = await startAgentHarness({ clock: { now: () => now } });
-    const ann = harness.createUser('ann');
+    const ann = await harness.createUser('ann');
     await harness.startAuthorization(ann.apiKey);
     now += 30 * 60_000;
     await harness.startAuthorization(ann.apiKey);
@@ -98,7 +98,7 @@ describe('pending authorizations stay few', () => {
       sweeper.stop();
     }
     now += 60 * 60_000;
-    expect(harness.services.authorizationFlow.sweepExpired()).toBe(1);
+    expect(await harness.services.authorizationFlow.sweepExpired()).toBe(1);
     expect(pendingRows()).toEqual([]);
   });
 });

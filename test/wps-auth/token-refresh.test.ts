@@ -15,7 +15,7 @@ afterEach(async () => {
 async function connectedHarness(options: Parameters<typeof startAgentHarness>[0] = {}) {
   const harness = await startAgentHarness(options);
   cleanups.push(() => harness.close());
-  const user = harness.createUser('ann');
+  const user = await harness.createUser('ann');
   expect((await harness.connectWps(user.apiKey, 'alice')).status).toBe(200);
   return { harness, user };
 }
@@ -96,15 +96,15 @@ describe('refreshing WPS tokens', () => {
     cleanups.push(() => first.close());
     const second = await startAgentHarness({ sandbox, clock, dataDir: first.dataDir });
     cleanups.push(() => second.close());
-    const user = first.createUser('ann');
+    const user = await first.createUser('ann');
     expect((await first.connectWps(user.apiKey, 'alice')).status).toBe(200);
     sandbox.resetCounts();
     // Time jumps: both instances beat meanwhile, as their timers would have, so each sees the other alive.
-    const advance = (ms: number) => {
+    const advance = async (ms: number) => {
       clock.advance(ms);
-      for (const harness of [first, second]) harness.services.heartbeat.beat();
+      for (const harness of [first, second]) await harness.services.heartbeat.beat();
     };
-    advance(TWO_HOURS);
+    await advance(TWO_HOURS);
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, index) =>
         (index % 2 ? first : second).api(user.apiKey, 'POST', '/v1/tools/call', search),
@@ -113,7 +113,7 @@ describe('refreshing WPS tokens', () => {
     expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
     expect(sandbox.requestCounts().token.refresh_token).toBe(1);
     // The stored pair is the winner's: both processes keep working after the next expiry too.
-    advance(TWO_HOURS);
+    await advance(TWO_HOURS);
     expect((await second.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
     expect((await first.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
     expect(sandbox.requestCounts().token.refresh_token).toBe(2);
@@ -172,7 +172,7 @@ describe('across restarts', () => {
     const sandbox = await createWpsSandbox({ allowLoopbackRedirects: true });
     cleanups.push(() => sandbox.close());
     const first = await startAgentHarness({ sandbox });
-    const user = first.createUser('ann');
+    const user = await first.createUser('ann');
     expect((await first.connectWps(user.apiKey, 'alice')).status).toBe(200);
     expect((await first.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
     const dataDir = first.dataDir;

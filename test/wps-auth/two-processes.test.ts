@@ -22,7 +22,7 @@ describe('two server processes on one database', () => {
       env: { TOKEN_REFRESH_MARGIN_SECONDS: '300' },
     });
     cleanups.push(() => harness.close());
-    const user = harness.createUser('ann');
+    const user = await harness.createUser('ann');
     expect((await harness.connectWps(user.apiKey, 'alice')).status).toBe(200);
 
     const server = await startServerProcess({

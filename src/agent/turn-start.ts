@@ -1,0 +1,107 @@
+import type { ModelMessage } from 'ai';
+import type { ApprovalAnswer } from '../approvals/approvals.usecases.js';
+import type { Clock } from '../shared/clock.js';
+import { createId } from '../shared/ids.js';
+import type { ConversationRow, ConversationsRepository } from '../transcripts/conversations.repository.js';
+import type { User } from '../users/users.repository.js';
+import type { StartedTurn } from './chat-turn.js';
+import { historyWithinBudget, titleFrom } from './conversation-history.js';
+import { describeModelError } from './model-errors.js';
+import { findRetriedTurn } from './retry-turn.js';
+import {
+  type Continuation,
+  resolveContinuation,
+  type SafeEditDependencies,
+  waitingTurn,
+} from './turn-continuation.js';
+
+/** What storing a turn's start gives the model loop, or a turn that waits for more approval answers. */
+export type TurnStart =
+  | { kind: 'waiting'; turn: StartedTurn }
+  | {
+      kind: 'started';
+      conversationId: string;
+      messageId: string;
+      continuation: Exclude<Continuation, { kind: 'waiting' }>;
+      history: ModelMessage[];
+      userText: string;
+    };
+
+/**
+ * Records a chat request before the model runs: approval answers (continuing a paused turn), or the
+ * user's message and the empty `streaming` assistant message of a new turn, and the history the model
+ * replays. Refusals (`conversation_busy`, the in-flight cap) come from here, before any model call.
+ */
+export async function storeTurnStart(
+  dependencies: {
+    conversationsRepository: ConversationsRepository;
+    safeEdits: SafeEditDependencies;
+    clock: Clock;
+    settings: { contextBudgetChars: number };
+    secrets: string[];
+  },
+  context: {
+    user: User;
+    existing: ConversationRow | undefined;
+    request: { message?: string; approvals?: ApprovalAnswer[]; retry?: boolean };
+  },
+): Promise<TurnStart> {
+  const { conversationsRepository, clock } = dependencies;
+  const { user, existing, request } = context;
+  const now = clock.now();
+  const conversationId = existing?.id ?? createId('conv');
+  const continuation = await resolveContinuation(dependencies.safeEdits, {
+    user,
+    conversationId,
+    request: { approvals: request.approvals },
+  });
+  if (continuation.kind === 'waiting')
+    return {
+      kind: 'waiting',
+      turn: waitingTurn(conversationId, continuation, (error) =>
+        describeModelError(error, dependencies.secrets),
+      ),
+    };
+  const stored = existing
+    ? (await conversationsRepository.listMessages(conversationId)).filter(
+        (message) => message.id !== continuation.messageId,
+      )
+    : [];
+  const retried = request.retry ? findRetriedTurn(stored) : undefined;
+  const userText = retried?.message ?? request.message ?? '';
+  const history = historyWithinBudget(retried?.earlier ?? stored, dependencies.settings.contextBudgetChars);
+  const messageId = continuation.messageId ?? createId('msg');
+  if (continuation.kind === 'new-turn')
+    await conversationsRepository.beginTurn({
+      newConversation: existing
+        ? undefined
+        : { id: conversationId, userId: user.id, title: titleFrom(userText), createdAt: now, updatedAt: now },
+      conversationId,
+      messages: [
+        ...(retried
+          ? []
+          : [
+              {
+                id: createId('msg'),
+                role: 'user' as const,
+                text: userText,
+                status: 'complete' as const,
+                modelMessages: null,
+                error: null,
+                createdAt: now,
+              },
+            ]),
+        {
+          id: messageId,
+          role: 'assistant',
+          text: '',
+          status: 'streaming',
+          modelMessages: [],
+          error: null,
+          createdAt: now,
+        },
+      ],
+      now,
+    });
+  return { kind: 'started', conversationId, messageId, continuation, history, userText };
+}
