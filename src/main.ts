@@ -14,6 +14,7 @@ import { createServices } from './services.js';
 import { systemClock } from './shared/clock.js';
 import { explainListenError } from './shared/listen-error.js';
 import { createLogger } from './shared/logger.js';
+import { keyIdOf } from './shared/secret-box.js';
 import { ensureFirstUser, firstStartBanner } from './users/first-user.js';
 
 /** While draining at shutdown, how often keep-alive connections that went idle are closed. */
@@ -73,6 +74,14 @@ async function main(): Promise<void> {
       { dataDir: config.dataDir },
       'generated a new token encryption key (keep it with the database)',
     );
+  // Ids only (fingerprints that reveal nothing): during a rotation, shows each instance has both keys.
+  logger.info(
+    {
+      currentKeyId: keyIdOf(encryptionKey),
+      previousKeyIds: config.previousTokenEncryptionKeys.map(keyIdOf),
+    },
+    'token encryption keys',
+  );
   const services = createServices({
     config,
     database: opened.database,
@@ -80,6 +89,7 @@ async function main(): Promise<void> {
     fetch: globalThis.fetch,
     logger,
     encryptionKey,
+    previousEncryptionKeys: config.previousTokenEncryptionKeys,
   });
   // A heartbeat row for this instance; work a dead process left half-done (kill -9) is closed as aborted.
   await services.start();

@@ -37,12 +37,17 @@ export interface Infrastructure {
   fetch: FetchLike;
   logger: Logger;
   encryptionKey: Buffer;
+  /** Keys a rotation is retiring: they open what they sealed, and seal nothing new. */
+  previousEncryptionKeys: Buffer[];
 }
 
 /** Wires every feature's services from the infrastructure. No module holds state of its own. */
 export function createServices(infrastructure: Infrastructure) {
   const { config, clock, fetch, logger } = infrastructure;
-  const secretBox = createSecretBox(infrastructure.encryptionKey);
+  const secretBox = createSecretBox({
+    current: infrastructure.encryptionKey,
+    previous: infrastructure.previousEncryptionKeys,
+  });
   // This process, as the rows it owns record it: peers close them only once its heartbeat stops.
   const instance: InstanceIdentity = { id: createId('inst'), expiryMs: config.instances.expiryMs };
   const repositories = createRepositories(infrastructure.database, {

@@ -4,10 +4,14 @@ import type { CatalogTool } from '../mcp/tool-catalog.js';
 import type { Clock } from '../shared/clock.js';
 import { AppError, errors } from '../shared/errors.js';
 import { createId } from '../shared/ids.js';
-import type { SecretBox } from '../shared/secret-box.js';
+import { openUnlessKeyRetired, type SecretBox } from '../shared/secret-box.js';
 import type { ConversationsRepository, MessageRow } from '../transcripts/conversations.repository.js';
 import type { ApprovalRow, ApprovalsRepository } from './approvals.repository.js';
 import { isReadOnlyTool } from './tool-classification.js';
+
+/** Shown instead of a preview sealed with a token encryption key that has since been retired. */
+const RETIRED_KEY_PREVIEW =
+  'The preview can no longer be shown: it was encrypted with a token encryption key that has since been retired.';
 
 /** An approval as the API shows it (`approvals` of a chat answer). */
 export interface ApprovalView {
@@ -66,6 +70,11 @@ export function createApprovals(options: {
 }) {
   const { approvalsRepository: repository, conversationsRepository, clock, secretBox } = options;
 
+  // Decided approvals stay in transcripts for good, so a preview may outlive the key that sealed it.
+  const previewOf = (sealed: string): EditPreview => {
+    const opened = openUnlessKeyRetired(secretBox, sealed);
+    return opened === undefined ? { summary: RETIRED_KEY_PREVIEW } : (JSON.parse(opened) as EditPreview);
+  };
   const view = (row: ApprovalRow): ApprovalView => ({
     id: row.id,
     toolCallId: row.toolCallId,
@@ -73,7 +82,7 @@ export function createApprovals(options: {
     server: row.server,
     arguments: row.arguments,
     expiresAt: new Date(row.expiresAt).toISOString(),
-    preview: JSON.parse(secretBox.open(row.preview)) as EditPreview,
+    preview: previewOf(row.preview),
   });
 
   /** Closes what is still pending as denied (expired, or superseded by a new message). */

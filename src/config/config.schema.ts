@@ -27,6 +27,10 @@ const url = (name: string, credentialsHint = 'configure credentials through thei
     )
     .transform((value) => value.replace(/\/+$/, ''));
 
+const ENCRYPTION_KEY_FORMAT = '32 random bytes, base64-encoded (try: openssl rand -base64 32)';
+const isEncryptionKey = (value: string) =>
+  /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32;
+
 const list = z.string().transform((value) =>
   value
     .split(',')
@@ -50,10 +54,20 @@ export const environmentSchema = z.object({
   TOKEN_ENCRYPTION_KEY: z
     .string()
     .trim()
-    .refine(
-      (value) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32,
-      'TOKEN_ENCRYPTION_KEY must be 32 random bytes, base64-encoded (try: openssl rand -base64 32)',
-    )
+    .refine(isEncryptionKey, `TOKEN_ENCRYPTION_KEY must be ${ENCRYPTION_KEY_FORMAT}`)
+    .optional(),
+  // Keys being rotated out: they only open what they sealed (README: "Rotating the token encryption key").
+  TOKEN_ENCRYPTION_PREVIOUS_KEYS: list
+    .superRefine((keys, context) => {
+      // Counted from 1 and never echoed: the operator finds the entry without the key reaching a log.
+      keys.forEach((key, index) => {
+        if (!isEncryptionKey(key))
+          context.addIssue({
+            code: 'custom',
+            message: `TOKEN_ENCRYPTION_PREVIOUS_KEYS entry ${index + 1} of ${keys.length} must be ${ENCRYPTION_KEY_FORMAT}`,
+          });
+      });
+    })
     .optional(),
   WPS_APP_ID: z.string().trim().min(1).optional(),
   WPS_APP_KEY: z.string().trim().min(1).optional(),

@@ -19,6 +19,8 @@ export interface Config {
   postgres: { url: string; poolSize: number } | undefined;
   /** 32 bytes, or undefined: then the secrets module generates one into dataDir. */
   tokenEncryptionKey: Buffer | undefined;
+  /** Keys a rotation is retiring: values they sealed still open; nothing new is sealed with them. */
+  previousTokenEncryptionKeys: Buffer[];
   wps: {
     mode: WpsMode;
     clientId: string;
@@ -130,6 +132,9 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     tokenEncryptionKey: env.TOKEN_ENCRYPTION_KEY
       ? Buffer.from(env.TOKEN_ENCRYPTION_KEY, 'base64')
       : undefined,
+    previousTokenEncryptionKeys: (env.TOKEN_ENCRYPTION_PREVIOUS_KEYS ?? []).map((key) =>
+      Buffer.from(key, 'base64'),
+    ),
     wps: {
       mode,
       clientId: env.WPS_APP_ID ?? SANDBOX_CLIENT.clientId,

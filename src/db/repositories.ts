@@ -1,16 +1,29 @@
-import { createApprovalsRepository } from '../approvals/approvals.repository.js';
+import { createPostgresApprovalsRepository } from '../approvals/approvals.postgres.js';
+import { type ApprovalsRepository, createApprovalsRepository } from '../approvals/approvals.repository.js';
 import type { InstanceIdentity } from '../instances/instance-liveness.js';
 import { createPostgresInstancesRepository } from '../instances/instances.postgres.js';
-import { createInstancesRepository } from '../instances/instances.repository.js';
-import { createConversationsRepository } from '../transcripts/conversations.repository.js';
-import { createToolCallsRepository } from '../transcripts/tool-calls.repository.js';
-import { createUsageRepository } from '../usage/usage.repository.js';
+import { createInstancesRepository, type InstancesRepository } from '../instances/instances.repository.js';
+import { createPostgresConversationsRepository } from '../transcripts/conversations.postgres.js';
+import {
+  type ConversationsRepository,
+  createConversationsRepository,
+} from '../transcripts/conversations.repository.js';
+import { createPostgresToolCallsRepository } from '../transcripts/tool-calls.postgres.js';
+import { createToolCallsRepository, type ToolCallsRepository } from '../transcripts/tool-calls.repository.js';
+import { createPostgresUsageRepository } from '../usage/usage.postgres.js';
+import { createUsageRepository, type UsageRepository } from '../usage/usage.repository.js';
 import { createPostgresUsersRepository } from '../users/users.postgres.js';
-import { createUsersRepository } from '../users/users.repository.js';
+import { createUsersRepository, type UsersRepository } from '../users/users.repository.js';
 import { createPostgresPendingAuthorizationsRepository } from '../wps-auth/pending-authorizations.postgres.js';
-import { createPendingAuthorizationsRepository } from '../wps-auth/pending-authorizations.repository.js';
+import {
+  createPendingAuthorizationsRepository,
+  type PendingAuthorizationsRepository,
+} from '../wps-auth/pending-authorizations.repository.js';
 import { createPostgresWpsConnectionsRepository } from '../wps-auth/wps-connections.postgres.js';
-import { createWpsConnectionsRepository } from '../wps-auth/wps-connections.repository.js';
+import {
+  createWpsConnectionsRepository,
+  type WpsConnectionsRepository,
+} from '../wps-auth/wps-connections.repository.js';
 import type { AppDatabase } from './database.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import type { PostgresNotifications } from './postgres-notifications.js';
@@ -55,30 +68,31 @@ export function createRepositories(database: AnyDatabase, options: RepositoryOpt
 
 export type Repositories = ReturnType<typeof createRepositories>;
 
-function createPostgresRepositories(db: PostgresDatabase, options: RepositoryOptions) {
-  const { instance, notifications } = options;
+/** The PostgreSQL repositories, each checked against its SQLite twin's type. */
+function createPostgresRepositories(
+  db: PostgresDatabase,
+  options: RepositoryOptions,
+): {
+  users: UsersRepository;
+  wpsConnections: WpsConnectionsRepository;
+  pendingAuthorizations: PendingAuthorizationsRepository;
+  conversations: ConversationsRepository;
+  toolCalls: ToolCallsRepository;
+  approvals: ApprovalsRepository;
+  usage: UsageRepository;
+  instances: InstancesRepository;
+} {
+  const { instance, turnsInFlightPerUser, notifications } = options;
   if (!notifications)
     throw new Error('PostgreSQL repositories need the notifications listener (options.notifications)');
-  const notYet = (name: string): never => {
-    throw new Error(`the PostgreSQL ${name} repository is not wired yet`);
-  };
   return {
     users: createPostgresUsersRepository({ db }),
     wpsConnections: createPostgresWpsConnectionsRepository({ db, notifications, instance }),
     pendingAuthorizations: createPostgresPendingAuthorizationsRepository({ db }),
-    // Helper A's half (issue 11): until it lands, touching these throws instead of misbehaving.
-    get conversations(): ReturnType<typeof createConversationsRepository> {
-      return notYet('conversations');
-    },
-    get toolCalls(): ReturnType<typeof createToolCallsRepository> {
-      return notYet('tool calls');
-    },
-    get approvals(): ReturnType<typeof createApprovalsRepository> {
-      return notYet('approvals');
-    },
-    get usage(): ReturnType<typeof createUsageRepository> {
-      return notYet('usage');
-    },
+    conversations: createPostgresConversationsRepository({ db, instance, turnsInFlightPerUser }),
+    toolCalls: createPostgresToolCallsRepository({ db, instance }),
+    approvals: createPostgresApprovalsRepository({ db }),
+    usage: createPostgresUsageRepository({ db }),
     instances: createPostgresInstancesRepository({ db }),
   };
 }

@@ -70,6 +70,10 @@ export function createReverter(options: {
         );
       }
       const before = options.snapshots.open(row.snapshot);
+      if (!before)
+        throw errors.notRevertible(
+          'This call cannot be undone: its copy was encrypted with a token encryption key that has since been retired.',
+        );
       if (!request.force && !(await stillAsWritten(row, before))) {
         throw errors.editConflict(
           'The data changed since this call wrote it; reverting would throw that later change away. Send {"force":true} to revert anyway.',

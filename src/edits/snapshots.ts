@@ -1,5 +1,5 @@
 import type { CatalogTool } from '../mcp/tool-catalog.js';
-import type { SecretBox } from '../shared/secret-box.js';
+import { openUnlessKeyRetired, type SecretBox } from '../shared/secret-box.js';
 import { type BeforeState, editPlanOf, touchedFields } from './edit-plans.js';
 import type { WpsReads } from './wps-reads.js';
 
@@ -40,8 +40,10 @@ export function createSnapshots(options: { reads: WpsReads; secretBox: SecretBox
       const before = await capture(userId, tool, args);
       return before ? secretBox.seal(JSON.stringify(before)) : undefined;
     },
-    open(sealed: string): BeforeState {
-      return JSON.parse(secretBox.open(sealed)) as BeforeState;
+    /** Undefined when it was sealed with a token encryption key that has since been retired. */
+    open(sealed: string): BeforeState | undefined {
+      const opened = openUnlessKeyRetired(secretBox, sealed);
+      return opened === undefined ? undefined : (JSON.parse(opened) as BeforeState);
     },
   };
 }

@@ -33,6 +33,7 @@ export function createToolCallEdits(options: {
   const changeOf = (row: ToolCallRow): EditPreview | undefined => {
     if (!row.snapshot) return undefined;
     const before = options.snapshots.open(row.snapshot);
+    if (!before) return undefined; // sealed with a retired key: the call shows without its diff
     const plan = editPlanOf(row.name, (row.arguments ?? {}) as Record<string, unknown>);
     if (before.kind === 'document' && plan?.kind === 'document-overwrite') {
       const { summary, destructive } = describeMarkdownChange(

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { randomToken, type SecretBox, sha256 } from '../shared/secret-box.js';
+import { openUnlessKeyRetired, randomToken, type SecretBox, sha256 } from '../shared/secret-box.js';
 import type { AuthorizationServerResolver } from './authorization-server.js';
 import type { PendingAuthorizationsRepository } from './pending-authorizations.repository.js';
 
@@ -75,7 +75,11 @@ export function createAuthorizationFlow(options: {
     async authorizeUrlFor(userId: string): Promise<string> {
       const now = clock.now();
       const reusable = await repository.findReusable(userId, now, now + REUSE_MIN_REMAINING_MS);
-      if (reusable?.authorizeUrlCiphertext) return secretBox.open(reusable.authorizeUrlCiphertext);
+      const reused = reusable?.authorizeUrlCiphertext
+        ? openUnlessKeyRetired(secretBox, reusable.authorizeUrlCiphertext)
+        : undefined;
+      // Undefined also when sealed with a key this instance lacks (mid-rotation): a new one serves as well.
+      if (reused) return reused;
       return (await this.start(userId)).authorizeUrl;
     },
 

@@ -5,9 +5,10 @@ import type { Clock } from '../shared/clock.js';
 import { errors } from '../shared/errors.js';
 import type { FetchLike } from '../shared/fetch.js';
 import type { Logger } from '../shared/logger.js';
-import { randomToken, type SecretBox, sha256 } from '../shared/secret-box.js';
+import { openUnlessKeyRetired, randomToken, type SecretBox, sha256 } from '../shared/secret-box.js';
 import { accountNameFromAccessToken } from './account-name.js';
 import type { AuthorizationServerResolver } from './authorization-server.js';
+import { storedTokenBox } from './stored-token-box.js';
 import { type IssuedTokens, requestTokens, TokenEndpointError } from './token-endpoint.js';
 import { WpsAuthorizationRequiredError } from './wps-auth.errors.js';
 import type {
@@ -60,7 +61,8 @@ export function createTokenManager(options: {
   instanceId?: string;
   metrics?: AgentMetrics;
 }) {
-  const { repository, secretBox, clock, logger, metrics = noMetrics } = options;
+  const { repository, clock, logger, metrics = noMetrics } = options;
+  const secretBox = storedTokenBox(options.secretBox, logger);
   const instanceId = options.instanceId ?? randomToken(9);
   const refreshesInFlight = new Map<string, Promise<string>>();
   const remembered = new LRUCache<string, { accessToken: string; until: number }>({
@@ -234,14 +236,17 @@ export function createTokenManager(options: {
     async status(userId: string): Promise<WpsConnectionStatus> {
       const row = await repository.find(userId);
       if (!row) return { status: 'not_connected', scopes: [], expiresAt: null, account: null };
+      const accessToken =
+        row.status === 'connected'
+          ? openUnlessKeyRetired(options.secretBox, row.accessTokenCiphertext)
+          : undefined;
       return {
-        status: row.status,
+        // Sealed under a key this instance lacks: as good as revoked for this user until they reconnect.
+        status:
+          row.status === 'connected' && accessToken === undefined ? 'reauthorization_required' : row.status,
         scopes: row.scopes.split(',').filter(Boolean),
         expiresAt: new Date(row.accessExpiresAt).toISOString(),
-        account:
-          row.status === 'connected'
-            ? accountNameFromAccessToken(secretBox.open(row.accessTokenCiphertext))
-            : null,
+        account: accessToken ? accountNameFromAccessToken(accessToken) : null,
       };
     },
   };

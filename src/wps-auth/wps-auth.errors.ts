@@ -5,12 +5,16 @@
  */
 export class WpsAuthorizationRequiredError extends Error {
   readonly reason: 'not_connected' | 'reauthorization_required';
-  constructor(reason: 'not_connected' | 'reauthorization_required', options?: { cause?: unknown }) {
+  constructor(
+    reason: 'not_connected' | 'reauthorization_required',
+    options?: { cause?: unknown; message?: string },
+  ) {
     super(
-      reason === 'not_connected'
-        ? 'WPS is not connected for this user.'
-        : "WPS no longer accepts this user's authorization; connect again.",
-      options,
+      options?.message ??
+        (reason === 'not_connected'
+          ? 'WPS is not connected for this user.'
+          : "WPS no longer accepts this user's authorization; connect again."),
+      { cause: options?.cause },
     );
     this.name = 'WpsAuthorizationRequiredError';
     this.reason = reason;

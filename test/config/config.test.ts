@@ -67,6 +67,39 @@ describe('configuration', () => {
     expect((caught as ConfigError).problems).toHaveLength(4);
   });
 
+  it('reads previous token encryption keys for a rotation, and lists every bad one with the other problems', () => {
+    const keyA = Buffer.alloc(32, 1);
+    const keyB = Buffer.alloc(32, 2);
+    expect(loadConfig({}).previousTokenEncryptionKeys).toEqual([]);
+    expect(
+      loadConfig({
+        TOKEN_ENCRYPTION_PREVIOUS_KEYS: ` ${keyA.toString('base64')} ,${keyB.toString('base64url')}`,
+      }).previousTokenEncryptionKeys,
+    ).toEqual([keyA, keyB]);
+
+    let caught: unknown;
+    try {
+      loadConfig({
+        PORT: 'abc',
+        TOKEN_ENCRYPTION_KEY: 'short',
+        TOKEN_ENCRYPTION_PREVIOUS_KEYS: `${keyA.toString('base64')},not-a-key,${Buffer.alloc(16, 3).toString('base64')}`,
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems;
+    expect(problems).toEqual([
+      expect.stringContaining('PORT'),
+      expect.stringContaining('TOKEN_ENCRYPTION_KEY must be 32 random bytes'),
+      expect.stringContaining('TOKEN_ENCRYPTION_PREVIOUS_KEYS entry 2 of 3 must be 32 random bytes'),
+      expect.stringContaining('TOKEN_ENCRYPTION_PREVIOUS_KEYS entry 3 of 3 must be 32 random bytes'),
+    ]);
+    const message = (caught as ConfigError).message;
+    expect(message).not.toContain('not-a-key');
+    expect(message).not.toContain(keyA.toString('base64'));
+  });
+
   it('reads a .env file, and real environment variables win over it', () => {
     const directory = mkdtempSync(path.join(tmpdir(), 'env-'));
     const envFile = path.join(directory, '.env');

@@ -110,7 +110,7 @@ describe('reverting a document overwrite', () => {
       snapshot: string;
     }>;
     expect(rows).toHaveLength(1);
-    expect(rows[0]?.snapshot.startsWith('v1.')).toBe(true);
+    expect(rows[0]?.snapshot.startsWith('v2.')).toBe(true);
     const firstLine = original.markdown.split('\n')[0] ?? '';
     expect(rows[0]?.snapshot).not.toContain(firstLine);
   });
