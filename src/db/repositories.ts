@@ -39,8 +39,9 @@ export interface RepositoryOptions {
   /** At most this many turns of one user in flight at once, across every instance. */
   turnsInFlightPerUser?: number;
   /**
-   * PostgreSQL only, and required there: this process's LISTEN connection, which wakes waiters when
-   * another instance changes a row (src/db/postgres-notifications.ts). Its owner closes it on shutdown.
+   * PostgreSQL only: this process's LISTEN connection, which wakes waiters when another instance changes
+   * a row (src/db/postgres-notifications.ts); its owner closes it on shutdown. Without it, a process
+   * waiting on another's token refresh polls every 25 ms, as on SQLite.
    */
   notifications?: PostgresNotifications;
 }
@@ -83,8 +84,6 @@ function createPostgresRepositories(
   instances: InstancesRepository;
 } {
   const { instance, turnsInFlightPerUser, notifications } = options;
-  if (!notifications)
-    throw new Error('PostgreSQL repositories need the notifications listener (options.notifications)');
   return {
     users: createPostgresUsersRepository({ db }),
     wpsConnections: createPostgresWpsConnectionsRepository({ db, notifications, instance }),

@@ -9,11 +9,12 @@ import {
   READ_ONLY_INSTANCE,
 } from '../instances/instance-liveness.js';
 import { wpsConnectionsTable } from './wps-auth.pg-tables.js';
-import type {
-  RefreshLeaseRequest,
-  SealedTokenPair,
-  WpsConnectionRow,
-  WpsConnectionsRepository,
+import {
+  pollForRefresh,
+  type RefreshLeaseRequest,
+  type SealedTokenPair,
+  type WpsConnectionRow,
+  type WpsConnectionsRepository,
 } from './wps-connections.repository.js';
 
 /** Every write that changes a user's connection announces the user id here (see `waitForRefresh`). */
@@ -44,7 +45,8 @@ export function createPostgresWpsConnectionsRepository({
   instance = READ_ONLY_INSTANCE,
 }: {
   db: PostgresDatabase;
-  notifications: PostgresNotifications;
+  /** This process's LISTEN connection; without it `waitForRefresh` falls back to SQLite's short poll. */
+  notifications?: PostgresNotifications;
   instance?: InstanceIdentity;
 }): WpsConnectionsRepository {
   // Read before MCP requests and on every status check: a named prepared statement.
@@ -183,6 +185,7 @@ export function createPostgresWpsConnectionsRepository({
      * lease has left by the database clock (an expired lease sends no notification), nor than `timeoutMs`.
      */
     async waitForRefresh(userId: string, timeoutMs: number): Promise<void> {
+      if (!notifications) return pollForRefresh(timeoutMs);
       let wake: () => void = () => {};
       const woken = new Promise<void>((resolve) => {
         wake = resolve;

@@ -47,6 +47,11 @@ const pairOf = (userId: string, refreshTokenHash: string) =>
  */
 const REFRESH_POLL_MS = 25;
 
+/** One poll interval (never past `timeoutMs`): waiting where no process announces its changes. */
+export async function pollForRefresh(timeoutMs: number): Promise<void> {
+  await sleep(Math.max(0, Math.min(REFRESH_POLL_MS, timeoutMs)));
+}
+
 /** `instance` decides whose refresh lease is dead: a lease held by a dead instance is taken over at once. */
 export function createWpsConnectionsRepository({
   db,
@@ -170,7 +175,7 @@ export function createWpsConnectionsRepository({
      * On SQLite that is one short poll interval.
      */
     async waitForRefresh(_userId: string, timeoutMs: number): Promise<void> {
-      await sleep(Math.max(0, Math.min(REFRESH_POLL_MS, timeoutMs)));
+      await pollForRefresh(timeoutMs);
     },
   });
 }

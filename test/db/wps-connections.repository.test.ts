@@ -86,11 +86,15 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
   };
 
   it.runIf(fixture.dialect === 'postgres')(
-    'PostgreSQL repositories cannot be built without the notifications listener',
-    () => {
-      expect(() => createRepositories(fixture.database(), { instance: instanceNamed('inst_a') })).toThrow(
-        /notifications/,
-      );
+    'without a notifications listener, waiting on PostgreSQL falls back to one short poll',
+    async () => {
+      const unannounced = createRepositories(fixture.database(), { instance: instanceNamed('inst_a') });
+      expect(await acquire('inst_b')).toBe(true);
+      const started = performance.now();
+      await unannounced.wpsConnections.waitForRefresh('usr_a', 10_000);
+      const waited = performance.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(20);
+      expect(waited).toBeLessThan(500);
     },
   );
 
