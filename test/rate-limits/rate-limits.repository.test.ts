@@ -1,21 +1,12 @@
 import { expect, it } from 'vitest';
 import { openPostgresDatabase } from '../../src/db/postgres-database.js';
 import { createPostgresRateLimitsRepository } from '../../src/rate-limits/rate-limits.postgres.js';
-import {
-  createRateLimitsRepository,
-  type RateLimitsRepository,
-} from '../../src/rate-limits/rate-limits.repository.js';
 import { type DatabaseFixture, describeOnEachDatabase } from '../support/test-databases.js';
 
 const MINUTE = 60_000;
 const WINDOW = 1_000 * MINUTE;
 
-function repositoryOf(fixture: DatabaseFixture): RateLimitsRepository {
-  const database = fixture.database();
-  return database.dialect === 'sqlite'
-    ? createRateLimitsRepository({ db: database.db })
-    : createPostgresRateLimitsRepository({ db: database.db });
-}
+const repositoryOf = (fixture: DatabaseFixture) => fixture.repositories().rateLimits;
 
 describeOnEachDatabase('rate limit counters', (fixture) => {
   it('counts hits per key within a window', async () => {
