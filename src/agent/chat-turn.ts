@@ -207,8 +207,10 @@ export async function startChatTurn(
     continuation.kind === 'continue'
       ? [...history, ...continuation.modelMessages]
       : [...history, { role: 'user', content: userText }];
-  // A continued turn's stored model messages keep what came before the pause.
+  // A continued turn's model messages keep what came before the pause (the approval answers included).
   const storedPrefix = continuation.kind === 'continue' ? continuation.modelMessages : [];
+  // How many of the turn's model messages the message row holds: each write appends only the rest.
+  let storedCount = continuation.kind === 'continue' ? continuation.storedModelMessages : 0;
   const deadline = createTurnDeadline({
     clientSignal: request.abortSignal,
     timeoutMs: settings.turnTimeoutMs,
@@ -281,18 +283,18 @@ export async function startChatTurn(
       stepTexts.push(step.text);
       usage = addStepUsage(usage, step.usage);
       heldBack.push(...heldBackCalls(step.content, currentStep));
-      // `response.messages` is cumulative over the turn's steps: store it whole after every step. A
-      // step without tool calls is the model's answer and the last step: endTurn stores it in the same
-      // transaction that closes the turn, one write fewer per turn.
+      // `response.messages` is cumulative over the turn's steps: only what the row does not hold yet is
+      // written, so a step costs what it adds. A step without tool calls is the model's answer and the
+      // last step: endTurn appends it in the same transaction that closes the turn, one write fewer.
+      const turnMessages = [...storedPrefix, ...step.response.messages];
+      const unstored = turnMessages.slice(storedCount);
       if (step.toolCalls.length === 0) {
-        finalModelMessages = [...storedPrefix, ...step.response.messages];
+        finalModelMessages = unstored;
         return;
       }
       try {
-        await conversationsRepository.updateMessage(messageId, {
-          text: text(),
-          modelMessages: [...storedPrefix, ...step.response.messages],
-        });
+        await conversationsRepository.appendStep(messageId, { text: text(), modelMessages: unstored });
+        storedCount = turnMessages.length;
       } catch (error: unknown) {
         ending.failedToStore(error);
       }

@@ -13,27 +13,43 @@ const storedModelMessagesSchema = z.array(modelMessageSchema);
  * version cannot replay fails the turn with `history_unreadable` rather than confusing the model.
  */
 export function historyWithinBudget(messages: MessageRow[], budgetChars: number): ModelMessage[] {
-  const turns: Array<{ user?: ModelMessage; answer: ModelMessage[] }> = [];
+  return fitToBudget(replayableTurns(messages), budgetChars).flat();
+}
+
+/** A conversation's messages as whole turns (model messages) with their size in characters. */
+export interface ReplayableTurns {
+  turns: ModelMessage[][];
+  sizes: number[];
+  totalChars: number;
+}
+
+export function replayableTurns(messages: MessageRow[]): ReplayableTurns {
+  const grouped: Array<{ user?: ModelMessage; answer: ModelMessage[] }> = [];
   for (const message of messages) {
     if (message.role === 'user') {
-      turns.push({ user: { role: 'user', content: message.text }, answer: [] });
+      grouped.push({ user: { role: 'user', content: message.text }, answer: [] });
       continue;
     }
     const stored = readModelMessages(message);
-    const current = turns.at(-1);
+    const current = grouped.at(-1);
     // A second assistant message after one user message is a retry: it replaces the attempt before it.
     if (current) current.answer = stored;
-    else turns.push({ answer: stored });
+    else grouped.push({ answer: stored });
   }
-  const flattened = turns.map((turn) => (turn.user ? [turn.user, ...turn.answer] : turn.answer));
-  const sizes = flattened.map((turn) => JSON.stringify(turn).length);
-  let total = sizes.reduce((sum, size) => sum + size, 0);
+  const turns = grouped.map((turn) => (turn.user ? [turn.user, ...turn.answer] : turn.answer));
+  const sizes = turns.map((turn) => JSON.stringify(turn).length);
+  return { turns, sizes, totalChars: sizes.reduce((sum, size) => sum + size, 0) };
+}
+
+/** The newest turns whose sizes add up to at most `budgetChars`. */
+export function fitToBudget({ turns, sizes, totalChars }: ReplayableTurns, budgetChars: number) {
+  let total = totalChars;
   let first = 0;
-  while (first < flattened.length && total > budgetChars) {
+  while (first < turns.length && total > budgetChars) {
     total -= sizes[first] ?? 0;
     first++;
   }
-  return flattened.slice(first).flat();
+  return turns.slice(first);
 }
 
 function readModelMessages(message: MessageRow): ModelMessage[] {

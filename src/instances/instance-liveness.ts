@@ -1,4 +1,4 @@
-import { and, isNotNull, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, isNotNull, ne, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { instancesTable } from './instances.table.js';
 
@@ -15,11 +15,14 @@ export interface InstanceIdentity {
 /** For code that only reads (the CLI): it never owns work, so nothing it writes needs an owner. */
 export const READ_ONLY_INSTANCE: InstanceIdentity = { id: 'read-only', expiryMs: 30_000 };
 
-const liveInstanceIds = (now: number) =>
+/** `now` may be a placeholder, for statements prepared once (see turn-statements.sqlite.ts). */
+type Now = number | Placeholder;
+
+const liveInstanceIds = (now: Now) =>
   sql`(select ${instancesTable.id} from ${instancesTable} where ${instancesTable.expiresAt} >= ${now})`;
 
 /** The row belongs to a live instance: this one (alive by definition) or one not yet past its expiry. */
-export function ownedByLiveInstance(column: SQLiteColumn, instance: InstanceIdentity, now: number): SQL {
+export function ownedByLiveInstance(column: SQLiteColumn, instance: InstanceIdentity, now: Now): SQL {
   return or(sql`${column} = ${instance.id}`, sql`${column} in ${liveInstanceIds(now)}`) as SQL;
 }
 

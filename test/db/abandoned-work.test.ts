@@ -38,6 +38,7 @@ async function setUp() {
       toolCallsRepository,
       async startTurn(name: string, at = clock.now()) {
         await conversationsRepository.beginTurn({
+          userId: 'usr_1',
           newConversation: { id: `conv_${name}`, userId: 'usr_1', title: name, createdAt: at, updatedAt: at },
           conversationId: `conv_${name}`,
           messages: [
