@@ -45,8 +45,8 @@ const PHASES = [
   { users: 200, turnsEach: 3 },
 ] as const;
 const THROUGHPUT = { users: 50, turnsEach: 6 };
-/** Turn depth: 20 conversations of 50 turns, the history capped at about one earlier turn of this bench. */
-const DEPTH = { users: 20, turns: 50, measured: [1, 2, 25, 50], contextBudgetChars: 4000 };
+/** Turn depth: 20 conversations of 50 turns; the budget holds about six earlier turns of this bench. */
+const DEPTH = { users: 20, turns: 50, measured: [1, 2, 25, 50], contextBudgetChars: 16_000 };
 const PROFILED = { users: 50, turnsEach: 2 };
 const BASELINE_PHASES = [
   { users: 1, turnsEach: 60 },

@@ -31,6 +31,7 @@ import {
   NO_MODEL_CONFIGURED,
   unreadableAnswer,
 } from './model-errors.js';
+import type { ReplayableMessages } from './replayable-messages.js';
 import { findRetriedTurn } from './retry-turn.js';
 import type { NormalizedSchemaCache } from './schema-normalizer.js';
 import { systemPrompt } from './system-prompt.js';
@@ -92,6 +93,8 @@ export interface ChatDependencies {
   secrets: string[];
   /** Tool schemas normalised for the model, reused across turns (see createWpsToolSet). */
   schemaCache: NormalizedSchemaCache;
+  /** Stored messages already checked as replayable, not checked again each turn (see replayable-messages.ts). */
+  replayableMessages?: ReplayableMessages;
   /** Passed to every model call (see modelProviderOptions). */
   providerOptions?: ProviderOptions;
   /** The configured model endpoint: with no key for OpenAI's own, chats fail at once (NO_MODEL_CONFIGURED). */

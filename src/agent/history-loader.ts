@@ -1,6 +1,7 @@
 import type { ModelMessage } from 'ai';
 import type { ConversationsRepository, MessageRow } from '../transcripts/conversations.repository.js';
 import { fitToBudget, replayableTurns } from './conversation-history.js';
+import type { ReplayableMessages } from './replayable-messages.js';
 import { findRetriedTurn } from './retry-turn.js';
 
 /** Messages in the first page read back; each further page is twice the one before. */
@@ -26,6 +27,8 @@ export async function loadTurnHistory(options: {
   excludeMessageId: string | undefined;
   retry: boolean;
   budgetChars: number;
+  /** Messages already checked as replayable (see replayable-messages.ts). */
+  checked?: ReplayableMessages;
 }): Promise<LoadedHistory> {
   const loaded: MessageRow[] = [];
   let beforeSequence: number | undefined;
@@ -44,7 +47,7 @@ export async function loadTurnHistory(options: {
       continue;
     }
     const retried = options.retry ? findRetriedTurn(loaded) : undefined;
-    const turns = replayableTurns(retried?.earlier ?? loaded);
+    const turns = replayableTurns(retried?.earlier ?? loaded, options.checked);
     if (reachedStart || turns.totalChars > options.budgetChars)
       return {
         history: fitToBudget(turns, options.budgetChars).flat(),

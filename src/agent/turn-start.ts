@@ -8,6 +8,7 @@ import type { StartedTurn } from './chat-turn.js';
 import { titleFrom } from './conversation-history.js';
 import { loadTurnHistory } from './history-loader.js';
 import { describeModelError } from './model-errors.js';
+import type { ReplayableMessages } from './replayable-messages.js';
 import { findRetriedTurn } from './retry-turn.js';
 import {
   type Continuation,
@@ -40,6 +41,7 @@ export async function storeTurnStart(
     clock: Clock;
     settings: { contextBudgetChars: number };
     secrets: string[];
+    replayableMessages?: ReplayableMessages;
   },
   context: {
     user: User;
@@ -70,6 +72,7 @@ export async function storeTurnStart(
         excludeMessageId: continuation.messageId,
         retry: request.retry === true,
         budgetChars: dependencies.settings.contextBudgetChars,
+        checked: dependencies.replayableMessages,
       })
     : { history: [], retried: request.retry ? findRetriedTurn([]) : undefined };
   const userText = retried?.message ?? request.message ?? '';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { historyWithinBudget } from '../../src/agent/conversation-history.js';
 import { loadTurnHistory } from '../../src/agent/history-loader.js';
+import { createReplayableMessages, type ReplayableMessages } from '../../src/agent/replayable-messages.js';
 import { findRetriedTurn } from '../../src/agent/retry-turn.js';
 import { migrateDatabase, openDatabase } from '../../src/db/database.js';
 import { createRepositories } from '../../src/db/repositories.js';
@@ -80,7 +81,12 @@ async function longConversation() {
   };
   return {
     all: await conversations.listMessages('conv_1'),
-    load: async (options: { budgetChars: number; retry?: boolean; excludeMessageId?: string }) => {
+    load: async (options: {
+      budgetChars: number;
+      retry?: boolean;
+      excludeMessageId?: string;
+      checked?: ReplayableMessages;
+    }) => {
       messagesRead = 0;
       const loaded = await loadTurnHistory({
         conversationsRepository: counting,
@@ -88,6 +94,7 @@ async function longConversation() {
         excludeMessageId: options.excludeMessageId,
         retry: options.retry ?? false,
         budgetChars: options.budgetChars,
+        checked: options.checked,
       });
       return { ...loaded, messagesRead };
     },
@@ -126,5 +133,31 @@ describe('the history a turn replays', () => {
     const loaded = await load({ budgetChars: 5_000, excludeMessageId: continued });
     const others: MessageRow[] = all.filter((message) => message.id !== continued);
     expect(loaded.history).toEqual(historyWithinBudget(others, 5_000));
+  });
+});
+
+describe('checking stored messages before they are replayed', () => {
+  it('checks a finished message once per process, and a message that may still change every time', async () => {
+    const { all, load } = await longConversation();
+    const memo = createReplayableMessages({ max: 1_000 });
+    const checkedIds: string[] = [];
+    const counting: ReplayableMessages = {
+      known: (message) => memo.known(message),
+      remember: (message) => {
+        checkedIds.push(message.id);
+        memo.remember(message);
+      },
+    };
+    const first = await load({ budgetChars: 10_000_000, checked: counting });
+    expect(first.history).toEqual(historyWithinBudget(all, 10_000_000));
+    // Every assistant message (the failed last turn too) was checked the first time.
+    expect(checkedIds).toHaveLength(60);
+    checkedIds.length = 0;
+    expect((await load({ budgetChars: 10_000_000, checked: counting })).history).toEqual(first.history);
+    expect(checkedIds).toEqual([]);
+    // A streaming (or paused, or aborted) row may still have steps appended: never taken as checked.
+    const streaming = { ...(all.at(-1) as MessageRow), status: 'streaming' as const };
+    memo.remember(streaming);
+    expect(memo.known(streaming)).toBe(false);
   });
 });
