@@ -1,14 +1,32 @@
-import { createApprovalsRepository } from '../approvals/approvals.repository.js';
+import { createPostgresApprovalsRepository } from '../approvals/approvals.postgres.js';
+import { type ApprovalsRepository, createApprovalsRepository } from '../approvals/approvals.repository.js';
 import type { InstanceIdentity } from '../instances/instance-liveness.js';
-import { createInstancesRepository } from '../instances/instances.repository.js';
-import { createConversationsRepository } from '../transcripts/conversations.repository.js';
-import { createToolCallsRepository } from '../transcripts/tool-calls.repository.js';
-import { createUsageRepository } from '../usage/usage.repository.js';
-import { createUsersRepository } from '../users/users.repository.js';
-import { createPendingAuthorizationsRepository } from '../wps-auth/pending-authorizations.repository.js';
-import { createWpsConnectionsRepository } from '../wps-auth/wps-connections.repository.js';
+import { createPostgresInstancesRepository } from '../instances/instances.postgres.js';
+import { createInstancesRepository, type InstancesRepository } from '../instances/instances.repository.js';
+import { createPostgresConversationsRepository } from '../transcripts/conversations.postgres.js';
+import {
+  type ConversationsRepository,
+  createConversationsRepository,
+} from '../transcripts/conversations.repository.js';
+import { createPostgresToolCallsRepository } from '../transcripts/tool-calls.postgres.js';
+import { createToolCallsRepository, type ToolCallsRepository } from '../transcripts/tool-calls.repository.js';
+import { createPostgresUsageRepository } from '../usage/usage.postgres.js';
+import { createUsageRepository, type UsageRepository } from '../usage/usage.repository.js';
+import { createPostgresUsersRepository } from '../users/users.postgres.js';
+import { createUsersRepository, type UsersRepository } from '../users/users.repository.js';
+import { createPostgresPendingAuthorizationsRepository } from '../wps-auth/pending-authorizations.postgres.js';
+import {
+  createPendingAuthorizationsRepository,
+  type PendingAuthorizationsRepository,
+} from '../wps-auth/pending-authorizations.repository.js';
+import { createPostgresWpsConnectionsRepository } from '../wps-auth/wps-connections.postgres.js';
+import {
+  createWpsConnectionsRepository,
+  type WpsConnectionsRepository,
+} from '../wps-auth/wps-connections.repository.js';
 import type { AppDatabase } from './database.js';
 import type { PostgresDatabase } from './postgres-database.js';
+import type { PostgresNotifications } from './postgres-notifications.js';
 
 /** The database this process runs on: the embedded SQLite file, or a PostgreSQL shared by a fleet. */
 export type AnyDatabase =
@@ -20,6 +38,12 @@ export interface RepositoryOptions {
   instance?: InstanceIdentity;
   /** At most this many turns of one user in flight at once, across every instance. */
   turnsInFlightPerUser?: number;
+  /**
+   * PostgreSQL only: this process's LISTEN connection, which wakes waiters when another instance changes
+   * a row (src/db/postgres-notifications.ts); its owner closes it on shutdown. Without it, a process
+   * waiting on another's token refresh polls every 25 ms, as on SQLite.
+   */
+  notifications?: PostgresNotifications;
 }
 
 /**
@@ -45,7 +69,29 @@ export function createRepositories(database: AnyDatabase, options: RepositoryOpt
 
 export type Repositories = ReturnType<typeof createRepositories>;
 
-function createPostgresRepositories(_db: PostgresDatabase, _options: RepositoryOptions): never {
-  // Filled in feature by feature (issue 11); the SQLite implementations define the interface.
-  throw new Error('PostgreSQL repositories are not wired yet');
+/** The PostgreSQL repositories, each checked against its SQLite twin's type. */
+function createPostgresRepositories(
+  db: PostgresDatabase,
+  options: RepositoryOptions,
+): {
+  users: UsersRepository;
+  wpsConnections: WpsConnectionsRepository;
+  pendingAuthorizations: PendingAuthorizationsRepository;
+  conversations: ConversationsRepository;
+  toolCalls: ToolCallsRepository;
+  approvals: ApprovalsRepository;
+  usage: UsageRepository;
+  instances: InstancesRepository;
+} {
+  const { instance, turnsInFlightPerUser, notifications } = options;
+  return {
+    users: createPostgresUsersRepository({ db }),
+    wpsConnections: createPostgresWpsConnectionsRepository({ db, notifications, instance }),
+    pendingAuthorizations: createPostgresPendingAuthorizationsRepository({ db }),
+    conversations: createPostgresConversationsRepository({ db, instance, turnsInFlightPerUser }),
+    toolCalls: createPostgresToolCallsRepository({ db, instance }),
+    approvals: createPostgresApprovalsRepository({ db }),
+    usage: createPostgresUsageRepository({ db }),
+    instances: createPostgresInstancesRepository({ db }),
+  };
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNull, lt, type SQL } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import {
@@ -8,6 +8,7 @@ import {
 } from '../instances/instance-liveness.js';
 import { errors } from '../shared/errors.js';
 import { noUsage, type TurnUsage } from '../usage/turn-usage.js';
+import { olderThan } from './list-conditions.js';
 import { conversationsTable, messagesTable } from './transcripts.tables.js';
 import { prepareTurnStatements } from './turn-statements.sqlite.js';
 
@@ -15,8 +16,8 @@ export type ConversationRow = typeof conversationsTable.$inferSelect;
 export type MessageRow = typeof messagesTable.$inferSelect;
 
 export interface BeginTurn {
-  /** The conversation's owner: the in-flight cap counts this user's turns. */
-  userId: string;
+  /** The conversation's owner, whose turns the in-flight cap counts; looked up when left out. */
+  userId?: string;
   newConversation?: ConversationRow;
   conversationId: string;
   messages: Array<Omit<MessageRow, 'sequence' | 'conversationId' | 'instanceId' | keyof TurnUsage>>;
@@ -55,7 +56,11 @@ export function createConversationsRepository({
     const { now, conversationId } = options;
     if (statements.busy.get({ conversationId, now, instanceId: instance.id }))
       throw errors.conversationBusy();
-    const running = statements.turnsInFlightOfUser.get({ userId: options.userId, now });
+    const userId =
+      options.userId ??
+      options.newConversation?.userId ??
+      statements.conversationOwner.get({ conversationId })?.userId;
+    const running = statements.turnsInFlightOfUser.get({ userId: userId ?? '', now });
     if ((running?.turns ?? 0) >= turnsInFlightPerUser)
       throw errors.rateLimited(
         `At most ${turnsInFlightPerUser} chat turns may run at once; wait for one to finish.`,
@@ -101,20 +106,20 @@ export function createConversationsRepository({
       before?: { updatedAt: number; id: string };
       limit: number;
     }): Promise<ConversationRow[]> {
-      const conditions: SQL[] = [eq(conversationsTable.userId, options.userId)];
-      if (options.before) {
-        const { updatedAt, id } = options.before;
-        conditions.push(
-          or(
-            lt(conversationsTable.updatedAt, updatedAt),
-            and(eq(conversationsTable.updatedAt, updatedAt), lt(conversationsTable.id, id)),
-          ) as SQL,
-        );
-      }
+      const { before } = options;
       return db
         .select()
         .from(conversationsTable)
-        .where(and(...conditions))
+        .where(
+          and(
+            eq(conversationsTable.userId, options.userId),
+            before &&
+              olderThan(conversationsTable.updatedAt, conversationsTable.id, {
+                at: before.updatedAt,
+                id: before.id,
+              }),
+          ),
+        )
         .orderBy(desc(conversationsTable.updatedAt), desc(conversationsTable.id))
         .limit(options.limit)
         .all();

@@ -43,6 +43,11 @@ export function prepareTurnStatements(db: AppDatabase, instance: InstanceIdentit
       .where(and(eq(messagesTable.conversationId, p('conversationId')), inFlight))
       .limit(1)
       .prepare(),
+    conversationOwner: db
+      .select({ userId: conversationsTable.userId })
+      .from(conversationsTable)
+      .where(eq(conversationsTable.id, p('conversationId')))
+      .prepare(),
     turnsInFlightOfUser: db
       .select({ turns: count() })
       .from(messagesTable)
