@@ -70,6 +70,8 @@ export async function measureTurnDepth(options: {
     const after = await options.agent.call<ProcessSample>('sample');
     if (!measuring) continue;
     const walBytes = await options.agent.call<number>('walBytes');
+    // Checkpoints back on: a log left to grow over the unmeasured turns would slow every read.
+    await options.agent.call('walRestore');
     rows.push({
       turn,
       users: options.users.length,
@@ -79,6 +81,5 @@ export async function measureTurnDepth(options: {
       modelRequestChars: distribution(turns.map((measured) => measured.requestChars)).mean,
     });
   }
-  await options.agent.call('walRestore');
   return rows;
 }
