@@ -2,6 +2,7 @@
  * The agent under test, alone in its process: the real express app, services and SQLite database of the
  * test harness, in front of the sandbox and the scripted model that the parent process runs.
  */
+import { statSync } from 'node:fs';
 import type { WpsSandbox } from '../src/sandbox/index.js';
 import { startAgentHarness } from '../test/support/agent-harness.js';
 import { serveParent } from './child-process-rpc.js';
@@ -44,6 +45,17 @@ serveParent({
   sample: () => sampleProcess(),
   memory: () => settledMemory(),
   poolStats: () => harness?.services.pool.stats(),
+  /**
+   * Bytes SQLite writes, read from its write-ahead log: automatic checkpoints off and the log emptied, so
+   * the log's size afterwards is every page the statements since wrote (frames of page size + 24 bytes).
+   */
+  walReset() {
+    if (!harness) throw new Error('start first');
+    harness.db.$client.pragma('wal_autocheckpoint = 0');
+    harness.db.$client.pragma('wal_checkpoint(TRUNCATE)');
+  },
+  walBytes: () => (harness ? statSync(`${harness.db.$client.name}-wal`).size : 0),
+  walRestore: () => harness?.db.$client.pragma('wal_autocheckpoint = 1000'),
   warnings: () => harness?.logs.slice(-5) ?? [],
   async profileStart() {
     profiler = createProfiler();

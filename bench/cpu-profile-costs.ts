@@ -42,6 +42,27 @@ const GROUPS: Array<{ name: string; matches: (frame: ProfileNode['callFrame']) =
     matches: (f) => f.url.includes('src/http/api-key-auth.ts'),
   },
   { name: 'ids (src/shared/ids.ts)', matches: (f) => f.url.includes('src/shared/ids.ts') },
+  // The transcript writes and the history load (issue 12, "transcript writes").
+  ...['beginTurn', 'updateMessage', 'appendStep', 'endTurn', 'listMessages', 'listRecentMessages'].map(
+    (method) => ({
+      name: `conversations.${method}`,
+      matches: (f: ProfileNode['callFrame']) =>
+        f.url.includes('src/transcripts/conversations.repository.ts') && f.functionName === method,
+    }),
+  ),
+  {
+    name: 'history load (src/agent/conversation-history.ts)',
+    matches: (f) => f.url.includes('src/agent/conversation-history.ts'),
+  },
+  {
+    name: 'tool-calls repository',
+    matches: (f) => f.url.includes('src/transcripts/tool-calls.repository.ts'),
+  },
+  { name: 'drizzle-orm (all)', matches: (f) => f.url.includes('/node_modules/drizzle-orm/') },
+  {
+    name: 'statement preparation (better-sqlite3 prepare)',
+    matches: (f) => f.functionName === 'prepare' && f.url.includes('/better-sqlite3/lib/methods/wrappers.js'),
+  },
 ];
 
 const [file, windowJson] = process.argv.slice(2);

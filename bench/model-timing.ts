@@ -9,12 +9,12 @@ import {
 
 /** Every benchmark message carries its turn's tag, so model requests can be charged to their turn. */
 export const turnTag = (id: string) => `[bench-turn:${id}]`;
-const TAG_PATTERN = /\[bench-turn:([\w-]+)\]/;
+const TAG_PATTERN = /\[bench-turn:([\w-]+)\]/g;
 
 export interface TimedModel {
   model: ScriptedModel;
   /** Model time of a finished turn (and forgets it): requests answered and their total time in the model server. */
-  takeTurn(id: string): { requests: number; modelMs: number };
+  takeTurn(id: string): { requests: number; modelMs: number; requestChars: number };
   close(): Promise<void>;
 }
 
@@ -30,21 +30,22 @@ export async function startTimedModel(options: { latencyMs: number }): Promise<T
   const model = await createScriptedModel({ latencyMs: options.latencyMs });
   const startedAt = new WeakMap<IncomingMessage, number>();
   // The recorded request keeps the very headers object of the IncomingMessage: the key that joins both.
-  const turnOfHeaders = new WeakMap<IncomingHttpHeaders, string>();
-  const turns = new Map<string, { requests: number; modelMs: number }>();
+  const turnOfHeaders = new WeakMap<IncomingHttpHeaders, { turn: string; chars: number }>();
+  const turns = new Map<string, { requests: number; modelMs: number; requestChars: number }>();
 
   const onStart = (message: unknown) => {
     startedAt.set((message as { request: IncomingMessage }).request, performance.now());
   };
   const onFinish = (message: unknown) => {
     const { request } = message as { request: IncomingMessage };
-    const turn = turnOfHeaders.get(request.headers);
+    const tagged = turnOfHeaders.get(request.headers);
     const started = startedAt.get(request);
-    if (turn === undefined || started === undefined) return;
-    const entry = turns.get(turn) ?? { requests: 0, modelMs: 0 };
+    if (tagged === undefined || started === undefined) return;
+    const entry = turns.get(tagged.turn) ?? { requests: 0, modelMs: 0, requestChars: 0 };
     entry.requests += 1;
     entry.modelMs += performance.now() - started;
-    turns.set(turn, entry);
+    entry.requestChars += tagged.chars;
+    turns.set(tagged.turn, entry);
   };
   diagnosticsChannel.subscribe('http.server.request.start', onStart);
   diagnosticsChannel.subscribe('http.server.response.finish', onFinish);
@@ -52,8 +53,9 @@ export async function startTimedModel(options: { latencyMs: number }): Promise<T
   model.setFallback((request) => {
     // `requests` keeps every body forever; a long run would hold hundreds of MB of prompts.
     model.requests.length = 0;
-    const turn = TAG_PATTERN.exec(request.rawBody)?.[1];
-    if (turn !== undefined) turnOfHeaders.set(request.headers, turn);
+    // The last tag is this turn's: a conversation's history carries the tags of its earlier turns.
+    const turn = [...request.rawBody.matchAll(TAG_PATTERN)].at(-1)?.[1];
+    if (turn !== undefined) turnOfHeaders.set(request.headers, { turn, chars: request.rawBody.length });
     if (lastToolResults(request).length > 0)
       return { text: 'The Q3 plan is "Q3 Plan"; I found it with one search.' };
     return { toolCalls: [{ name: 'kso_yundoc_search_yundoc', arguments: { keyword: 'Q3' } }] };
@@ -62,7 +64,7 @@ export async function startTimedModel(options: { latencyMs: number }): Promise<T
   return {
     model,
     takeTurn(id) {
-      const entry = turns.get(id) ?? { requests: 0, modelMs: 0 };
+      const entry = turns.get(id) ?? { requests: 0, modelMs: 0, requestChars: 0 };
       turns.delete(id);
       return entry;
     },

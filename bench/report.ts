@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ProfileSummary } from './process-metrics.js';
 import { type Distribution, formatNumber } from './stats.js';
+import type { TurnDepthRow } from './turn-depth.js';
 
 /** One phase of turns: who ran it, at which model latency, and where the time went. */
 export interface LatencyRow {
@@ -46,6 +47,7 @@ export interface BenchResults {
     heapBeforeBytes: number;
     heapAfterBytes: number;
   };
+  turnDepth: { contextBudgetChars: number; rows: TurnDepthRow[] };
   profile?: ProfileSummary & { description: string };
   failures: string[];
   runSeconds: number;
@@ -129,6 +131,7 @@ function figures(results: BenchResults): string[] {
     `- turns per second, model latency 0, ${results.throughput.users} users, ${results.throughput.turns} turns: **${formatNumber(results.throughput.turnsPerSecond, 0)}** (agent CPU ${formatNumber(results.throughput.agentCpuMsPerTurn, 2)} ms/turn, agent loop busy ${percent(results.throughput.agentLoopUtilization)}, driver loop busy ${percent(results.throughput.driverLoopUtilization)})`,
     `- memory per connected idle user (${results.memory.users} users, ${formatNumber(results.memory.servers, 1)} MCP connections and ${results.memory.toolsPerUser} catalogued tools each): heap **${kib(results.memory.heapPerUserBytes)}**, RSS ${kib(results.memory.rssPerUserBytes)} (heap ${formatNumber(results.memory.heapBeforeBytes / 1048576, 1)} → ${formatNumber(results.memory.heapAfterBytes / 1048576, 1)} MiB)`,
   ];
+  lines.push('', ...turnDepthTable(results.turnDepth));
   if (results.failures.length > 0) {
     lines.push(
       '',
@@ -152,6 +155,25 @@ function figures(results: BenchResults): string[] {
       lines.push(`| \`${entry.where}\` | ${formatNumber(entry.selfPercent)} |`);
   }
   return lines;
+}
+
+function turnDepthTable({ contextBudgetChars, rows }: BenchResults['turnDepth']): string[] {
+  const first = rows[0];
+  const last = rows.at(-1);
+  const ratio = (value: number | undefined, base: number | undefined) =>
+    value !== undefined && base ? `${formatNumber(value / base, 2)}×` : 'n/a';
+  return [
+    `### Turn depth: turn 1 against turn ${last?.turn ?? 'n/a'} of the same conversations (context budget ${contextBudgetChars} chars)`,
+    '',
+    '| turn | conversations | agent CPU ms/turn | bytes written/turn (SQLite WAL pages) | model request chars/turn | turn p50 ms |',
+    '|--:|--:|--:|--:|--:|--:|',
+    ...rows.map(
+      (row) =>
+        `| ${row.turn} | ${row.users} | ${formatNumber(row.agentCpuMsPerTurn, 2)} | ${formatNumber(row.walBytesPerTurn, 0)} | ${formatNumber(row.modelRequestChars, 0)} | ${formatNumber(row.wallP50Ms)} |`,
+    ),
+    '',
+    `Turn ${last?.turn ?? 'n/a'} ÷ turn 1: CPU ${ratio(last?.agentCpuMsPerTurn, first?.agentCpuMsPerTurn)}, bytes written ${ratio(last?.walBytesPerTurn, first?.walBytesPerTurn)} (target ≤ 1.2× each).`,
+  ];
 }
 
 export function printReport(results: BenchResults): void {
@@ -203,6 +225,14 @@ const howToRead = (modelLatencyMs: number) => `## How to read the figures
 - **Upstream requests beyond the tool calls**: sandbox counters reset after one warm-up turn per user,
   then every request other than \`tools/call\` (token requests, \`initialize\`, \`tools/list\`, GET
   streams...) during the measured phases, divided by their turns.
+- **Turn depth**: 20 users, each in one conversation, take its turns in lockstep (all of turn n, then
+  turn n + 1) at the same model latency, so the agent's CPU between two samples is that turn's. Bytes
+  written are SQLite's: automatic checkpoints are switched off and the write-ahead log emptied before
+  the turn, and its size after is every page the turn's commits wrote (4 KiB pages plus frame headers;
+  the same page written by two commits counts twice). The agent runs this whole bench with
+  \`CONTEXT_BUDGET_CHARS\` set for this phase (fresh conversations elsewhere replay no history): the history
+  a turn replays stops growing at the budget, and the turns past it show whether anything else grows.
+  **model request chars** is what the model server received over the turn's two requests.
 - **Turns per second**: 50 users, model latency 0, fixed number of turns; bounded by the agent process's
   single event loop, and by the parent process doing the model's and the sandbox's share.
 - **Memory per connected idle user**: the agent process's heap and RSS after forced garbage collection

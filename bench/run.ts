@@ -24,6 +24,8 @@ import { startTimedModel } from './model-timing.js';
 import { loadBetween, type ProcessSample, type ProfileSummary, sampleProcess } from './process-metrics.js';
 import { type BenchResults, type LatencyRow, printReport, writeReport } from './report.js';
 import { distribution } from './stats.js';
+import { measureTurnDepth } from './turn-depth.js';
+import { upstreamBeyondToolCalls } from './upstream-counts.js';
 
 const numberFromEnvironment = (name: string, fallback: number) => {
   const raw = process.env[name];
@@ -43,6 +45,8 @@ const PHASES = [
   { users: 200, turnsEach: 3 },
 ] as const;
 const THROUGHPUT = { users: 50, turnsEach: 6 };
+/** Turn depth: 20 conversations of 50 turns; the budget holds about six earlier turns of this bench. */
+const DEPTH = { users: 20, turns: 50, measured: [1, 2, 25, 50], contextBudgetChars: 16_000 };
 const PROFILED = { users: 50, turnsEach: 2 };
 const BASELINE_PHASES = [
   { users: 1, turnsEach: 60 },
@@ -69,7 +73,9 @@ async function main(): Promise<void> {
   try {
     const { url: agentUrl } = await agent.call<{ url: string }>(
       'start',
-      agentStartOptions(sandbox, timedModel.model.baseUrl),
+      agentStartOptions(sandbox, timedModel.model.baseUrl, {
+        CONTEXT_BUDGET_CHARS: String(DEPTH.contextBudgetChars),
+      }),
     );
 
     // Memory per connected idle user: users connected to WPS with their MCP connections open.
@@ -137,6 +143,18 @@ async function main(): Promise<void> {
 
     // Turns per second with an instant model: the agent's own ceiling.
     const throughputPhase = await measureAgent(`throughput-${THROUGHPUT.users}`, THROUGHPUT, 0);
+
+    log(`turn depth: ${DEPTH.users} conversations × ${DEPTH.turns} turns`);
+    timedModel.model.setLatency(MODEL_LATENCY_MS);
+    const depthRows = await measureTurnDepth({
+      agentUrl,
+      agent,
+      users: users.slice(0, DEPTH.users),
+      timedModel,
+      depth: DEPTH.turns,
+      measured: DEPTH.measured,
+      prefix: 'depth',
+    });
 
     let profile: BenchResults['profile'];
     if (PROFILE) {
@@ -220,6 +238,7 @@ async function main(): Promise<void> {
         heapBeforeBytes: memoryBefore.heapUsedBytes,
         heapAfterBytes: memoryAfter.heapUsedBytes,
       },
+      turnDepth: { contextBudgetChars: DEPTH.contextBudgetChars, rows: depthRows },
       profile,
       failures,
       runSeconds: (performance.now() - runStarted) / 1000,
@@ -269,27 +288,6 @@ function latencyRow(
     agentLoopUtilization: childLoad.loopUtilization,
     driverLoopUtilization: driverLoad.loopUtilization,
   };
-}
-
-function upstreamBeyondToolCalls(
-  counts: ReturnType<Awaited<ReturnType<typeof createWpsSandbox>>['requestCounts']>,
-  turns: number,
-): BenchResults['upstream'] {
-  const extra: Record<string, number> = {};
-  let toolCalls = 0;
-  const add = (key: string, value: number) => {
-    if (value > 0) extra[key] = (extra[key] ?? 0) + value;
-  };
-  add('oauth authorize', counts.authorize);
-  for (const [grant, value] of Object.entries(counts.token)) add(`token ${grant}`, value);
-  for (const [server, methods] of Object.entries(counts.mcp)) {
-    for (const [method, value] of Object.entries(methods)) {
-      if (method === 'tools/call') toolCalls += value;
-      else add(`${server} ${method}`, value);
-    }
-  }
-  const extraTotal = Object.values(extra).reduce((sum, value) => sum + value, 0);
-  return { turns, toolCalls, extra, extraPerTurn: extraTotal / Math.max(1, turns) };
 }
 
 // No process.exit(): the run must end because everything it opened is closed.

@@ -7,6 +7,12 @@
  * measured. BENCH_AGENT_FLAGS: extra node flags for the agent process, e.g. `--cpu-prof --cpu-prof-dir=x`;
  * the measured phases' window (monotonic µs, the clock of V8's profiles) is printed for
  * bench/cpu-profile-costs.ts.
+ *
+ * BENCH_BASELINE=1 then runs the baseline (one MCP client + generateText, bench/baseline-process.ts) at the
+ * same concurrency and latency, for CPU per turn against it in one run.
+ *
+ * BENCH_DEPTH=50 measures turn depth instead (bench/turn-depth.ts: turn 1 against turn 50 of the same
+ * conversations, BENCH_USERS of them), with BENCH_CONTEXT_BUDGET_CHARS as the agent's context budget.
  */
 import { createWpsSandbox } from '../src/sandbox/index.js';
 import {
@@ -21,6 +27,7 @@ import { startChildProcess } from './child-process-rpc.js';
 import { startTimedModel } from './model-timing.js';
 import { loadBetween, type ProcessSample } from './process-metrics.js';
 import { distribution, formatNumber } from './stats.js';
+import { measureTurnDepth } from './turn-depth.js';
 
 const fromEnvironment = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -31,6 +38,9 @@ const USERS = fromEnvironment('BENCH_USERS', 100);
 const TURNS = fromEnvironment('BENCH_TURNS', 5);
 const LATENCY_MS = fromEnvironment('BENCH_MODEL_LATENCY_MS', 50);
 const REPEAT = fromEnvironment('BENCH_REPEAT', 1);
+const DEPTH = fromEnvironment('BENCH_DEPTH', 0);
+const BASELINE = process.env.BENCH_BASELINE === '1';
+const CONTEXT_BUDGET_CHARS = process.env.BENCH_CONTEXT_BUDGET_CHARS;
 const AGENT_FLAGS = (process.env.BENCH_AGENT_FLAGS ?? '').split(' ').filter(Boolean);
 const ACCOUNTS = ['alice', 'bob', 'carol'];
 const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
@@ -46,7 +56,11 @@ async function main(): Promise<void> {
         sandbox,
         timedModel.model.baseUrl,
         // As in production: every request logged, every chat turn counted by a limit it never reaches.
-        { LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '100000' },
+        {
+          LOG_LEVEL: 'info',
+          RATE_LIMIT_PER_MINUTE: '100000',
+          ...(CONTEXT_BUDGET_CHARS ? { CONTEXT_BUDGET_CHARS } : {}),
+        },
       ),
     );
     const users = await agent.call<BenchUser[]>('createUsers', { count: USERS, prefix: 'cpu-user' });
@@ -57,6 +71,19 @@ async function main(): Promise<void> {
     const run = (prefix: string) =>
       runAgentTurns({ agentUrl, users, turnsEach: TURNS, timedModel, prefix, staggerMs: 2 * LATENCY_MS });
     await run('warm');
+    if (DEPTH > 0) {
+      const rows = await measureTurnDepth({
+        agentUrl,
+        agent,
+        users,
+        timedModel,
+        depth: DEPTH,
+        measured: [1, 2, Math.ceil(DEPTH / 2), DEPTH],
+        prefix: 'depth',
+      });
+      for (const row of rows) console.log(JSON.stringify(row));
+      return;
+    }
     const windowStart = monotonicMicros();
     let measuredTurns = 0;
     for (let round = 0; round < REPEAT; round++) {
@@ -75,10 +102,43 @@ async function main(): Promise<void> {
     console.log(
       `profile window: ${JSON.stringify({ startUs: windowStart, endUs: monotonicMicros(), turns: measuredTurns })}`,
     );
+    await agent.stop();
+    if (BASELINE) await measureBaseline(sandbox, timedModel);
   } finally {
     await agent.stop().catch(() => undefined);
     await timedModel.close();
     await sandbox.close();
+  }
+}
+
+/** The baseline at the same concurrency, latency and turn count: its CPU per turn. */
+async function measureBaseline(
+  sandbox: Awaited<ReturnType<typeof createWpsSandbox>>,
+  timedModel: Awaited<ReturnType<typeof startTimedModel>>,
+): Promise<void> {
+  const baseline = startChildProcess({ entry: 'bench/baseline-process.ts' });
+  try {
+    await baseline.call('start', {
+      modelBaseUrl: timedModel.model.baseUrl,
+      mcpServerUrl: `${sandbox.mcpBaseUrl}/kso-yundoc/message`,
+      accessToken: sandbox.issueTokens('alice').access_token,
+    });
+    await baseline.call('run', { concurrency: USERS, turnsEach: 1, prefix: 'baseline-warm' });
+    for (let round = 0; round < REPEAT; round++) {
+      const before = await baseline.call<ProcessSample>('sample');
+      const turns = await baseline.call<unknown[]>('run', {
+        concurrency: USERS,
+        turnsEach: TURNS,
+        prefix: `baseline-${round}`,
+      });
+      const after = await baseline.call<ProcessSample>('sample');
+      const load = loadBetween(before, after);
+      console.log(
+        `baseline ${USERS} users × ${TURNS} turns: CPU ${formatNumber(load.cpuMs / turns.length, 2)} ms/turn, loop busy ${Math.round(load.loopUtilization * 100)}%`,
+      );
+    }
+  } finally {
+    await baseline.stop().catch(() => undefined);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ChatDependencies } from './agent/chat-turn.js';
 import { createLanguageModel, modelProviderOptions } from './agent/language-model.js';
+import { createReplayableMessages } from './agent/replayable-messages.js';
 import { createNormalizedSchemaCache } from './agent/schema-normalizer.js';
 import { createTurnDrain } from './agent/turn-drain.js';
 import { createApprovals } from './approvals/approvals.usecases.js';
@@ -166,6 +167,8 @@ export function createServices(infrastructure: Infrastructure) {
     logger,
     settings: config.agent,
     schemaCache: createNormalizedSchemaCache({ max: 500 }),
+    // Message ids only (about 2 MB): the histories of a few hundred long conversations in use.
+    replayableMessages: createReplayableMessages({ max: 20_000 }),
     providerOptions: modelProviderOptions(config.openai),
     safeEdits: {
       setting: config.safeEdits.approval,

@@ -14,7 +14,6 @@ import type { ToolRunner } from '../mcp/tool-runner.js';
 import type { AgentMetrics } from '../metrics/agent-metrics.js';
 import type { Clock } from '../shared/clock.js';
 import { type AppError, errors, isAppError } from '../shared/errors.js';
-import { createId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import type { ConversationsRepository } from '../transcripts/conversations.repository.js';
 import { addStepUsage, noUsage, type StepUsage, type TurnUsage } from '../usage/turn-usage.js';
@@ -23,7 +22,6 @@ import type { AuthorizationFlow } from '../wps-auth/authorization-flow.js';
 import { authorizationRequiredAnswer } from '../wps-auth/authorization-required.js';
 import type { TokenManager } from '../wps-auth/token-manager.js';
 import { findAuthorizationRequired, WpsAuthorizationRequiredError } from '../wps-auth/wps-auth.errors.js';
-import { historyWithinBudget, titleFrom } from './conversation-history.js';
 import type { ProviderOptions } from './language-model.js';
 import {
   describeModelError,
@@ -31,16 +29,14 @@ import {
   NO_MODEL_CONFIGURED,
   unreadableAnswer,
 } from './model-errors.js';
-import { findRetriedTurn } from './retry-turn.js';
+import type { ReplayableMessages } from './replayable-messages.js';
 import type { NormalizedSchemaCache } from './schema-normalizer.js';
 import { systemPrompt } from './system-prompt.js';
 import {
   type HeldBackCall,
   heldBackCalls,
   pauseForApprovals,
-  resolveContinuation,
   type SafeEditDependencies,
-  waitingTurn,
 } from './turn-continuation.js';
 import { createTurnDeadline } from './turn-deadline.js';
 import type { TurnDrain } from './turn-drain.js';
@@ -92,6 +88,8 @@ export interface ChatDependencies {
   secrets: string[];
   /** Tool schemas normalised for the model, reused across turns (see createWpsToolSet). */
   schemaCache: NormalizedSchemaCache;
+  /** Stored messages already checked as replayable, not checked again each turn (see replayable-messages.ts). */
+  replayableMessages?: ReplayableMessages;
   /** Passed to every model call (see modelProviderOptions). */
   providerOptions?: ProviderOptions;
   /** The configured model endpoint: with no key for OpenAI's own, chats fail at once (NO_MODEL_CONFIGURED). */
@@ -207,8 +205,10 @@ export async function startChatTurn(
     continuation.kind === 'continue'
       ? [...history, ...continuation.modelMessages]
       : [...history, { role: 'user', content: userText }];
-  // A continued turn's stored model messages keep what came before the pause.
+  // A continued turn's model messages keep what came before the pause (the approval answers included).
   const storedPrefix = continuation.kind === 'continue' ? continuation.modelMessages : [];
+  // How many of the turn's model messages the message row holds: each write appends only the rest.
+  let storedCount = continuation.kind === 'continue' ? continuation.storedModelMessages : 0;
   const deadline = createTurnDeadline({
     clientSignal: request.abortSignal,
     timeoutMs: settings.turnTimeoutMs,
@@ -281,18 +281,18 @@ export async function startChatTurn(
       stepTexts.push(step.text);
       usage = addStepUsage(usage, step.usage);
       heldBack.push(...heldBackCalls(step.content, currentStep));
-      // `response.messages` is cumulative over the turn's steps: store it whole after every step. A
-      // step without tool calls is the model's answer and the last step: endTurn stores it in the same
-      // transaction that closes the turn, one write fewer per turn.
+      // `response.messages` is cumulative over the turn's steps: only what the row does not hold yet is
+      // written, so a step costs what it adds. A step without tool calls is the model's answer and the
+      // last step: endTurn appends it in the same transaction that closes the turn, one write fewer.
+      const turnMessages = [...storedPrefix, ...step.response.messages];
+      const unstored = turnMessages.slice(storedCount);
       if (step.toolCalls.length === 0) {
-        finalModelMessages = [...storedPrefix, ...step.response.messages];
+        finalModelMessages = unstored;
         return;
       }
       try {
-        await conversationsRepository.updateMessage(messageId, {
-          text: text(),
-          modelMessages: [...storedPrefix, ...step.response.messages],
-        });
+        await conversationsRepository.appendStep(messageId, { text: text(), modelMessages: unstored });
+        storedCount = turnMessages.length;
       } catch (error: unknown) {
         ending.failedToStore(error);
       }

@@ -2,6 +2,7 @@ import { type ModelMessage, modelMessageSchema } from 'ai';
 import { z } from 'zod';
 import { errors } from '../shared/errors.js';
 import type { MessageRow } from '../transcripts/conversations.repository.js';
+import type { ReplayableMessages } from './replayable-messages.js';
 
 const storedModelMessagesSchema = z.array(modelMessageSchema);
 
@@ -12,35 +13,60 @@ const storedModelMessagesSchema = z.array(modelMessageSchema);
  * separated from its result. Stored messages are checked against the AI SDK's schema: a shape this
  * version cannot replay fails the turn with `history_unreadable` rather than confusing the model.
  */
-export function historyWithinBudget(messages: MessageRow[], budgetChars: number): ModelMessage[] {
-  const turns: Array<{ user?: ModelMessage; answer: ModelMessage[] }> = [];
+export function historyWithinBudget(
+  messages: MessageRow[],
+  budgetChars: number,
+  checked?: ReplayableMessages,
+): ModelMessage[] {
+  return fitToBudget(replayableTurns(messages, checked), budgetChars).flat();
+}
+
+/** A conversation's messages as whole turns (model messages) with their size in characters. */
+export interface ReplayableTurns {
+  turns: ModelMessage[][];
+  sizes: number[];
+  totalChars: number;
+}
+
+/** `checked`: messages that passed the model-message check before are not checked again. */
+export function replayableTurns(messages: MessageRow[], checked?: ReplayableMessages): ReplayableTurns {
+  const grouped: Array<{ user?: ModelMessage; answer: ModelMessage[] }> = [];
   for (const message of messages) {
     if (message.role === 'user') {
-      turns.push({ user: { role: 'user', content: message.text }, answer: [] });
+      grouped.push({ user: { role: 'user', content: message.text }, answer: [] });
       continue;
     }
-    const stored = readModelMessages(message);
-    const current = turns.at(-1);
+    const stored = readModelMessages(message, checked);
+    const current = grouped.at(-1);
     // A second assistant message after one user message is a retry: it replaces the attempt before it.
     if (current) current.answer = stored;
-    else turns.push({ answer: stored });
+    else grouped.push({ answer: stored });
   }
-  const flattened = turns.map((turn) => (turn.user ? [turn.user, ...turn.answer] : turn.answer));
-  const sizes = flattened.map((turn) => JSON.stringify(turn).length);
-  let total = sizes.reduce((sum, size) => sum + size, 0);
+  const turns = grouped.map((turn) => (turn.user ? [turn.user, ...turn.answer] : turn.answer));
+  const sizes = turns.map((turn) => JSON.stringify(turn).length);
+  return { turns, sizes, totalChars: sizes.reduce((sum, size) => sum + size, 0) };
+}
+
+/** The newest turns whose sizes add up to at most `budgetChars`. */
+export function fitToBudget({ turns, sizes, totalChars }: ReplayableTurns, budgetChars: number) {
+  let total = totalChars;
   let first = 0;
-  while (first < flattened.length && total > budgetChars) {
+  while (first < turns.length && total > budgetChars) {
     total -= sizes[first] ?? 0;
     first++;
   }
-  return flattened.slice(first).flat();
+  return turns.slice(first);
 }
 
-function readModelMessages(message: MessageRow): ModelMessage[] {
+function readModelMessages(message: MessageRow, checked: ReplayableMessages | undefined): ModelMessage[] {
   if (!message.modelMessages || message.modelMessages.length === 0) return [];
+  if (checked?.known(message)) return message.modelMessages as ModelMessage[];
   const parsed = storedModelMessagesSchema.safeParse(message.modelMessages);
   // The stored value itself, not zod's copy: parsing strips fields the schema does not name.
-  if (parsed.success) return message.modelMessages as ModelMessage[];
+  if (parsed.success) {
+    checked?.remember(message);
+    return message.modelMessages as ModelMessage[];
+  }
   const issue = parsed.error.issues[0];
   const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
   throw errors.historyUnreadable(

@@ -44,6 +44,8 @@ export type Continuation =
       messageId: string;
       text: string;
       modelMessages: ModelMessage[];
+      /** How many of `modelMessages` the paused message row already holds (the rest are the answers). */
+      storedModelMessages: number;
       approvedCalls: ApprovedCalls;
     }
   | { kind: 'waiting'; messageId: string; pending: ApprovalView[] };
@@ -78,6 +80,7 @@ export async function resolveContinuation(
     messageId: answered.message.id,
     text: answered.message.text,
     modelMessages: answered.modelMessages,
+    storedModelMessages: answered.message.modelMessages?.length ?? 0,
     approvedCalls: approvedCallsFor({
       approved: answered.approved,
       runner: dependencies.runner,

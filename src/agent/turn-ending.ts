@@ -37,7 +37,7 @@ export interface TurnEndingOptions {
   text: () => string;
   appendText: (text: string) => void;
   authorizationLost: () => WpsAuthorizationRequiredError | undefined;
-  /** The model messages of the last step, stored with the end of the turn. */
+  /** The model messages not stored yet (the last step's), appended with the end of the turn. */
   finalModelMessages: () => unknown[] | undefined;
   /** The safe sentence users see for a model failure (or the time limit). */
   describeError: (error: unknown) => string;
@@ -116,8 +116,8 @@ export function createTurnEnding(options: TurnEndingOptions) {
         text: options.text(),
         status: end.status,
         error: error ? `${error.code}: ${error.message}` : null,
-        ...(modelMessages ? { modelMessages } : {}),
       },
+      appendModelMessages: modelMessages,
       usage: options.usage(),
       now: options.clock.now(),
     });

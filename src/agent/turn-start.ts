@@ -5,8 +5,10 @@ import { createId } from '../shared/ids.js';
 import type { ConversationRow, ConversationsRepository } from '../transcripts/conversations.repository.js';
 import type { User } from '../users/users.repository.js';
 import type { StartedTurn } from './chat-turn.js';
-import { historyWithinBudget, titleFrom } from './conversation-history.js';
+import { titleFrom } from './conversation-history.js';
+import { loadTurnHistory } from './history-loader.js';
 import { describeModelError } from './model-errors.js';
+import type { ReplayableMessages } from './replayable-messages.js';
 import { findRetriedTurn } from './retry-turn.js';
 import {
   type Continuation,
@@ -39,6 +41,7 @@ export async function storeTurnStart(
     clock: Clock;
     settings: { contextBudgetChars: number };
     secrets: string[];
+    replayableMessages?: ReplayableMessages;
   },
   context: {
     user: User;
@@ -62,17 +65,21 @@ export async function storeTurnStart(
         describeModelError(error, dependencies.secrets),
       ),
     };
-  const stored = existing
-    ? (await conversationsRepository.listMessages(conversationId)).filter(
-        (message) => message.id !== continuation.messageId,
-      )
-    : [];
-  const retried = request.retry ? findRetriedTurn(stored) : undefined;
+  const { history, retried } = existing
+    ? await loadTurnHistory({
+        conversationsRepository,
+        conversationId,
+        excludeMessageId: continuation.messageId,
+        retry: request.retry === true,
+        budgetChars: dependencies.settings.contextBudgetChars,
+        checked: dependencies.replayableMessages,
+      })
+    : { history: [], retried: request.retry ? findRetriedTurn([]) : undefined };
   const userText = retried?.message ?? request.message ?? '';
-  const history = historyWithinBudget(retried?.earlier ?? stored, dependencies.settings.contextBudgetChars);
   const messageId = continuation.messageId ?? createId('msg');
   if (continuation.kind === 'new-turn')
     await conversationsRepository.beginTurn({
+      userId: user.id,
       newConversation: existing
         ? undefined
         : { id: conversationId, userId: user.id, title: titleFrom(userText), createdAt: now, updatedAt: now },

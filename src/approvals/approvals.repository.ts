@@ -1,4 +1,4 @@
-import { and, count, eq, gt, inArray } from 'drizzle-orm';
+import { and, count, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import { toolCallsTable } from '../transcripts/transcripts.tables.js';
@@ -7,6 +7,19 @@ import { approvalsTable } from './approvals.table.js';
 export type ApprovalRow = typeof approvalsTable.$inferSelect;
 
 export function createApprovalsRepository({ db }: { db: AppDatabase }) {
+  // Every new chat message asks it (a new message supersedes a paused turn): prepared once, not per turn.
+  const pendingOfConversation = db
+    .select()
+    .from(approvalsTable)
+    .where(
+      and(
+        eq(approvalsTable.conversationId, sql.placeholder('conversationId')),
+        eq(approvalsTable.status, 'pending'),
+      ),
+    )
+    .orderBy(approvalsTable.createdAt, approvalsTable.id)
+    .prepare();
+
   return withDatabaseErrors({
     /** Stores approvals and their `awaiting_approval` transcript rows together. */
     async insertPending(
@@ -54,12 +67,7 @@ export function createApprovalsRepository({ db }: { db: AppDatabase }) {
     },
 
     async listPendingForConversation(conversationId: string): Promise<ApprovalRow[]> {
-      return db
-        .select()
-        .from(approvalsTable)
-        .where(and(eq(approvalsTable.conversationId, conversationId), eq(approvalsTable.status, 'pending')))
-        .orderBy(approvalsTable.createdAt, approvalsTable.id)
-        .all();
+      return pendingOfConversation.all({ conversationId });
     },
 
     /** Approved calls of a turn that will never continue (superseded): closed as denied, never run. */

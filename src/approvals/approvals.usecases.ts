@@ -260,10 +260,8 @@ export function createApprovals(options: {
         await conversationsRepository.endTurn({
           conversationId,
           messageId,
-          changes: {
-            status: 'complete',
-            modelMessages: [...(message.modelMessages ?? []), deniedResults(closed)],
-          },
+          changes: { status: 'complete' },
+          appendModelMessages: [deniedResults(closed)],
           now: clock.now(),
         });
       }

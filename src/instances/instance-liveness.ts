@@ -1,4 +1,4 @@
-import { type AnyColumn, and, isNotNull, ne, or, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, isNotNull, ne, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { instancesTable as postgresInstancesTable } from './instances.pg-table.js';
 import { instancesTable as sqliteInstancesTable } from './instances.table.js';
 
@@ -24,11 +24,12 @@ export type AnyInstancesTable = typeof sqliteInstancesTable | typeof postgresIns
  * the caller's clock, the one the heartbeat rows were written with.
  */
 export function instanceLiveness(instances: AnyInstancesTable) {
-  const liveInstanceIds = (now: number) =>
+  // `now` may be a placeholder, for statements prepared once (transcripts/turn-statements.sqlite.ts).
+  const liveInstanceIds = (now: number | Placeholder) =>
     sql`(select ${instances.id} from ${instances} where ${instances.expiresAt} >= ${now})`;
   return {
     /** The row belongs to a live instance: this one (alive by definition) or one not yet past its expiry. */
-    ownedByLiveInstance(column: AnyColumn, instance: InstanceIdentity, now: number): SQL {
+    ownedByLiveInstance(column: AnyColumn, instance: InstanceIdentity, now: number | Placeholder): SQL {
       return or(sql`${column} = ${instance.id}`, sql`${column} in ${liveInstanceIds(now)}`) as SQL;
     },
     /** The row has an owner, and that owner is neither this instance nor any instance still alive. */

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, isNull, lt, max, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import type { PostgresDatabase } from '../db/postgres-database.js';
 import {
@@ -7,9 +7,14 @@ import {
   READ_ONLY_INSTANCE,
 } from '../instances/instance-liveness.js';
 import { errors } from '../shared/errors.js';
-import type { TurnUsage } from '../usage/turn-usage.js';
 import { usersTable } from '../users/users.pg-table.js';
-import type { ConversationRow, ConversationsRepository, MessageRow } from './conversations.repository.js';
+import type {
+  BeginTurn,
+  ConversationRow,
+  ConversationsRepository,
+  EndTurn,
+  MessageRow,
+} from './conversations.repository.js';
 import { olderThan } from './list-conditions.js';
 import { conversationsTable, messagesTable } from './transcripts.pg-tables.js';
 
@@ -26,6 +31,22 @@ async function bumpConversation(database: Transaction, conversationId: string, n
     .update(conversationsTable)
     .set({ updatedAt: now })
     .where(eq(conversationsTable.id, conversationId));
+}
+
+/**
+ * The stored `json` array with `added` appended, computed by PostgreSQL from the text it holds: nothing
+ * stored travels back or is serialised again. Text splicing rather than `jsonb ||`, which would rewrite the
+ * whole value as jsonb (reordered keys, no `\u0000`: see postgres-json.ts); both sides are compact
+ * `JSON.stringify` arrays, and the `::json` cast checks the result.
+ */
+function appendedModelMessages(added: unknown[]): SQL {
+  const stored = messagesTable.modelMessages;
+  if (added.length === 0) return sql`${stored}`;
+  const addedText = JSON.stringify(added);
+  return sql`case
+    when ${stored} is null or ${stored}::text = '[]' then ${addedText}::json
+    else (left(${stored}::text, -1) || ',' || substr(${addedText}::text, 2))::json
+  end`;
 }
 
 const keepAborted = (status: MessageRow['status']) =>
@@ -118,14 +139,10 @@ export function createPostgresConversationsRepository({
      * lock on the same row, which this strength does not block. A new conversation's insert is guarded
      * by its primary key.
      */
-    async beginTurn(options: {
-      newConversation?: ConversationRow;
-      conversationId: string;
-      messages: Array<Omit<MessageRow, 'sequence' | 'conversationId' | 'instanceId' | keyof TurnUsage>>;
-      now: number;
-    }): Promise<void> {
+    async beginTurn(options: BeginTurn): Promise<void> {
       await db.transaction(async (transaction) => {
         const userId =
+          options.userId ??
           options.newConversation?.userId ??
           (
             await transaction
@@ -157,18 +174,16 @@ export function createPostgresConversationsRepository({
           );
         if (options.newConversation)
           await transaction.insert(conversationsTable).values(options.newConversation);
-        const [last] = await transaction
-          .select({ sequence: max(messagesTable.sequence) })
-          .from(messagesTable)
-          .where(eq(messagesTable.conversationId, options.conversationId));
-        const after = last?.sequence ?? 0;
-        // One multi-row INSERT: each round trip holds the user's lock a little longer.
+        // One multi-row INSERT that numbers its rows itself (every row's subquery sees the statement's
+        // snapshot, before any of them): each round trip holds the user's lock a little longer.
+        const lastSequence = sql`(select coalesce(max(${messagesTable.sequence}), 0) from ${messagesTable}
+          where ${messagesTable.conversationId} = ${options.conversationId})`;
         if (options.messages.length > 0)
           await transaction.insert(messagesTable).values(
             options.messages.map((message, index) => ({
               ...message,
               conversationId: options.conversationId,
-              sequence: after + index + 1,
+              sequence: sql`${lastSequence} + ${index + 1}`,
               instanceId: instance.id,
             })),
           );
@@ -183,17 +198,18 @@ export function createPostgresConversationsRepository({
       await db.update(messagesTable).set(changes).where(eq(messagesTable.id, id));
     },
 
+    async appendStep(id: string, step: { text: string; modelMessages: unknown[] }): Promise<void> {
+      await db
+        .update(messagesTable)
+        .set({ text: step.text, modelMessages: appendedModelMessages(step.modelMessages) })
+        .where(eq(messagesTable.id, id));
+    },
+
     /**
-     * Two UPDATEs and no read: the message's row lock orders concurrent ends, and the usage sums are
-     * computed by the UPDATE itself from the row it locked, so no addition is lost.
+     * Two UPDATEs and no read: the message's row lock orders concurrent ends, and the usage sums and the
+     * appended model messages are computed by the UPDATE itself from the row it locked, so nothing is lost.
      */
-    async endTurn(options: {
-      conversationId: string;
-      messageId: string;
-      changes: Partial<Pick<MessageRow, 'text' | 'status' | 'error' | 'modelMessages'>>;
-      usage?: TurnUsage;
-      now: number;
-    }): Promise<void> {
+    async endTurn(options: EndTurn): Promise<void> {
       await db.transaction(async (transaction) => {
         const { status, ...changes } = options.changes;
         const { usage } = options;
@@ -201,6 +217,9 @@ export function createPostgresConversationsRepository({
           .update(messagesTable)
           .set({
             ...changes,
+            ...(options.appendModelMessages
+              ? { modelMessages: appendedModelMessages(options.appendModelMessages) }
+              : {}),
             // A turn closed as aborted (shutdown, a dead instance) stays aborted whatever ends it later.
             ...(status ? { status: keepAborted(status) } : {}),
             ...(usage
@@ -233,6 +252,23 @@ export function createPostgresConversationsRepository({
         .from(messagesTable)
         .where(eq(messagesTable.conversationId, conversationId))
         .orderBy(asc(messagesTable.sequence));
+    },
+
+    async listRecentMessages(
+      conversationId: string,
+      page: { beforeSequence?: number; limit: number },
+    ): Promise<MessageRow[]> {
+      return db
+        .select()
+        .from(messagesTable)
+        .where(
+          and(
+            eq(messagesTable.conversationId, conversationId),
+            page.beforeSequence === undefined ? undefined : lt(messagesTable.sequence, page.beforeSequence),
+          ),
+        )
+        .orderBy(desc(messagesTable.sequence))
+        .limit(page.limit);
     },
 
     async abortStreamingStartedBefore(before: number): Promise<number> {

@@ -1,46 +1,47 @@
-import { and, asc, count, desc, eq, gte, isNull, lt, max, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNull, lt, type SQL } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import {
   type InstanceIdentity,
   ownedByDeadInstance,
-  ownedByLiveInstance,
   READ_ONLY_INSTANCE,
 } from '../instances/instance-liveness.js';
 import { errors } from '../shared/errors.js';
-import type { TurnUsage } from '../usage/turn-usage.js';
+import { noUsage, type TurnUsage } from '../usage/turn-usage.js';
 import { olderThan } from './list-conditions.js';
 import { conversationsTable, messagesTable } from './transcripts.tables.js';
+import { isStreaming, prepareTurnStatements } from './turn-statements.sqlite.js';
 
 export type ConversationRow = typeof conversationsTable.$inferSelect;
 export type MessageRow = typeof messagesTable.$inferSelect;
 
+export interface BeginTurn {
+  /** The conversation's owner, whose turns the in-flight cap counts; looked up when left out. */
+  userId?: string;
+  newConversation?: ConversationRow;
+  conversationId: string;
+  messages: Array<Omit<MessageRow, 'sequence' | 'conversationId' | 'instanceId' | keyof TurnUsage>>;
+  now: number;
+}
+
+export interface EndTurn {
+  conversationId: string;
+  messageId: string;
+  changes: Partial<Pick<MessageRow, 'text' | 'status' | 'error'>>;
+  /** Model messages not stored yet (the last step's), appended to the stored ones. */
+  appendModelMessages?: unknown[];
+  usage?: TurnUsage;
+  now: number;
+}
+
 /** How long a user over the in-flight limit is told to wait: turns usually finish within seconds. */
 const TURN_LIMIT_RETRY_AFTER_SECONDS = 5;
-
-/** Moves a conversation to the top of its user's list (newest `updatedAt` first). */
-function bumpConversation(database: Pick<AppDatabase, 'update'>, conversationId: string, now: number): void {
-  database
-    .update(conversationsTable)
-    .set({ updatedAt: now })
-    .where(eq(conversationsTable.id, conversationId))
-    .run();
-}
 
 /**
  * Conversations and their messages. Every read is scoped by user: another user's rows do not exist.
  * `instance` is the process that owns the turns it starts; `turnsInFlightPerUser` caps a user's turns
  * running at once across every instance on this database.
  */
-/**
- * `status = 'streaming'` as a literal, not a bound parameter: it matches the partial index
- * messages_streaming_idx, which SQLite can use with a parameter only by re-preparing every run.
- */
-const isStreaming = sql`${messagesTable.status} = 'streaming'`;
-
-const keepAborted = (status: MessageRow['status']) =>
-  sql<MessageRow['status']>`case when ${messagesTable.status} = 'aborted' then 'aborted' else ${status} end`;
-
 export function createConversationsRepository({
   db,
   instance = READ_ONLY_INSTANCE,
@@ -50,13 +51,39 @@ export function createConversationsRepository({
   instance?: InstanceIdentity;
   turnsInFlightPerUser?: number;
 }) {
-  /** Assistant messages still being produced by a live instance: turns in flight. */
-  const inFlight = (now: number) =>
-    and(
-      eq(messagesTable.role, 'assistant'),
-      isStreaming,
-      ownedByLiveInstance(messagesTable.instanceId, instance, now),
-    );
+  const statements = prepareTurnStatements(db, instance);
+  const beginTurnTransaction = db.$client.transaction((options: BeginTurn) => {
+    const { now, conversationId } = options;
+    if (statements.busy.get({ conversationId, now, instanceId: instance.id }))
+      throw errors.conversationBusy();
+    const userId =
+      options.userId ??
+      options.newConversation?.userId ??
+      statements.conversationOwner.get({ conversationId })?.userId;
+    const running = statements.turnsInFlightOfUser.get({ userId: userId ?? '', now });
+    if ((running?.turns ?? 0) >= turnsInFlightPerUser)
+      throw errors.rateLimited(
+        `At most ${turnsInFlightPerUser} chat turns may run at once; wait for one to finish.`,
+        TURN_LIMIT_RETRY_AFTER_SECONDS,
+      );
+    if (options.newConversation) statements.insertConversation.run(options.newConversation);
+    for (const message of options.messages) statements.insertMessage.run({ ...message, conversationId });
+    statements.bumpConversation.run({ conversationId, now });
+  });
+  const endTurnTransaction = db.$client.transaction((options: EndTurn) => {
+    const { text, status, error } = options.changes;
+    const usage = options.usage ?? noUsage();
+    statements.endTurn.run({
+      messageId: options.messageId,
+      text: text ?? null,
+      status: status ?? null,
+      setError: error === undefined ? 0 : 1,
+      error: error ?? null,
+      added: JSON.stringify(options.appendModelMessages ?? []),
+      ...usage,
+    });
+    statements.bumpConversation.run({ conversationId: options.conversationId, now: options.now });
+  });
 
   const abortStreamingWhere = (condition: SQL | undefined) =>
     db.update(messagesTable).set({ status: 'aborted' }).where(and(isStreaming, condition)).run().changes;
@@ -121,65 +148,11 @@ export function createConversationsRepository({
      * lock up front: a deferred one that reads and then writes fails at once with SQLITE_BUSY when another
      * process writes meanwhile, instead of waiting out the busy timeout.
      */
-    async beginTurn(options: {
-      newConversation?: ConversationRow;
-      conversationId: string;
-      messages: Array<Omit<MessageRow, 'sequence' | 'conversationId' | 'instanceId' | keyof TurnUsage>>;
-      now: number;
-    }): Promise<void> {
-      db.transaction(
-        (transaction) => {
-          const busy = transaction
-            .select({ id: messagesTable.id })
-            .from(messagesTable)
-            .where(and(eq(messagesTable.conversationId, options.conversationId), inFlight(options.now)))
-            .get();
-          if (busy) throw errors.conversationBusy();
-          const userId =
-            options.newConversation?.userId ??
-            transaction
-              .select({ userId: conversationsTable.userId })
-              .from(conversationsTable)
-              .where(eq(conversationsTable.id, options.conversationId))
-              .get()?.userId;
-          const running = transaction
-            .select({ turns: count() })
-            .from(messagesTable)
-            .innerJoin(conversationsTable, eq(messagesTable.conversationId, conversationsTable.id))
-            .where(and(eq(conversationsTable.userId, userId ?? ''), inFlight(options.now)))
-            .get();
-          if ((running?.turns ?? 0) >= turnsInFlightPerUser)
-            throw errors.rateLimited(
-              `At most ${turnsInFlightPerUser} chat turns may run at once; wait for one to finish.`,
-              TURN_LIMIT_RETRY_AFTER_SECONDS,
-            );
-          if (options.newConversation)
-            transaction.insert(conversationsTable).values(options.newConversation).run();
-          const last = transaction
-            .select({ sequence: max(messagesTable.sequence) })
-            .from(messagesTable)
-            .where(eq(messagesTable.conversationId, options.conversationId))
-            .get();
-          let sequence = last?.sequence ?? 0;
-          for (const message of options.messages) {
-            sequence += 1;
-            transaction
-              .insert(messagesTable)
-              .values({
-                ...message,
-                conversationId: options.conversationId,
-                sequence,
-                instanceId: instance.id,
-              })
-              .run();
-          }
-          bumpConversation(transaction, options.conversationId, options.now);
-        },
-        { behavior: 'immediate' },
-      );
+    async beginTurn(options: BeginTurn): Promise<void> {
+      beginTurnTransaction.immediate(options);
     },
 
-    /** Updates a message as its turn progresses (after each model step). */
+    /** Updates a message outside the turn's own steps (e.g. marking a turn that could not be stored). */
     async updateMessage(
       id: string,
       changes: Partial<Pick<MessageRow, 'text' | 'status' | 'modelMessages' | 'error'>>,
@@ -188,41 +161,20 @@ export function createConversationsRepository({
     },
 
     /**
-     * Stores how a turn ended and bumps its conversation to the top of the list, in one transaction.
-     * `usage` is added to what the message has: a paused turn's continuation adds its own steps.
+     * Stores a finished step of a running turn: the turn's text so far, and the step's new model messages
+     * appended to those already stored (nothing stored is read back or written again).
      */
-    async endTurn(options: {
-      conversationId: string;
-      messageId: string;
-      changes: Partial<Pick<MessageRow, 'text' | 'status' | 'error' | 'modelMessages'>>;
-      usage?: TurnUsage;
-      now: number;
-    }): Promise<void> {
-      db.transaction(
-        (transaction) => {
-          const { status, ...changes } = options.changes;
-          const { usage } = options;
-          transaction
-            .update(messagesTable)
-            .set({
-              ...changes,
-              // A turn closed as aborted (shutdown, a dead instance) stays aborted whatever ends it later.
-              ...(status ? { status: keepAborted(status) } : {}),
-              ...(usage
-                ? {
-                    inputTokens: sql`${messagesTable.inputTokens} + ${usage.inputTokens}`,
-                    outputTokens: sql`${messagesTable.outputTokens} + ${usage.outputTokens}`,
-                    totalTokens: sql`${messagesTable.totalTokens} + ${usage.totalTokens}`,
-                    modelRequests: sql`${messagesTable.modelRequests} + ${usage.modelRequests}`,
-                  }
-                : {}),
-            })
-            .where(eq(messagesTable.id, options.messageId))
-            .run();
-          bumpConversation(transaction, options.conversationId, options.now);
-        },
-        { behavior: 'immediate' },
-      );
+    async appendStep(id: string, step: { text: string; modelMessages: unknown[] }): Promise<void> {
+      statements.appendStep.run({ id, text: step.text, added: JSON.stringify(step.modelMessages) });
+    },
+
+    /**
+     * Stores how a turn ended and bumps its conversation to the top of the list, in one transaction.
+     * `appendModelMessages` (the last step's, not yet stored) are added to the stored ones; `usage` is
+     * added to what the message has: a paused turn's continuation adds its own steps.
+     */
+    async endTurn(options: EndTurn): Promise<void> {
+      endTurnTransaction.immediate(options);
     },
 
     /**
@@ -248,6 +200,21 @@ export function createConversationsRepository({
         .where(eq(messagesTable.conversationId, conversationId))
         .orderBy(asc(messagesTable.sequence))
         .all();
+    },
+
+    /**
+     * At most `limit` messages of a conversation, newest first, before `beforeSequence` (all when omitted):
+     * a turn reads its history back only as far as the context budget reaches (agent/history-loader.ts).
+     */
+    async listRecentMessages(
+      conversationId: string,
+      page: { beforeSequence?: number; limit: number },
+    ): Promise<MessageRow[]> {
+      return statements.recentMessages.all({
+        conversationId,
+        before: page.beforeSequence ?? Number.MAX_SAFE_INTEGER,
+        limit: page.limit,
+      });
     },
 
     /**

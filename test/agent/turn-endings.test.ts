@@ -102,8 +102,8 @@ describe('a database that refuses the write at the end of a turn', () => {
   it('a write that fails between steps stops the turn after that step and reports it', async () => {
     harness = await startChatHarness();
     harness.model.script({ toolCalls: [search] }, { text: 'never asked' });
-    const updateMessage = harness.agent.services.conversationsRepository.updateMessage;
-    harness.agent.services.conversationsRepository.updateMessage = () => {
+    const appendStep = harness.agent.services.conversationsRepository.appendStep;
+    harness.agent.services.conversationsRepository.appendStep = () => {
       throw new Error('SQLITE_FULL: database or disk is full');
     };
     try {
@@ -112,7 +112,7 @@ describe('a database that refuses the write at the end of a turn', () => {
       expect(answer.body.error.message).toContain('could not be saved');
       expect(chatRequests()).toHaveLength(1);
     } finally {
-      harness.agent.services.conversationsRepository.updateMessage = updateMessage;
+      harness.agent.services.conversationsRepository.appendStep = appendStep;
     }
   });
 });

@@ -32,13 +32,18 @@ function parametersOf(source: string): unknown[] {
   return Array.from({ length: (source.match(/\?/g) ?? []).length }, () => 'x');
 }
 
-async function plansOf(run: (repositories: ReturnType<typeof createRepositories>) => Promise<unknown>) {
+async function plansOf(
+  run: (repositories: ReturnType<typeof createRepositories>) => Promise<unknown>,
+  options: { preparedUpFront?: boolean } = {},
+) {
   const { db, statements, plan } = capturingDatabase();
+  // Statements the repositories prepare once, when built (a turn's), count with `preparedUpFront`.
+  const built = statements.length;
   const repositories = createRepositories(
     { dialect: 'sqlite', db },
     { instance: { id: 'inst_me', expiryMs: 30_000 }, turnsInFlightPerUser: 3 },
   );
-  const before = statements.length;
+  const before = options.preparedUpFront ? built : statements.length;
   await run(repositories);
   return statements
     .slice(before)
@@ -73,15 +78,18 @@ describe('query plans of the transcript tables', () => {
   });
 
   it("a turn's start checks busy and in-flight turns without scanning the messages", async () => {
-    const plans = await plansOf(async ({ users, conversations }) => {
-      await users.insertUser({ id: 'usr_1', name: 'ann', createdAt: 1 });
-      await conversations.beginTurn({
-        newConversation: { id: 'conv_1', userId: 'usr_1', title: 't', createdAt: 1, updatedAt: 1 },
-        conversationId: 'conv_1',
-        messages: [],
-        now: 1,
-      });
-    });
+    const plans = await plansOf(
+      async ({ users, conversations }) => {
+        await users.insertUser({ id: 'usr_1', name: 'ann', createdAt: 1 });
+        await conversations.beginTurn({
+          newConversation: { id: 'conv_1', userId: 'usr_1', title: 't', createdAt: 1, updatedAt: 1 },
+          conversationId: 'conv_1',
+          messages: [],
+          now: 1,
+        });
+      },
+      { preparedUpFront: true },
+    );
     const selects = plans.filter(({ source }) => source.startsWith('select'));
     expect(selects.length).toBeGreaterThan(0);
     for (const { source, plan } of selects) expect(plan, source).not.toMatch(fullScan);

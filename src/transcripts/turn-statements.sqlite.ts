@@ -1,0 +1,128 @@
+import { and, count, desc, eq, lt, type Placeholder, type SQL, sql } from 'drizzle-orm';
+import type { AppDatabase } from '../db/database.js';
+import { type InstanceIdentity, ownedByLiveInstance } from '../instances/instance-liveness.js';
+import { conversationsTable, messagesTable } from './transcripts.tables.js';
+
+const p = (name: string) => sql.placeholder(name);
+
+/**
+ * Appends the JSON array text `:added` to the stored JSON array `model_messages` without reading it into
+ * JavaScript: a step stores only its new model messages, and nothing already stored is parsed or
+ * re-serialised. Both sides are compact `JSON.stringify` arrays (drizzle writes the column that way), so
+ * splicing at the closing bracket keeps a valid array; an empty `:added` leaves the value as it is.
+ */
+const appendedModelMessages = (added: Placeholder): SQL => {
+  const stored = messagesTable.modelMessages;
+  return sql`case
+    when ${added} = '[]' then ${stored}
+    when ${stored} is null or ${stored} = '[]' then ${added}
+    else substr(${stored}, 1, length(${stored}) - 1) || ',' || substr(${added}, 2)
+  end`;
+};
+
+/**
+ * `status = 'streaming'` as a literal, not a bound parameter: it matches the partial index
+ * messages_streaming_idx, which SQLite can use with a parameter only by re-preparing every run.
+ */
+export const isStreaming = sql`${messagesTable.status} = 'streaming'`;
+
+/** The status a turn ends with, unless it was closed as aborted (shutdown, a dead instance) meanwhile. */
+const keepAbortedStatus = sql`case when ${messagesTable.status} = 'aborted' then 'aborted'
+  else coalesce(${p('status')}, ${messagesTable.status}) end`;
+
+/**
+ * The statements every chat turn runs, prepared once per repository: building and preparing them per call
+ * cost about as much CPU as running them (issue 12's profile). Placeholders are named; JSON columns set
+ * through a placeholder go through drizzle's column encoder, raw `sql` ones take JSON text.
+ */
+export function prepareTurnStatements(db: AppDatabase, instance: InstanceIdentity) {
+  /** Assistant messages still being produced by a live instance: turns in flight. */
+  const inFlight = and(
+    eq(messagesTable.role, 'assistant'),
+    isStreaming,
+    ownedByLiveInstance(messagesTable.instanceId, instance, p('now')),
+  );
+  return {
+    busy: db
+      .select({ id: messagesTable.id })
+      .from(messagesTable)
+      .where(and(eq(messagesTable.conversationId, p('conversationId')), inFlight))
+      .limit(1)
+      .prepare(),
+    conversationOwner: db
+      .select({ userId: conversationsTable.userId })
+      .from(conversationsTable)
+      .where(eq(conversationsTable.id, p('conversationId')))
+      .prepare(),
+    turnsInFlightOfUser: db
+      .select({ turns: count() })
+      .from(messagesTable)
+      .innerJoin(conversationsTable, eq(messagesTable.conversationId, conversationsTable.id))
+      .where(and(eq(conversationsTable.userId, p('userId')), inFlight))
+      .prepare(),
+    insertConversation: db
+      .insert(conversationsTable)
+      .values({
+        id: p('id'),
+        userId: p('userId'),
+        title: p('title'),
+        createdAt: p('createdAt'),
+        updatedAt: p('updatedAt'),
+      })
+      .prepare(),
+    /** The message takes the next place in its conversation in the same statement (no `max` read first). */
+    insertMessage: db
+      .insert(messagesTable)
+      .values({
+        id: p('id'),
+        conversationId: p('conversationId'),
+        role: p('role'),
+        text: p('text'),
+        status: p('status'),
+        modelMessages: p('modelMessages'),
+        error: p('error'),
+        createdAt: p('createdAt'),
+        sequence: sql`(select coalesce(max(${messagesTable.sequence}), 0) + 1 from ${messagesTable}
+          where ${messagesTable.conversationId} = ${p('conversationId')})`,
+        instanceId: instance.id,
+      })
+      .prepare(),
+    bumpConversation: db
+      .update(conversationsTable)
+      .set({ updatedAt: sql`${p('now')}` })
+      .where(eq(conversationsTable.id, p('conversationId')))
+      .prepare(),
+    appendStep: db
+      .update(messagesTable)
+      .set({ text: sql`${p('text')}`, modelMessages: appendedModelMessages(p('added')) })
+      .where(eq(messagesTable.id, p('id')))
+      .prepare(),
+    /** `:text` and `:status` null keep what is stored; `:setError` 0 keeps the stored error. */
+    endTurn: db
+      .update(messagesTable)
+      .set({
+        text: sql`coalesce(${p('text')}, ${messagesTable.text})`,
+        status: keepAbortedStatus,
+        error: sql`case when ${p('setError')} then ${p('error')} else ${messagesTable.error} end`,
+        modelMessages: appendedModelMessages(p('added')),
+        inputTokens: sql`${messagesTable.inputTokens} + ${p('inputTokens')}`,
+        outputTokens: sql`${messagesTable.outputTokens} + ${p('outputTokens')}`,
+        totalTokens: sql`${messagesTable.totalTokens} + ${p('totalTokens')}`,
+        modelRequests: sql`${messagesTable.modelRequests} + ${p('modelRequests')}`,
+      })
+      .where(eq(messagesTable.id, p('messageId')))
+      .prepare(),
+    /** Newest first, before a place in the conversation: the history is read back only as far as it fits. */
+    recentMessages: db
+      .select()
+      .from(messagesTable)
+      .where(
+        and(eq(messagesTable.conversationId, p('conversationId')), lt(messagesTable.sequence, p('before'))),
+      )
+      .orderBy(desc(messagesTable.sequence))
+      .limit(p('limit'))
+      .prepare(),
+  };
+}
+
+export type TurnStatements = ReturnType<typeof prepareTurnStatements>;

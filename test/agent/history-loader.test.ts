@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { historyWithinBudget } from '../../src/agent/conversation-history.js';
+import { loadTurnHistory } from '../../src/agent/history-loader.js';
+import { createReplayableMessages, type ReplayableMessages } from '../../src/agent/replayable-messages.js';
+import { findRetriedTurn } from '../../src/agent/retry-turn.js';
+import { migrateDatabase, openDatabase } from '../../src/db/database.js';
+import { createRepositories } from '../../src/db/repositories.js';
+import type { MessageRow } from '../../src/transcripts/conversations.repository.js';
+
+const NOW = Date.UTC(2026, 11, 2);
+const TURNS = 60;
+
+/** A stored conversation of TURNS turns of uneven size (one tool call each), the last one failed. */
+async function longConversation() {
+  const db = openDatabase(':memory:');
+  migrateDatabase(db);
+  const repositories = createRepositories({ dialect: 'sqlite', db });
+  await repositories.users.insertUser({ id: 'usr_1', name: 'ann', createdAt: NOW });
+  const conversations = repositories.conversations;
+  for (let turn = 1; turn <= TURNS; turn++) {
+    await conversations.beginTurn({
+      userId: 'usr_1',
+      newConversation:
+        turn === 1
+          ? { id: 'conv_1', userId: 'usr_1', title: 't', createdAt: NOW, updatedAt: NOW }
+          : undefined,
+      conversationId: 'conv_1',
+      messages: [
+        {
+          id: `user_${turn}`,
+          role: 'user',
+          text: `question ${turn}`,
+          status: 'complete',
+          modelMessages: null,
+          error: null,
+          createdAt: NOW,
+        },
+        {
+          id: `answer_${turn}`,
+          role: 'assistant',
+          text: '',
+          status: 'streaming',
+          modelMessages: [],
+          error: null,
+          createdAt: NOW,
+        },
+      ],
+      now: NOW,
+    });
+    const callId = `call_${turn}`;
+    await conversations.endTurn({
+      conversationId: 'conv_1',
+      messageId: `answer_${turn}`,
+      changes: { text: `answer ${turn}`, status: turn === TURNS ? 'error' : 'complete', error: null },
+      appendModelMessages: [
+        { role: 'assistant', content: [{ type: 'tool-call', toolCallId: callId, toolName: 's', input: {} }] },
+        {
+          role: 'tool',
+          content: [
+            {
+              type: 'tool-result',
+              toolCallId: callId,
+              toolName: 's',
+              output: { type: 'text', value: 'x'.repeat(100 + ((turn * 37) % 400)) },
+            },
+          ],
+        },
+        { role: 'assistant', content: [{ type: 'text', text: `answer ${turn}` }] },
+      ],
+      now: NOW,
+    });
+  }
+  // Counts the messages each load reads back.
+  let messagesRead = 0;
+  const counting = {
+    listRecentMessages: async (...parameters: Parameters<typeof conversations.listRecentMessages>) => {
+      const page = await conversations.listRecentMessages(...parameters);
+      messagesRead += page.length;
+      return page;
+    },
+  };
+  return {
+    all: await conversations.listMessages('conv_1'),
+    load: async (options: {
+      budgetChars: number;
+      retry?: boolean;
+      excludeMessageId?: string;
+      checked?: ReplayableMessages;
+    }) => {
+      messagesRead = 0;
+      const loaded = await loadTurnHistory({
+        conversationsRepository: counting,
+        conversationId: 'conv_1',
+        excludeMessageId: options.excludeMessageId,
+        retry: options.retry ?? false,
+        budgetChars: options.budgetChars,
+        checked: options.checked,
+      });
+      return { ...loaded, messagesRead };
+    },
+  };
+}
+
+describe('the history a turn replays', () => {
+  it('is what the budget keeps of the whole conversation, read back only as far as the budget reaches', async () => {
+    const { all, load } = await longConversation();
+    for (const budgetChars of [1_000, 3_000, 10_000, 40_000, 10_000_000]) {
+      const loaded = await load({ budgetChars });
+      expect(loaded.history).toEqual(historyWithinBudget(all, budgetChars));
+      expect(loaded.retried).toBeUndefined();
+    }
+    // About 700 chars per turn here: a 3,000-char budget keeps 5 turns and reads one page of 16 messages,
+    // not the conversation's 120; a budget larger than the conversation reads all of it.
+    const small = await load({ budgetChars: 3_000 });
+    expect(small.history.filter((message) => message.role === 'user')).toHaveLength(5);
+    expect(small.messagesRead).toBe(16);
+    expect((await load({ budgetChars: 10_000_000 })).messagesRead).toBe(all.length);
+  });
+
+  it('for a retry: the failed turn runs again over the same history as before', async () => {
+    const { all, load } = await longConversation();
+    const retried = findRetriedTurn(all);
+    for (const budgetChars of [1_000, 10_000, 10_000_000]) {
+      const loaded = await load({ budgetChars, retry: true });
+      expect(loaded.retried).toEqual({ message: `question ${TURNS}` });
+      expect(loaded.history).toEqual(historyWithinBudget(retried.earlier, budgetChars));
+    }
+  });
+
+  it('leaves out the paused turn that continues', async () => {
+    const { all, load } = await longConversation();
+    const continued = `answer_${TURNS}`;
+    const loaded = await load({ budgetChars: 5_000, excludeMessageId: continued });
+    const others: MessageRow[] = all.filter((message) => message.id !== continued);
+    expect(loaded.history).toEqual(historyWithinBudget(others, 5_000));
+  });
+});
+
+describe('checking stored messages before they are replayed', () => {
+  it('checks a finished message once per process, and a message that may still change every time', async () => {
+    const { all, load } = await longConversation();
+    const memo = createReplayableMessages({ max: 1_000 });
+    const checkedIds: string[] = [];
+    const counting: ReplayableMessages = {
+      known: (message) => memo.known(message),
+      remember: (message) => {
+        checkedIds.push(message.id);
+        memo.remember(message);
+      },
+    };
+    const first = await load({ budgetChars: 10_000_000, checked: counting });
+    expect(first.history).toEqual(historyWithinBudget(all, 10_000_000));
+    // Every assistant message (the failed last turn too) was checked the first time.
+    expect(checkedIds).toHaveLength(60);
+    checkedIds.length = 0;
+    expect((await load({ budgetChars: 10_000_000, checked: counting })).history).toEqual(first.history);
+    expect(checkedIds).toEqual([]);
+    // A streaming (or paused, or aborted) row may still have steps appended: never taken as checked.
+    const streaming = { ...(all.at(-1) as MessageRow), status: 'streaming' as const };
+    memo.remember(streaming);
+    expect(memo.known(streaming)).toBe(false);
+  });
+});
