@@ -16,6 +16,9 @@ interface RpcRequest {
   parameters: unknown;
 }
 
+const CLOSE_TIMEOUT_MS = 10_000;
+const EXIT_TIMEOUT_MS = 5_000;
+
 type RpcResponse = { id: number; result: unknown } | { id: number; error: string };
 
 export function startChildProcess(options: { entry: string; nodeFlags?: string[] }): ChildProcessClient {
@@ -48,10 +51,18 @@ export function startChildProcess(options: { entry: string; nodeFlags?: string[]
       });
     },
     async stop() {
-      if (child.exitCode !== null) return;
-      await this.call('close').catch(() => undefined);
-      child.disconnect();
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      // A child whose start failed may never answer `close`: give it 10 s, then 5 s to exit, then kill it.
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+      });
+      await Promise.race([this.call('close').catch(() => undefined), gaveUp]);
+      clearTimeout(timer);
+      if (child.connected) child.disconnect();
+      const kill = setTimeout(() => child.kill('SIGKILL'), EXIT_TIMEOUT_MS);
       await exited;
+      clearTimeout(kill);
     },
   };
 }

@@ -10,11 +10,10 @@
  * Run: `npm run bench` (after the load benchmark) or `node --expose-gc --import tsx bench/soak.ts [turns]`.
  * Writes the "Soak" block of docs/benchmarks.md (between its markers) and prints it.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { postChatStream, startChatHarness } from '../test/support/chat-harness.js';
 import { inBatches } from './agent-load.js';
+import { writePageBlock } from './page-block.js';
 
 const TURNS = Number(process.argv[2] ?? process.env.BENCH_SOAK_TURNS ?? 5000);
 const CHECKPOINTS = 5;
@@ -23,8 +22,6 @@ const WARMUP_TURNS = 500;
 const PARALLEL = 8;
 /** The issue's target: heap after GC within 5% from the first checkpoint to the last. */
 const FLAT_WITHIN = 0.05;
-const START_MARKER = '<!-- soak:start -->';
-const END_MARKER = '<!-- soak:end -->';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc (npm run bench does)');
@@ -80,8 +77,7 @@ async function soak(mode: 'json' | 'stream', turns: number) {
 
 const results = [await soak('json', TURNS), await soak('stream', Math.round(TURNS / 2))];
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
-const block = [
-  START_MARKER,
+const block = await writePageBlock('soak', [
   '### Soak: heap after GC over many turns (bench/soak.ts)',
   '',
   `Agent, sandbox and scripted model in one process, ${PARALLEL} turns at a time, ${WARMUP_TURNS} warm-up turns first; heap after a full GC, JIT code space apart (bounded warm-up, not a leak). Target: the heap within ${percent(FLAT_WITHIN)} from the first checkpoint to the last.`,
@@ -92,16 +88,5 @@ const block = [
     (result) =>
       `| ${result.mode} | ${result.turns} | ${result.points.map((point) => `${point.heapMiB} (${point.turns})`).join(', ')} | ${result.points[0]?.codeMiB} → ${result.points.at(-1)?.codeMiB} | ${percent(result.growth)} | ${result.flat ? 'yes' : '**no**'} |`,
   ),
-  END_MARKER,
-].join('\n');
+]);
 process.stdout.write(`${block}\n`);
-
-const file = path.resolve(import.meta.dirname, '../docs/benchmarks.md');
-const page = await readFile(file, 'utf8').catch(() => '# Benchmarks\n');
-const start = page.indexOf(START_MARKER);
-const end = page.indexOf(END_MARKER);
-const updated =
-  start >= 0 && end > start
-    ? `${page.slice(0, start)}${block}${page.slice(end + END_MARKER.length)}`
-    : `${page.trimEnd()}\n\n${block}\n`;
-await writeFile(file, updated);

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { type AppDatabase, migrateDatabase, openDatabase } from '../../src/db/database.js';
+import type { AppDatabase } from '../../src/db/database.js';
+import { openConfiguredDatabase } from '../../src/db/open-database.js';
+import type { AnyDatabase } from '../../src/db/repositories.js';
 import { createWpsSandbox, type WpsSandbox, type WpsSandboxOptions } from '../../src/sandbox/index.js';
 import { createServices, type Services } from '../../src/services.js';
 import { type Clock, systemClock } from '../../src/shared/clock.js';
@@ -29,6 +31,9 @@ export interface AgentHarness {
   url: string;
   sandbox: WpsSandbox;
   services: Services;
+  /** The database, whichever dialect (`env.DATABASE_URL=postgres://…` runs the harness on PostgreSQL). */
+  database: AnyDatabase;
+  /** SQLite only (throws on PostgreSQL): for tests that look at or break the file directly. */
   db: AppDatabase;
   dataDir: string;
   /** Every log line the agent wrote. */
@@ -96,11 +101,11 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
     level: config.logLevel,
     destination: { write: (line: string) => logs.push(line) },
   });
-  const db = openDatabase(config.databasePath);
-  migrateDatabase(db);
+  const opened = await openConfiguredDatabase(config, logger);
+  const sqlite = opened.database.dialect === 'sqlite' ? opened.database.db : undefined;
   const services = createServices({
     config,
-    database: { dialect: 'sqlite', db },
+    database: opened.database,
     clock: options.clock ?? systemClock,
     fetch: globalThis.fetch,
     logger,
@@ -145,7 +150,11 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
     url,
     sandbox,
     services,
-    db,
+    database: opened.database,
+    get db() {
+      if (!sqlite) throw new Error('harness.db is the SQLite database; this harness runs on PostgreSQL');
+      return sqlite;
+    },
     dataDir,
     logs,
     async createUser(name) {
@@ -170,7 +179,7 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       if (ownsSandbox) await sandbox.close();
-      db.$client.close();
+      await opened.close();
       if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
       if (leaked.length > 0) throw new Error(`${leaked.length} WPS token(s) appeared in the agent's logs`);
     },
