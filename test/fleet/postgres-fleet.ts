@@ -53,7 +53,7 @@ export async function startPostgresFleet(
     });
     const instances: ServerProcess[] = [];
     cleanups.push(async () => {
-      for (const instance of instances) await stopOrKill(instance);
+      await Promise.all(instances.map(stopOrKill));
       expectNoWpsTokenIn(instances, world.sandbox.issuedTokens());
     });
     // Each instance has a data directory of its own: on PostgreSQL nothing shared may live there.
