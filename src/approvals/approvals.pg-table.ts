@@ -1,4 +1,5 @@
-import { bigint, index, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, index, pgTable, text } from 'drizzle-orm/pg-core';
+import { exactJson } from '../db/postgres-json.js';
 import { conversationsTable, messagesTable, toolCallsTable } from '../transcripts/transcripts.pg-tables.js';
 import { usersTable } from '../users/users.pg-table.js';
 
@@ -23,7 +24,7 @@ export const approvalsTable = pgTable(
     safeName: text('safe_name').notNull(),
     name: text('name').notNull(),
     server: text('server').notNull(),
-    arguments: jsonb('arguments').$type<Record<string, unknown>>().notNull(),
+    arguments: exactJson<Record<string, unknown>>('arguments').notNull(),
     preview: text('preview').notNull(),
     previewBasis: text('preview_basis'),
     status: text('status', { enum: ['pending', 'approved', 'denied'] }).notNull(),

@@ -1,12 +1,25 @@
-import { createApprovalsRepository } from '../approvals/approvals.repository.js';
+import { createPostgresApprovalsRepository } from '../approvals/approvals.postgres.js';
+import { type ApprovalsRepository, createApprovalsRepository } from '../approvals/approvals.repository.js';
 import type { InstanceIdentity } from '../instances/instance-liveness.js';
-import { createInstancesRepository } from '../instances/instances.repository.js';
-import { createConversationsRepository } from '../transcripts/conversations.repository.js';
-import { createToolCallsRepository } from '../transcripts/tool-calls.repository.js';
-import { createUsageRepository } from '../usage/usage.repository.js';
-import { createUsersRepository } from '../users/users.repository.js';
-import { createPendingAuthorizationsRepository } from '../wps-auth/pending-authorizations.repository.js';
-import { createWpsConnectionsRepository } from '../wps-auth/wps-connections.repository.js';
+import { createInstancesRepository, type InstancesRepository } from '../instances/instances.repository.js';
+import { createPostgresConversationsRepository } from '../transcripts/conversations.postgres.js';
+import {
+  type ConversationsRepository,
+  createConversationsRepository,
+} from '../transcripts/conversations.repository.js';
+import { createPostgresToolCallsRepository } from '../transcripts/tool-calls.postgres.js';
+import { createToolCallsRepository, type ToolCallsRepository } from '../transcripts/tool-calls.repository.js';
+import { createPostgresUsageRepository } from '../usage/usage.postgres.js';
+import { createUsageRepository, type UsageRepository } from '../usage/usage.repository.js';
+import { createUsersRepository, type UsersRepository } from '../users/users.repository.js';
+import {
+  createPendingAuthorizationsRepository,
+  type PendingAuthorizationsRepository,
+} from '../wps-auth/pending-authorizations.repository.js';
+import {
+  createWpsConnectionsRepository,
+  type WpsConnectionsRepository,
+} from '../wps-auth/wps-connections.repository.js';
 import type { AppDatabase } from './database.js';
 import type { PostgresDatabase } from './postgres-database.js';
 
@@ -45,7 +58,41 @@ export function createRepositories(database: AnyDatabase, options: RepositoryOpt
 
 export type Repositories = ReturnType<typeof createRepositories>;
 
-function createPostgresRepositories(_db: PostgresDatabase, _options: RepositoryOptions): never {
-  // Filled in feature by feature (issue 11); the SQLite implementations define the interface.
-  throw new Error('PostgreSQL repositories are not wired yet');
+/** The PostgreSQL repositories, each checked against its SQLite twin's type. */
+function createPostgresRepositories(
+  db: PostgresDatabase,
+  options: RepositoryOptions,
+): {
+  users: UsersRepository;
+  wpsConnections: WpsConnectionsRepository;
+  pendingAuthorizations: PendingAuthorizationsRepository;
+  conversations: ConversationsRepository;
+  toolCalls: ToolCallsRepository;
+  approvals: ApprovalsRepository;
+  usage: UsageRepository;
+  instances: InstancesRepository;
+} {
+  const { instance, turnsInFlightPerUser } = options;
+  // NOT YET (issue 11): the auth-side repositories land separately; until then using one fails loudly.
+  const notYet = (name: string): never => {
+    throw new Error(`The PostgreSQL ${name} repository is not wired yet`);
+  };
+  return {
+    get users() {
+      return notYet('users');
+    },
+    get wpsConnections() {
+      return notYet('wpsConnections');
+    },
+    get pendingAuthorizations() {
+      return notYet('pendingAuthorizations');
+    },
+    conversations: createPostgresConversationsRepository({ db, instance, turnsInFlightPerUser }),
+    toolCalls: createPostgresToolCallsRepository({ db, instance }),
+    approvals: createPostgresApprovalsRepository({ db }),
+    usage: createPostgresUsageRepository({ db }),
+    get instances() {
+      return notYet('instances');
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, isNull, lt, max, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, isNull, lt, max, type SQL, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import {
@@ -9,6 +9,7 @@ import {
 } from '../instances/instance-liveness.js';
 import { errors } from '../shared/errors.js';
 import type { TurnUsage } from '../usage/turn-usage.js';
+import { olderThan } from './list-conditions.js';
 import { conversationsTable, messagesTable } from './transcripts.tables.js';
 
 export type ConversationRow = typeof conversationsTable.$inferSelect;
@@ -72,20 +73,20 @@ export function createConversationsRepository({
       before?: { updatedAt: number; id: string };
       limit: number;
     }): Promise<ConversationRow[]> {
-      const conditions: SQL[] = [eq(conversationsTable.userId, options.userId)];
-      if (options.before) {
-        const { updatedAt, id } = options.before;
-        conditions.push(
-          or(
-            lt(conversationsTable.updatedAt, updatedAt),
-            and(eq(conversationsTable.updatedAt, updatedAt), lt(conversationsTable.id, id)),
-          ) as SQL,
-        );
-      }
+      const { before } = options;
       return db
         .select()
         .from(conversationsTable)
-        .where(and(...conditions))
+        .where(
+          and(
+            eq(conversationsTable.userId, options.userId),
+            before &&
+              olderThan(conversationsTable.updatedAt, conversationsTable.id, {
+                at: before.updatedAt,
+                id: before.id,
+              }),
+          ),
+        )
         .orderBy(desc(conversationsTable.updatedAt), desc(conversationsTable.id))
         .limit(options.limit)
         .all();

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, ne, type SQL } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import {
@@ -6,6 +6,13 @@ import {
   ownedByDeadInstance,
   READ_ONLY_INSTANCE,
 } from '../instances/instance-liveness.js';
+import { toolCallListWhere } from './list-conditions.js';
+import {
+  newToolCallDefaults,
+  newToolCallPlaceholders,
+  toolCallIdPlaceholder,
+  toolCallOutcomePlaceholders,
+} from './tool-call-statements.js';
 import { toolCallsTable } from './transcripts.tables.js';
 
 export type ToolCallRow = typeof toolCallsTable.$inferSelect;
@@ -24,8 +31,6 @@ export interface ToolCallFilters {
   limit: number;
 }
 
-const p = (name: string) => sql.placeholder(name);
-
 /** `instance` is the process that owns the calls it inserts (see instances/instance-liveness.ts). */
 export function createToolCallsRepository({
   db,
@@ -35,43 +40,12 @@ export function createToolCallsRepository({
   instance?: InstanceIdentity;
 }) {
   // Two writes per tool call, on the hot path of every turn: prepared once instead of rebuilt per call.
-  const insertCall = db
-    .insert(toolCallsTable)
-    .values({
-      id: p('id'),
-      userId: p('userId'),
-      conversationId: p('conversationId'),
-      messageId: p('messageId'),
-      step: p('step'),
-      safeName: p('safeName'),
-      name: p('name'),
-      server: p('server'),
-      arguments: p('arguments'),
-      result: p('result'),
-      isError: p('isError'),
-      status: p('status'),
-      source: p('source'),
-      startedAt: p('startedAt'),
-      durationMs: p('durationMs'),
-      changesData: p('changesData'),
-      revertOf: p('revertOf'),
-      instanceId: p('instanceId'),
-    })
-    .prepare();
+  const insertCall = db.insert(toolCallsTable).values(newToolCallPlaceholders).prepare();
   const finishCall = db
     .update(toolCallsTable)
-    // drizzle maps placeholders through the columns' encoders at run time (JSON, booleans), but its
-    // update types do not admit placeholders: hence the cast.
-    .set({
-      result: p('result'),
-      isError: p('isError'),
-      status: p('status'),
-      durationMs: p('durationMs'),
-    } as unknown as {
-      result: unknown;
-    })
+    .set(toolCallOutcomePlaceholders)
     // A call closed as aborted (shutdown, a dead instance) stays aborted: a late finish cannot reopen it.
-    .where(and(eq(toolCallsTable.id, p('id')), ne(toolCallsTable.status, 'aborted')))
+    .where(and(eq(toolCallsTable.id, toolCallIdPlaceholder), ne(toolCallsTable.status, 'aborted')))
     .prepare();
 
   const abortRunningWhere = (condition: SQL | undefined) =>
@@ -84,14 +58,7 @@ export function createToolCallsRepository({
   return withDatabaseErrors({
     async insert(row: Omit<typeof toolCallsTable.$inferInsert, 'instanceId'>): Promise<void> {
       insertCall.run({
-        conversationId: null,
-        messageId: null,
-        step: null,
-        safeName: null,
-        result: null,
-        durationMs: null,
-        changesData: false,
-        revertOf: null,
+        ...newToolCallDefaults,
         ...row,
         instanceId: instance.id,
       });
@@ -136,25 +103,10 @@ export function createToolCallsRepository({
     },
 
     async list(filters: ToolCallFilters): Promise<ToolCallRow[]> {
-      const conditions: SQL[] = [eq(toolCallsTable.userId, filters.userId)];
-      if (filters.conversationId) conditions.push(eq(toolCallsTable.conversationId, filters.conversationId));
-      if (filters.name) conditions.push(eq(toolCallsTable.name, filters.name));
-      if (filters.status) conditions.push(eq(toolCallsTable.status, filters.status));
-      if (filters.source) conditions.push(eq(toolCallsTable.source, filters.source));
-      if (filters.writes !== undefined) conditions.push(eq(toolCallsTable.changesData, filters.writes));
-      if (filters.before) {
-        const { startedAt, id } = filters.before;
-        conditions.push(
-          or(
-            lt(toolCallsTable.startedAt, startedAt),
-            and(eq(toolCallsTable.startedAt, startedAt), lt(toolCallsTable.id, id)),
-          ) as SQL,
-        );
-      }
       return db
         .select()
         .from(toolCallsTable)
-        .where(and(...conditions))
+        .where(toolCallListWhere(toolCallsTable, filters))
         .orderBy(desc(toolCallsTable.startedAt), desc(toolCallsTable.id))
         .limit(filters.limit)
         .all();

@@ -1,4 +1,5 @@
-import { bigint, boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { exactJson } from '../db/postgres-json.js';
 import { usersTable } from '../users/users.pg-table.js';
 
 /** The PostgreSQL twins of transcripts.tables.ts (the meaning of each column is documented there). */
@@ -28,7 +29,7 @@ export const messagesTable = pgTable(
     status: text('status', {
       enum: ['streaming', 'awaiting_approval', 'complete', 'aborted', 'error'],
     }).notNull(),
-    modelMessages: jsonb('model_messages').$type<unknown[]>(),
+    modelMessages: exactJson<unknown[]>('model_messages'),
     error: text('error'),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     sequence: integer('sequence').notNull(),
@@ -57,8 +58,8 @@ export const toolCallsTable = pgTable(
     safeName: text('safe_name'),
     name: text('name').notNull(),
     server: text('server').notNull(),
-    arguments: jsonb('arguments').$type<unknown>(),
-    result: jsonb('result').$type<unknown>(),
+    arguments: exactJson<unknown>('arguments'),
+    result: exactJson<unknown>('result'),
     isError: boolean('is_error').notNull(),
     status: text('status', {
       enum: ['awaiting_approval', 'denied', 'running', 'ok', 'error', 'timeout', 'aborted'],

@@ -12,6 +12,7 @@ import {
   sqliteTable,
 } from 'drizzle-orm/sqlite-core';
 import { describe, expect, it } from 'vitest';
+import { isExactJsonColumn } from '../../src/db/postgres-json.js';
 import * as postgresSchema from '../../src/db/postgres-schema.js';
 import * as sqliteSchema from '../../src/db/schema.js';
 
@@ -20,7 +21,8 @@ type TableConfig = ReturnType<typeof getSqliteTableConfig> | ReturnType<typeof g
 /**
  * What must be the same on both databases, in dialect-neutral terms: drizzle's `dataType` is `number`
  * for SQLite integers and PostgreSQL bigint/integer alike, `json` for SQLite JSON text and jsonb,
- * `boolean` for SQLite's 0/1 integers and PostgreSQL booleans.
+ * `boolean` for SQLite's 0/1 integers and PostgreSQL booleans. PostgreSQL's `exactJson` columns (a custom
+ * type) count as `json`.
  */
 function describeTable(config: TableConfig) {
   return {
@@ -29,7 +31,7 @@ function describeTable(config: TableConfig) {
       config.columns.map((c) => [
         c.name,
         {
-          dataType: c.dataType,
+          dataType: isExactJsonColumn(c) ? 'json' : c.dataType,
           notNull: c.notNull,
           primary: c.primary,
           unique: c.isUnique,
