@@ -1,6 +1,7 @@
 import { createPostgresApprovalsRepository } from '../approvals/approvals.postgres.js';
 import { type ApprovalsRepository, createApprovalsRepository } from '../approvals/approvals.repository.js';
 import type { InstanceIdentity } from '../instances/instance-liveness.js';
+import { createPostgresInstancesRepository } from '../instances/instances.postgres.js';
 import { createInstancesRepository, type InstancesRepository } from '../instances/instances.repository.js';
 import { createPostgresConversationsRepository } from '../transcripts/conversations.postgres.js';
 import {
@@ -11,17 +12,21 @@ import { createPostgresToolCallsRepository } from '../transcripts/tool-calls.pos
 import { createToolCallsRepository, type ToolCallsRepository } from '../transcripts/tool-calls.repository.js';
 import { createPostgresUsageRepository } from '../usage/usage.postgres.js';
 import { createUsageRepository, type UsageRepository } from '../usage/usage.repository.js';
+import { createPostgresUsersRepository } from '../users/users.postgres.js';
 import { createUsersRepository, type UsersRepository } from '../users/users.repository.js';
+import { createPostgresPendingAuthorizationsRepository } from '../wps-auth/pending-authorizations.postgres.js';
 import {
   createPendingAuthorizationsRepository,
   type PendingAuthorizationsRepository,
 } from '../wps-auth/pending-authorizations.repository.js';
+import { createPostgresWpsConnectionsRepository } from '../wps-auth/wps-connections.postgres.js';
 import {
   createWpsConnectionsRepository,
   type WpsConnectionsRepository,
 } from '../wps-auth/wps-connections.repository.js';
 import type { AppDatabase } from './database.js';
 import type { PostgresDatabase } from './postgres-database.js';
+import type { PostgresNotifications } from './postgres-notifications.js';
 
 /** The database this process runs on: the embedded SQLite file, or a PostgreSQL shared by a fleet. */
 export type AnyDatabase =
@@ -33,6 +38,12 @@ export interface RepositoryOptions {
   instance?: InstanceIdentity;
   /** At most this many turns of one user in flight at once, across every instance. */
   turnsInFlightPerUser?: number;
+  /**
+   * PostgreSQL only: this process's LISTEN connection, which wakes waiters when another instance changes
+   * a row (src/db/postgres-notifications.ts); its owner closes it on shutdown. Without it, a process
+   * waiting on another's token refresh polls every 25 ms, as on SQLite.
+   */
+  notifications?: PostgresNotifications;
 }
 
 /**
@@ -72,27 +83,15 @@ function createPostgresRepositories(
   usage: UsageRepository;
   instances: InstancesRepository;
 } {
-  const { instance, turnsInFlightPerUser } = options;
-  // NOT YET (issue 11): the auth-side repositories land separately; until then using one fails loudly.
-  const notYet = (name: string): never => {
-    throw new Error(`The PostgreSQL ${name} repository is not wired yet`);
-  };
+  const { instance, turnsInFlightPerUser, notifications } = options;
   return {
-    get users() {
-      return notYet('users');
-    },
-    get wpsConnections() {
-      return notYet('wpsConnections');
-    },
-    get pendingAuthorizations() {
-      return notYet('pendingAuthorizations');
-    },
+    users: createPostgresUsersRepository({ db }),
+    wpsConnections: createPostgresWpsConnectionsRepository({ db, notifications, instance }),
+    pendingAuthorizations: createPostgresPendingAuthorizationsRepository({ db }),
     conversations: createPostgresConversationsRepository({ db, instance, turnsInFlightPerUser }),
     toolCalls: createPostgresToolCallsRepository({ db, instance }),
     approvals: createPostgresApprovalsRepository({ db }),
     usage: createPostgresUsageRepository({ db }),
-    get instances() {
-      return notYet('instances');
-    },
+    instances: createPostgresInstancesRepository({ db }),
   };
 }

@@ -1,7 +1,8 @@
-import { and, count, desc, eq, gt, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, count, eq, lt } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import { usersTable } from '../users/users.table.js';
+import { pendingAuthorizationConditions } from './pending-authorization-conditions.js';
 import { pendingAuthorizationsTable } from './wps-auth.tables.js';
 
 export type PendingAuthorizationRow = typeof pendingAuthorizationsTable.$inferSelect;
@@ -18,9 +19,8 @@ export function pendingStatus(row: PendingAuthorizationRow, now: number): Pendin
   return row.expiresAt > now ? 'live' : 'expired';
 }
 
-/** The SQL form of `pendingStatus(row, now) === 'live'`, for guarded updates. */
-const isLive = (now: number) =>
-  and(isNull(table.usedAt), isNull(table.cancelledAt), gt(table.expiresAt, now));
+const { isLive, liveOne, newestFirst, reusable, scrubbed, failedConfirmationCounted } =
+  pendingAuthorizationConditions(table);
 
 /**
  * Started WPS authorizations. Every state change is a guarded update (`isLive`), so two callbacks or two
@@ -51,14 +51,14 @@ export function createPendingAuthorizationsRepository({ db }: { db: AppDatabase 
         .select({ stateHash: table.stateHash })
         .from(table)
         .where(and(eq(table.userId, userId), isLive(now)))
-        .orderBy(desc(table.createdAt), desc(sql`rowid`))
+        .orderBy(...newestFirst)
         .all();
       let cancelled = 0;
       for (const { stateHash } of live.slice(keep)) {
         cancelled += db
           .update(table)
-          .set({ cancelledAt: now, codeCiphertext: null, authorizeUrlCiphertext: null })
-          .where(and(eq(table.stateHash, stateHash), isLive(now)))
+          .set({ cancelledAt: now, ...scrubbed })
+          .where(liveOne(stateHash, now))
           .run().changes;
       }
       return cancelled;
@@ -73,16 +73,8 @@ export function createPendingAuthorizationsRepository({ db }: { db: AppDatabase 
       return db
         .select()
         .from(table)
-        .where(
-          and(
-            eq(table.userId, userId),
-            isLive(now),
-            gt(table.expiresAt, until),
-            isNull(table.codeCiphertext),
-            isNotNull(table.authorizeUrlCiphertext),
-          ),
-        )
-        .orderBy(desc(table.createdAt), desc(sql`rowid`))
+        .where(reusable(userId, now, until))
+        .orderBy(...newestFirst)
         .get();
     },
 
@@ -100,13 +92,7 @@ export function createPendingAuthorizationsRepository({ db }: { db: AppDatabase 
       held: { codeCiphertext: string; confirmationTokenHash: string; expiresAt: number },
       now: number,
     ): Promise<boolean> {
-      return (
-        db
-          .update(table)
-          .set(held)
-          .where(and(eq(table.stateHash, stateHash), isLive(now)))
-          .run().changes > 0
-      );
+      return db.update(table).set(held).where(liveOne(stateHash, now)).run().changes > 0;
     },
 
     /** Counts a wrong API key; the `maxFailures`-th cancels the authorization and drops the held code. */
@@ -115,16 +101,10 @@ export function createPendingAuthorizationsRepository({ db }: { db: AppDatabase 
       maxFailures: number,
       now: number,
     ): Promise<{ failedConfirmations: number; cancelled: boolean } | undefined> {
-      const failed = sql`${table.failedConfirmations} + 1`;
-      const reachedLimit = sql`${failed} >= ${maxFailures}`;
       const row = db
         .update(table)
-        .set({
-          failedConfirmations: failed,
-          cancelledAt: sql`CASE WHEN ${reachedLimit} THEN ${now} ELSE NULL END`,
-          codeCiphertext: sql`CASE WHEN ${reachedLimit} THEN NULL ELSE ${table.codeCiphertext} END`,
-        })
-        .where(and(eq(table.stateHash, stateHash), isLive(now)))
+        .set(failedConfirmationCounted(maxFailures, now))
+        .where(liveOne(stateHash, now))
         .returning()
         .get();
       return row && { failedConfirmations: row.failedConfirmations, cancelled: row.cancelledAt !== null };
@@ -135,12 +115,12 @@ export function createPendingAuthorizationsRepository({ db }: { db: AppDatabase 
      * values it no longer needs. With `confirmationTokenHash`, only that confirmation page can claim it.
      */
     async claim(stateHash: string, now: number, confirmationTokenHash?: string): Promise<boolean> {
-      const conditions = [eq(table.stateHash, stateHash), isLive(now)];
+      const conditions = [liveOne(stateHash, now)];
       if (confirmationTokenHash) conditions.push(eq(table.confirmationTokenHash, confirmationTokenHash));
       return (
         db
           .update(table)
-          .set({ usedAt: now, codeCiphertext: null, authorizeUrlCiphertext: null })
+          .set({ usedAt: now, ...scrubbed })
           .where(and(...conditions))
           .run().changes > 0
       );

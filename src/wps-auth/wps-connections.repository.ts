@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { withDatabaseErrors } from '../db/database-errors.js';
@@ -20,6 +21,18 @@ export interface SealedTokenPair {
   scopes: string;
 }
 
+/** Who asks for a user's refresh lease, over which refresh token, for how long, at what time. */
+export interface RefreshLeaseRequest {
+  userId: string;
+  /** The lease is only granted while this is still the stored refresh token's hash. */
+  refreshTokenHash: string;
+  /** The instance id of the asking process, so peers can tell when the holder died. */
+  owner: string;
+  /** The caller's clock: judges whether a holder's instance is dead (and, on SQLite, the lease times). */
+  now: number;
+  leaseMs: number;
+}
+
 /**
  * Every write that replaces or drops a token pair is a compare-and-set on the refresh token it was derived
  * from, so a slow or stale refresh (in this process or another one) can never undo a newer pair.
@@ -27,6 +40,17 @@ export interface SealedTokenPair {
 /** The compare-and-set condition: this user's row, still holding the pair of this refresh token. */
 const pairOf = (userId: string, refreshTokenHash: string) =>
   and(eq(wpsConnectionsTable.userId, userId), eq(wpsConnectionsTable.refreshTokenHash, refreshTokenHash));
+
+/**
+ * How long a process waiting on another one's refresh sleeps before looking again: SQLite processes share
+ * no channel to announce a change on, so waiting is polling here (PostgreSQL's twin is woken by NOTIFY).
+ */
+const REFRESH_POLL_MS = 25;
+
+/** One poll interval (never past `timeoutMs`): waiting where no process announces its changes. */
+export async function pollForRefresh(timeoutMs: number): Promise<void> {
+  await sleep(Math.max(0, Math.min(REFRESH_POLL_MS, timeoutMs)));
+}
 
 /** `instance` decides whose refresh lease is dead: a lease held by a dead instance is taken over at once. */
 export function createWpsConnectionsRepository({
@@ -116,13 +140,7 @@ export function createWpsConnectionsRepository({
      * one the caller saw. The lease makes refresh single-flight across processes sharing the database. A
      * lease whose holder died (kill -9 mid-refresh) is taken over without waiting for it to run out.
      */
-    async acquireRefreshLease(options: {
-      userId: string;
-      refreshTokenHash: string;
-      owner: string;
-      now: number;
-      leaseMs: number;
-    }): Promise<boolean> {
+    async acquireRefreshLease(options: RefreshLeaseRequest): Promise<boolean> {
       const result = db
         .update(wpsConnectionsTable)
         .set({ refreshLeaseOwner: options.owner, refreshLeaseUntil: options.now + options.leaseMs })
@@ -149,6 +167,15 @@ export function createWpsConnectionsRepository({
 
     async delete(userId: string): Promise<boolean> {
       return db.delete(wpsConnectionsTable).where(eq(wpsConnectionsTable.userId, userId)).run().changes > 0;
+    },
+
+    /**
+     * Waits until this user's connection may have changed (a refresh stored, re-authorization marked, the
+     * lease released, the row deleted) or `timeoutMs` passed; the caller then looks at the row again.
+     * On SQLite that is one short poll interval.
+     */
+    async waitForRefresh(_userId: string, timeoutMs: number): Promise<void> {
+      await pollForRefresh(timeoutMs);
     },
   });
 }

@@ -9,11 +9,16 @@ import { migrateDatabase, openDatabase } from '../../src/db/database.js';
 import { openPostgresDatabase, type PostgresDatabase } from '../../src/db/postgres-database.js';
 import { migratePostgres } from '../../src/db/postgres-migrations.js';
 import {
+  createPostgresNotifications,
+  type PostgresNotifications,
+} from '../../src/db/postgres-notifications.js';
+import {
   type AnyDatabase,
   createRepositories,
   type Repositories,
   type RepositoryOptions,
 } from '../../src/db/repositories.js';
+import { createLogger } from '../../src/shared/logger.js';
 import { hasPostgres, startTestDatabase, type TestDatabase } from './postgres.js';
 
 export interface DatabaseFixture {
@@ -55,22 +60,28 @@ export function describeOnEachDatabase(name: string, body: (fixture: DatabaseFix
   describe.skipIf(!hasPostgres)(`${name} (postgres)`, () => {
     let server: TestDatabase | undefined;
     let current: { dialect: 'postgres'; db: PostgresDatabase } | undefined;
+    let notifications: PostgresNotifications | undefined;
     beforeAll(async () => {
       server = await startTestDatabase();
       await migratePostgres(server.url);
       current = { dialect: 'postgres', db: openPostgresDatabase(server.url) };
+      notifications = createPostgresNotifications({
+        url: server.url,
+        logger: createLogger({ level: 'silent' }),
+      });
     }, 60_000);
     beforeEach(async () => {
       await emptyPostgres(current!.db);
     });
     afterAll(async () => {
+      await notifications?.close();
       await current?.db.$client.end();
       await server?.stop();
     });
     body({
       dialect: 'postgres',
       database: () => current!,
-      repositories: (options) => createRepositories(current!, options),
+      repositories: (options) => createRepositories(current!, { notifications, ...options }),
       url: () => server!.url,
     });
   });
