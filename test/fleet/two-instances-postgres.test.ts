@@ -64,7 +64,11 @@ describe.skipIf(!hasPostgres)('two server processes on one PostgreSQL and one WP
         const health = await fetch(`${instance.url}/health`);
         return health.status === 503 ? health : undefined;
       }, 15_000);
-      expect(await down.json()).toEqual({ status: 'unavailable' });
+      expect(await down.json()).toMatchObject({
+        status: 'unavailable',
+        database: 'postgres',
+        reason: expect.stringContaining('database'),
+      });
     }
   }, 60_000);
 
