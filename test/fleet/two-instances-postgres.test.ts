@@ -58,6 +58,7 @@ describe.skipIf(!hasPostgres)('two server processes on one PostgreSQL and one WP
     );
     expect(banners).toHaveLength(1);
 
+    // Stops the throwaway cluster, or drops the database (its connections with it) on a shared server.
     await live.database.stop();
     for (const instance of live.instances) {
       const { value: down } = await waitFor(async () => {
