@@ -85,6 +85,7 @@ async function main(): Promise<void> {
   const services = createServices({
     config,
     database: opened.database,
+    notifications: opened.notifications,
     clock: systemClock,
     fetch: globalThis.fetch,
     logger,

@@ -5,12 +5,14 @@ import { createTurnDrain } from './agent/turn-drain.js';
 import { createApprovals } from './approvals/approvals.usecases.js';
 import { isReadOnlyTool } from './approvals/tool-classification.js';
 import type { Config } from './config/config.js';
+import type { PostgresNotifications } from './db/postgres-notifications.js';
 import { type AnyDatabase, createRepositories } from './db/repositories.js';
 import { createPreviews } from './edits/previews.js';
 import { createReverter } from './edits/revert.js';
 import { createSnapshots } from './edits/snapshots.js';
 import { createToolCallEdits } from './edits/tool-call-edits.js';
 import { createWpsReads } from './edits/wps-reads.js';
+import { startFleetInvalidation } from './fleet/fleet-invalidation.js';
 import { createInstanceHeartbeat } from './instances/instance-heartbeat.js';
 import type { InstanceIdentity } from './instances/instance-liveness.js';
 import { createArgumentValidator } from './mcp/argument-validator.js';
@@ -33,6 +35,8 @@ import { createTokenManager } from './wps-auth/token-manager.js';
 export interface Infrastructure {
   config: Config;
   database: AnyDatabase;
+  /** PostgreSQL: the LISTEN connection shared by the repositories and the fleet's cache invalidation. */
+  notifications?: PostgresNotifications;
   clock: Clock;
   fetch: FetchLike;
   logger: Logger;
@@ -53,6 +57,7 @@ export function createServices(infrastructure: Infrastructure) {
   const repositories = createRepositories(infrastructure.database, {
     instance,
     turnsInFlightPerUser: config.agent.maxTurnsInFlight,
+    notifications: infrastructure.notifications,
   });
   const {
     instances: instancesRepository,
@@ -191,6 +196,7 @@ export function createServices(infrastructure: Infrastructure) {
     intervalMs: config.instances.sweepMs,
   });
 
+  let fleetInvalidation: { stop(): void } | undefined;
   const retireInstance = async () => {
     try {
       const toolCalls = await toolCallsRepository.abortRunningOfThisInstance();
@@ -236,6 +242,17 @@ export function createServices(infrastructure: Infrastructure) {
     async start(): Promise<void> {
       await heartbeat.start();
       abandonedWork.start();
+      const { database, notifications } = infrastructure;
+      // On SQLite there is no channel between processes: their caches expire on their own (5 s, TTL).
+      if (database.dialect === 'postgres' && notifications)
+        fleetInvalidation = await startFleetInvalidation({
+          db: database.db,
+          notifications,
+          tokenManager,
+          pool,
+          catalog,
+          logger,
+        });
     },
     /**
      * Releases what the services hold open (MCP connections, timers). This instance's turns and tool
@@ -243,6 +260,7 @@ export function createServices(infrastructure: Infrastructure) {
      * for peers to sweep.
      */
     async close(): Promise<void> {
+      fleetInvalidation?.stop();
       abandonedWork.stop();
       pendingAuthorizationSweeper.stop();
       // Before the connections close: a call or turn that fails on them afterwards stays `aborted`.

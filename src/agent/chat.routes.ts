@@ -16,6 +16,8 @@ const chatBodySchema = z
         CHAT_MESSAGE_MAX_CHARS,
         `message is too long (${CHAT_MESSAGE_MAX_CHARS.toLocaleString('en-US')} characters at most)`,
       )
+      // PostgreSQL's text cannot hold U+0000: refused on every database alike, before anything is stored.
+      .refine((text) => !text.includes('\u0000'), 'message must not contain NUL characters (U+0000)')
       .optional(),
     conversationId: z.string().min(1).optional(),
     /** Runs the conversation's last, failed or stopped, user message again instead of a new one. */
@@ -41,7 +43,12 @@ const approvalsBodySchema = z.object({
       z.object({
         id: z.string().min(1),
         approved: z.boolean(),
-        reason: z.string().trim().max(2000).optional(),
+        reason: z
+          .string()
+          .trim()
+          .max(2000)
+          .refine((text) => !text.includes('\u0000'), 'reason must not contain NUL characters (U+0000)')
+          .optional(),
       }),
     )
     .min(1, 'approvals must not be empty')

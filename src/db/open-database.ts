@@ -3,6 +3,7 @@ import type { Logger } from '../shared/logger.js';
 import { migrateDatabase, openDatabase } from './database.js';
 import { openPostgresDatabase } from './postgres-database.js';
 import { migratePostgres } from './postgres-migrations.js';
+import { createPostgresNotifications, type PostgresNotifications } from './postgres-notifications.js';
 import type { AnyDatabase } from './repositories.js';
 
 /** How long /health waits for PostgreSQL before it says the database cannot be reached. */
@@ -10,6 +11,8 @@ const PING_TIMEOUT_MS = 2_000;
 
 export interface OpenedDatabase {
   database: AnyDatabase;
+  /** PostgreSQL: this process's LISTEN connection (instances wake each other up instead of polling). */
+  notifications?: PostgresNotifications;
   /** True when the database answers now (PostgreSQL: `select 1` within 2 s; SQLite: always). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -39,8 +42,10 @@ export async function openConfiguredDatabase(config: Config, logger: Logger): Pr
     onPoolError: (error) =>
       logger.warn({ err: error }, 'a PostgreSQL connection failed; it will be replaced'),
   });
+  const notifications = createPostgresNotifications({ url: config.postgres.url, logger });
   return {
     database: { dialect: 'postgres', db },
+    notifications,
     async ping() {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<false>((resolve) => {
@@ -58,6 +63,9 @@ export async function openConfiguredDatabase(config: Config, logger: Logger): Pr
         clearTimeout(timer);
       }
     },
-    close: () => db.$client.end(),
+    async close() {
+      await notifications.close();
+      await db.$client.end();
+    },
   };
 }

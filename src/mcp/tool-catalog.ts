@@ -133,6 +133,9 @@ export function createToolCatalog(options: {
     invalidate(userId: string): void {
       cache.delete(userId);
     },
+    invalidateAll(): void {
+      cache.clear();
+    },
   };
 }
 

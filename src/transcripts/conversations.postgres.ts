@@ -1,14 +1,19 @@
 import { and, asc, count, desc, eq, gte, isNull, lt, max, type SQL, sql } from 'drizzle-orm';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import type { PostgresDatabase } from '../db/postgres-database.js';
-import { type InstanceIdentity, READ_ONLY_INSTANCE } from '../instances/instance-liveness.js';
+import {
+  type InstanceIdentity,
+  postgresInstanceLiveness,
+  READ_ONLY_INSTANCE,
+} from '../instances/instance-liveness.js';
 import { errors } from '../shared/errors.js';
 import type { TurnUsage } from '../usage/turn-usage.js';
 import { usersTable } from '../users/users.pg-table.js';
 import type { ConversationRow, ConversationsRepository, MessageRow } from './conversations.repository.js';
 import { olderThan } from './list-conditions.js';
 import { conversationsTable, messagesTable } from './transcripts.pg-tables.js';
-import { ownedByDeadInstance, ownedByLiveInstance } from './work-ownership.postgres.js';
+
+const { ownedByDeadInstance, ownedByLiveInstance } = postgresInstanceLiveness;
 
 /** How long a user over the in-flight limit is told to wait: turns usually finish within seconds. */
 const TURN_LIMIT_RETRY_AFTER_SECONDS = 5;

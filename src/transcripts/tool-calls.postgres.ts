@@ -1,7 +1,11 @@
 import { and, desc, eq, inArray, isNull, lt, ne, type SQL } from 'drizzle-orm';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import type { PostgresDatabase } from '../db/postgres-database.js';
-import { type InstanceIdentity, READ_ONLY_INSTANCE } from '../instances/instance-liveness.js';
+import {
+  type InstanceIdentity,
+  postgresInstanceLiveness,
+  READ_ONLY_INSTANCE,
+} from '../instances/instance-liveness.js';
 import { toolCallListWhere } from './list-conditions.js';
 import {
   newToolCallDefaults,
@@ -16,7 +20,8 @@ import type {
   ToolCallsRepository,
 } from './tool-calls.repository.js';
 import { toolCallsTable } from './transcripts.pg-tables.js';
-import { ownedByDeadInstance } from './work-ownership.postgres.js';
+
+const { ownedByDeadInstance } = postgresInstanceLiveness;
 
 /**
  * The PostgreSQL implementation of tool-calls.repository.ts (same methods, same meaning; the comments

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import { type AgentMetrics, noMetrics } from '../metrics/agent-metrics.js';
 import type { Clock } from '../shared/clock.js';
@@ -19,8 +18,11 @@ import type {
 
 /** Longer than one token request may take (15 s timeout), so a live lease means "someone is refreshing". */
 const REFRESH_LEASE_MS = 30_000;
-/** How often a process waiting on another process's refresh looks at the database again. */
-const LEASE_POLL_MS = 25;
+/**
+ * Longest single wait for another process's refresh before looking at the lease again: a holder that
+ * died sends no word, and its lease is taken over once its instance counts as dead.
+ */
+const LEASE_WAIT_SLICE_MS = 1_000;
 /**
  * How long this process trusts its in-memory copy of a fresh access token before reading the database
  * again: saves a query and a decryption per MCP request, yet a disconnect or re-authorization made by
@@ -103,8 +105,9 @@ export function createTokenManager(options: {
 
   /** Refreshes the pair whose refresh token hashes to `seenHash`, unless someone already has. */
   async function refreshFrom(userId: string, seenHash: string): Promise<string> {
-    // Counted in polls, not clock time: an injected test clock may stand still.
-    for (let poll = 0; ; poll++) {
+    // Real elapsed time, not the injected clock: a test clock may stand still.
+    const giveUpAt = performance.now() + REFRESH_LEASE_MS + 5_000;
+    for (;;) {
       const row = await usableRow(userId);
       if (row.refreshTokenHash !== seenHash) return secretBox.open(row.accessTokenCiphertext);
       if (
@@ -118,9 +121,10 @@ export function createTokenManager(options: {
       ) {
         return performRefresh(userId, row);
       }
-      if (poll * LEASE_POLL_MS > REFRESH_LEASE_MS + 5_000)
-        throw errors.upstreamUnavailable('Timed out waiting for a WPS token refresh.');
-      await sleep(LEASE_POLL_MS);
+      const remainingMs = giveUpAt - performance.now();
+      if (remainingMs <= 0) throw errors.upstreamUnavailable('Timed out waiting for a WPS token refresh.');
+      // Woken by the holder's write on PostgreSQL (LISTEN/NOTIFY); a short sleep on SQLite.
+      await repository.waitForRefresh(userId, Math.min(LEASE_WAIT_SLICE_MS, remainingMs));
     }
   }
 
@@ -231,6 +235,11 @@ export function createTokenManager(options: {
     /** Another instance changed this user's connection (see the change feed): read it afresh next time. */
     forgetRemembered(userId: string): void {
       remembered.delete(userId);
+    },
+
+    /** The fleet's change feed missed notifications (its connection dropped): trust no remembered token. */
+    forgetAllRemembered(): void {
+      remembered.clear();
     },
 
     async status(userId: string): Promise<WpsConnectionStatus> {

@@ -3,7 +3,7 @@ import { openPostgresDatabase } from '../../src/db/postgres-database.js';
 import { createPostgresUsersRepository } from '../../src/users/users.postgres.js';
 import type { ApiKeyRow, User } from '../../src/users/users.repository.js';
 import { warmPool } from '../support/postgres-peer.js';
-import { describeOnEachDatabase } from '../support/test-databases.js';
+import { describeOnEachDatabase, itOn } from '../support/test-databases.js';
 
 const T0 = Date.UTC(2026, 5, 1);
 const user = (id: string, name: string, createdAt = T0): User => ({ id, name, createdAt });
@@ -110,7 +110,7 @@ describeOnEachDatabase('users repository', (fixture) => {
     expect(await lastUsed()).toBe(T0 + 62_000);
   });
 
-  it.runIf(fixture.dialect === 'postgres')(
+  itOn(fixture, 'postgres')(
     'an unreachable PostgreSQL answers `unavailable`, not an unknown error',
     async () => {
       const db = openPostgresDatabase('postgres://postgres@127.0.0.1:1/nothing');
@@ -127,21 +127,18 @@ describeOnEachDatabase('users repository', (fixture) => {
     },
   );
 
-  it.runIf(fixture.dialect === 'postgres')(
-    'the per-request key lookup is a named prepared statement',
-    async () => {
-      const db = openPostgresDatabase(fixture.url(), { poolSize: 1 });
-      try {
-        const users = createPostgresUsersRepository({ db });
-        await users.insertUser(user('usr_a', 'ann'));
-        await users.insertApiKey(key('key_a', 'usr_a', 'hash_a'));
-        expect((await users.findUserByActiveKeyHash('hash_a'))?.id).toBe('usr_a');
-        expect((await users.findUserByActiveKeyHash('hash_a'))?.id).toBe('usr_a');
-        const { rows } = await db.$client.query('select name from pg_prepared_statements');
-        expect(rows.map((row) => row.name)).toContain('user_by_key_hash');
-      } finally {
-        await db.$client.end();
-      }
-    },
-  );
+  itOn(fixture, 'postgres')('the per-request key lookup is a named prepared statement', async () => {
+    const db = openPostgresDatabase(fixture.url(), { poolSize: 1 });
+    try {
+      const users = createPostgresUsersRepository({ db });
+      await users.insertUser(user('usr_a', 'ann'));
+      await users.insertApiKey(key('key_a', 'usr_a', 'hash_a'));
+      expect((await users.findUserByActiveKeyHash('hash_a'))?.id).toBe('usr_a');
+      expect((await users.findUserByActiveKeyHash('hash_a'))?.id).toBe('usr_a');
+      const { rows } = await db.$client.query('select name from pg_prepared_statements');
+      expect(rows.map((row) => row.name)).toContain('user_by_key_hash');
+    } finally {
+      await db.$client.end();
+    }
+  });
 });

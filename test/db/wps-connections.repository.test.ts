@@ -4,7 +4,7 @@ import { createRepositories, type Repositories, type RepositoryOptions } from '.
 import type { InstanceIdentity } from '../../src/instances/instance-liveness.js';
 import type { SealedTokenPair } from '../../src/wps-auth/wps-connections.repository.js';
 import { openPostgresPeer, warmPool } from '../support/postgres-peer.js';
-import { describeOnEachDatabase } from '../support/test-databases.js';
+import { describeOnEachDatabase, itOn } from '../support/test-databases.js';
 
 const T0 = Date.UTC(2026, 5, 1);
 const LEASE_MS = 30_000;
@@ -85,7 +85,7 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
     return performance.now() - started;
   };
 
-  it.runIf(fixture.dialect === 'postgres')(
+  itOn(fixture, 'postgres')(
     'without a notifications listener, waiting on PostgreSQL falls back to one short poll',
     async () => {
       const unannounced = createRepositories(fixture.database(), { instance: instanceNamed('inst_a') });
@@ -204,19 +204,16 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
     expect(await acquire('inst_a', { now: Date.now() })).toBe(true);
   });
 
-  it.runIf(fixture.dialect === 'postgres')(
-    "lease times come from the database clock, not the caller's",
-    async () => {
-      // A caller whose clock runs half an hour ahead still cannot take a lease that is live by the database clock.
-      expect(await acquire('inst_b', { now: Date.now(), leaseMs: 200 })).toBe(true);
-      expect(await acquire('inst_a', { now: Date.now() + 1_800_000 })).toBe(false);
-      const { refreshLeaseUntil } = (await connections.find('usr_a'))!;
-      expect(Math.abs(refreshLeaseUntil! - (Date.now() + 200))).toBeLessThan(1_000);
-      // And one whose clock stands still takes it over once the database clock has passed the lease.
-      await sleep(250);
-      expect(await acquire('inst_a', { now: T0 })).toBe(true);
-    },
-  );
+  itOn(fixture, 'postgres')("lease times come from the database clock, not the caller's", async () => {
+    // A caller whose clock runs half an hour ahead still cannot take a lease that is live by the database clock.
+    expect(await acquire('inst_b', { now: Date.now(), leaseMs: 200 })).toBe(true);
+    expect(await acquire('inst_a', { now: Date.now() + 1_800_000 })).toBe(false);
+    const { refreshLeaseUntil } = (await connections.find('usr_a'))!;
+    expect(Math.abs(refreshLeaseUntil! - (Date.now() + 200))).toBeLessThan(1_000);
+    // And one whose clock stands still takes it over once the database clock has passed the lease.
+    await sleep(250);
+    expect(await acquire('inst_a', { now: T0 })).toBe(true);
+  });
 
   it("deleting a connection removes only that user's", async () => {
     await connections.storeAuthorized('usr_b', { ...pair('b'), tokenUrl: 'http://wps.test/token' }, T0);
@@ -226,14 +223,14 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
     expect((await connections.find('usr_b'))?.refreshTokenHash).toBe('hash-b');
   });
 
-  it.runIf(fixture.dialect === 'sqlite')('waiting for a refresh is one short poll on SQLite', async () => {
+  itOn(fixture, 'sqlite')('waiting for a refresh is one short poll on SQLite', async () => {
     expect(await acquire('inst_a')).toBe(true);
     const waited = await timeWait({ timeoutMs: 5_000 });
     expect(waited).toBeGreaterThanOrEqual(20);
     expect(waited).toBeLessThan(500);
   });
 
-  it.runIf(fixture.dialect === 'postgres')(
+  itOn(fixture, 'postgres')(
     'a waiter wakes within moments of the holder storing the refresh from another instance, long before its timeout',
     async () => {
       const holder = (await otherInstance({ instance: instanceNamed('inst_b') })).wpsConnections;
@@ -248,38 +245,32 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
     },
   );
 
-  it.runIf(fixture.dialect === 'postgres')(
-    'every write that ends a refresh wakes the waiters of that user',
-    async () => {
-      const holder = (await otherInstance({ instance: instanceNamed('inst_b') })).wpsConnections;
-      const lease = () => acquire('inst_b', { through: holder });
-      const ends = [
-        () => holder.releaseRefreshLease('usr_a', 'inst_b'),
-        () => holder.markReauthorizationRequiredIfCurrent('usr_a', 'hash-one', T0 + 1),
-        () => holder.storeAuthorized('usr_a', { ...pair('one'), tokenUrl: 'http://wps.test/token' }, T0 + 2),
-        () => holder.delete('usr_a'),
-      ];
-      for (const end of ends) {
-        if ((await connections.find('usr_a'))?.refreshTokenHash !== 'hash-one')
-          await holder.storeAuthorized('usr_a', { ...pair('one'), tokenUrl: 'http://wps.test/token' }, T0);
-        expect(await lease()).toBe(true);
-        expect(await timeWait({ timeoutMs: 10_000, afterMs: 50, change: end })).toBeLessThan(1_000);
-      }
-    },
-  );
+  itOn(fixture, 'postgres')('every write that ends a refresh wakes the waiters of that user', async () => {
+    const holder = (await otherInstance({ instance: instanceNamed('inst_b') })).wpsConnections;
+    const lease = () => acquire('inst_b', { through: holder });
+    const ends = [
+      () => holder.releaseRefreshLease('usr_a', 'inst_b'),
+      () => holder.markReauthorizationRequiredIfCurrent('usr_a', 'hash-one', T0 + 1),
+      () => holder.storeAuthorized('usr_a', { ...pair('one'), tokenUrl: 'http://wps.test/token' }, T0 + 2),
+      () => holder.delete('usr_a'),
+    ];
+    for (const end of ends) {
+      if ((await connections.find('usr_a'))?.refreshTokenHash !== 'hash-one')
+        await holder.storeAuthorized('usr_a', { ...pair('one'), tokenUrl: 'http://wps.test/token' }, T0);
+      expect(await lease()).toBe(true);
+      expect(await timeWait({ timeoutMs: 10_000, afterMs: 50, change: end })).toBeLessThan(1_000);
+    }
+  });
 
-  it.runIf(fixture.dialect === 'postgres')(
-    "another user's changes do not wake the waiter; the timeout does",
-    async () => {
-      await connections.storeAuthorized('usr_b', { ...pair('b'), tokenUrl: 'http://wps.test/token' }, T0);
-      expect(await acquire('inst_a')).toBe(true);
-      const other = (await otherInstance({ instance: instanceNamed('inst_b') })).wpsConnections;
-      const waited = await timeWait({ timeoutMs: 400, afterMs: 50, change: () => other.delete('usr_b') });
-      expect(waited).toBeGreaterThanOrEqual(390);
-    },
-  );
+  itOn(fixture, 'postgres')("another user's changes do not wake the waiter; the timeout does", async () => {
+    await connections.storeAuthorized('usr_b', { ...pair('b'), tokenUrl: 'http://wps.test/token' }, T0);
+    expect(await acquire('inst_a')).toBe(true);
+    const other = (await otherInstance({ instance: instanceNamed('inst_b') })).wpsConnections;
+    const waited = await timeWait({ timeoutMs: 400, afterMs: 50, change: () => other.delete('usr_b') });
+    expect(waited).toBeGreaterThanOrEqual(390);
+  });
 
-  it.runIf(fixture.dialect === 'postgres')(
+  itOn(fixture, 'postgres')(
     'with no live lease to wait for, waiting returns at once; otherwise at most until it runs out',
     async () => {
       expect(await timeWait({ timeoutMs: 10_000 })).toBeLessThan(200);

@@ -136,3 +136,15 @@ describe('the console', () => {
     }
   });
 });
+
+describe('a NUL character in a chat message', () => {
+  it('is 400 validation_failed naming it, and nothing is stored (PostgreSQL text cannot hold it)', async () => {
+    harness = await startAgentHarness();
+    const user = await harness.createUser('ann');
+    const answer = await harness.api(user.apiKey, 'POST', '/v1/chat', { message: 'plan\u0000 for Q3' });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('validation_failed');
+    expect(answer.body.error.message).toContain('NUL');
+    expect((await harness.api(user.apiKey, 'GET', '/v1/conversations')).body.conversations).toEqual([]);
+  });
+});

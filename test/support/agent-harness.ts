@@ -106,6 +106,7 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
   const services = createServices({
     config,
     database: opened.database,
+    notifications: opened.notifications,
     clock: options.clock ?? systemClock,
     fetch: globalThis.fetch,
     logger,
