@@ -87,13 +87,18 @@ export function createApp(services: Services, options: AppOptions = {}) {
     publicUrl: services.config.server.publicUrl,
     onDisconnect: (userId) => services.pool.closeUser(userId).then(() => services.catalog.invalidate(userId)),
     serverStatuses: (userId) => services.catalog.serverStatuses(userId),
+    rateLimits: services.rateLimits,
   });
   app.use(wpsAuth.callback);
 
   const v1 = express.Router();
   v1.use(requireApiKey({ usersService: services.usersService }));
   v1.use(express.json({ limit: JSON_BODY_LIMIT }), limitBodyDepth);
-  const costly = perUserRateLimit({ perMinute: services.config.rateLimitPerMinute });
+  const costly = perUserRateLimit({
+    name: 'costly',
+    perMinute: services.config.rateLimitPerMinute,
+    dependencies: services.rateLimits,
+  });
   v1.post('/chat', costly);
   v1.post('/tools/call', costly);
   v1.use(wpsAuth.api);

@@ -236,6 +236,8 @@ export function createServices(infrastructure: Infrastructure) {
     turnDrain,
     metrics,
     usageRepository: repositories.usage,
+    /** The per-user limiters' shared counters (src/http/rate-limit.ts). */
+    rateLimits: { repository: repositories.rateLimits, clock, logger },
     instance,
     heartbeat,
     /** Announces this instance (heartbeat row) and starts closing work that dead instances left. */

@@ -6,6 +6,7 @@
 
 export * from '../approvals/approvals.pg-table.js';
 export * from '../instances/instances.pg-table.js';
+export * from '../rate-limits/rate-limits.pg-table.js';
 export * from '../transcripts/transcripts.pg-tables.js';
 export * from '../users/users.pg-table.js';
 export * from '../wps-auth/wps-auth.pg-tables.js';

@@ -3,6 +3,11 @@ import { type ApprovalsRepository, createApprovalsRepository } from '../approval
 import type { InstanceIdentity } from '../instances/instance-liveness.js';
 import { createPostgresInstancesRepository } from '../instances/instances.postgres.js';
 import { createInstancesRepository, type InstancesRepository } from '../instances/instances.repository.js';
+import { createPostgresRateLimitsRepository } from '../rate-limits/rate-limits.postgres.js';
+import {
+  createRateLimitsRepository,
+  type RateLimitsRepository,
+} from '../rate-limits/rate-limits.repository.js';
 import { createPostgresConversationsRepository } from '../transcripts/conversations.postgres.js';
 import {
   type ConversationsRepository,
@@ -64,6 +69,7 @@ export function createRepositories(database: AnyDatabase, options: RepositoryOpt
     approvals: createApprovalsRepository({ db }),
     usage: createUsageRepository({ db }),
     instances: createInstancesRepository({ db }),
+    rateLimits: createRateLimitsRepository({ db }),
   };
 }
 
@@ -82,6 +88,7 @@ function createPostgresRepositories(
   approvals: ApprovalsRepository;
   usage: UsageRepository;
   instances: InstancesRepository;
+  rateLimits: RateLimitsRepository;
 } {
   const { instance, turnsInFlightPerUser, notifications } = options;
   return {
@@ -93,5 +100,6 @@ function createPostgresRepositories(
     approvals: createPostgresApprovalsRepository({ db }),
     usage: createPostgresUsageRepository({ db }),
     instances: createPostgresInstancesRepository({ db }),
+    rateLimits: createPostgresRateLimitsRepository({ db }),
   };
 }

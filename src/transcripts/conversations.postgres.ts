@@ -45,22 +45,21 @@ export function createPostgresConversationsRepository({
   instance?: InstanceIdentity;
   turnsInFlightPerUser?: number;
 }): ConversationsRepository {
+  // A literal, as in the SQLite twin: it matches the partial index messages_streaming_idx in any plan,
+  // a generic one of a prepared statement included.
+  const isStreaming = sql`${messagesTable.status} = 'streaming'`;
   /** Assistant messages still being produced by a live instance: turns in flight. */
   const inFlight = (now: number) =>
     and(
       eq(messagesTable.role, 'assistant'),
-      eq(messagesTable.status, 'streaming'),
+      isStreaming,
       ownedByLiveInstance(messagesTable.instanceId, instance, now),
     );
 
   // One guarded UPDATE: a row another statement changes meanwhile is re-checked against `streaming`.
   const abortStreamingWhere = async (condition: SQL | undefined) =>
-    (
-      await db
-        .update(messagesTable)
-        .set({ status: 'aborted' })
-        .where(and(eq(messagesTable.status, 'streaming'), condition))
-    ).rowCount ?? 0;
+    (await db.update(messagesTable).set({ status: 'aborted' }).where(and(isStreaming, condition))).rowCount ??
+    0;
 
   return withDatabaseErrors({
     async findConversation(userId: string, id: string): Promise<ConversationRow | undefined> {

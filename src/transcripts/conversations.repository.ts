@@ -32,6 +32,12 @@ function bumpConversation(database: Pick<AppDatabase, 'update'>, conversationId:
  * `instance` is the process that owns the turns it starts; `turnsInFlightPerUser` caps a user's turns
  * running at once across every instance on this database.
  */
+/**
+ * `status = 'streaming'` as a literal, not a bound parameter: it matches the partial index
+ * messages_streaming_idx, which SQLite can use with a parameter only by re-preparing every run.
+ */
+const isStreaming = sql`${messagesTable.status} = 'streaming'`;
+
 const keepAborted = (status: MessageRow['status']) =>
   sql<MessageRow['status']>`case when ${messagesTable.status} = 'aborted' then 'aborted' else ${status} end`;
 
@@ -48,16 +54,12 @@ export function createConversationsRepository({
   const inFlight = (now: number) =>
     and(
       eq(messagesTable.role, 'assistant'),
-      eq(messagesTable.status, 'streaming'),
+      isStreaming,
       ownedByLiveInstance(messagesTable.instanceId, instance, now),
     );
 
   const abortStreamingWhere = (condition: SQL | undefined) =>
-    db
-      .update(messagesTable)
-      .set({ status: 'aborted' })
-      .where(and(eq(messagesTable.status, 'streaming'), condition))
-      .run().changes;
+    db.update(messagesTable).set({ status: 'aborted' }).where(and(isStreaming, condition)).run().changes;
 
   return withDatabaseErrors({
     async findConversation(userId: string, id: string): Promise<ConversationRow | undefined> {

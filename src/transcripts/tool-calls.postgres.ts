@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt, ne, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, ne, type SQL, sql } from 'drizzle-orm';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import type { PostgresDatabase } from '../db/postgres-database.js';
 import {
@@ -49,7 +49,8 @@ export function createPostgresToolCallsRepository({
       await db
         .update(toolCallsTable)
         .set({ status: 'aborted', isError: true, durationMs: null })
-        .where(and(eq(toolCallsTable.status, 'running'), condition))
+        // A literal, as in the SQLite twin: it matches the partial index tool_calls_running_idx.
+        .where(and(sql`${toolCallsTable.status} = 'running'`, condition))
     ).rowCount ?? 0;
 
   return withDatabaseErrors({

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt, ne, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, ne, type SQL, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import {
@@ -52,7 +52,9 @@ export function createToolCallsRepository({
     db
       .update(toolCallsTable)
       .set({ status: 'aborted', isError: true, durationMs: null })
-      .where(and(eq(toolCallsTable.status, 'running'), condition))
+      // A literal, not a parameter: it matches the partial index tool_calls_running_idx (see isStreaming in
+      // conversations.repository.ts).
+      .where(and(sql`${toolCallsTable.status} = 'running'`, condition))
       .run().changes;
 
   return withDatabaseErrors({

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { exactJson } from '../db/postgres-json.js';
 import { usersTable } from '../users/users.pg-table.js';
@@ -41,7 +42,9 @@ export const messagesTable = pgTable(
   },
   (table) => [
     uniqueIndex('messages_conversation_sequence_idx').on(table.conversationId, table.sequence),
-    index('messages_status_idx').on(table.status, table.instanceId),
+    index('messages_streaming_idx')
+      .on(table.conversationId, table.instanceId)
+      .where(sql`${table.status} = 'streaming'`),
   ],
 );
 
@@ -76,6 +79,7 @@ export const toolCallsTable = pgTable(
   (table) => [
     index('tool_calls_user_started_idx').on(table.userId, table.startedAt, table.id),
     index('tool_calls_conversation_idx').on(table.conversationId),
-    index('tool_calls_status_idx').on(table.status, table.instanceId),
+    index('tool_calls_message_idx').on(table.messageId),
+    index('tool_calls_running_idx').on(table.instanceId).where(sql`${table.status} = 'running'`),
   ],
 );

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { usersTable } from '../users/users.table.js';
 
@@ -51,8 +52,13 @@ export const messagesTable = sqliteTable(
   // Unique: two turns that raced for one conversation can never both take the same place in it.
   (table) => [
     uniqueIndex('messages_conversation_sequence_idx').on(table.conversationId, table.sequence),
-    // Few rows are `streaming` at any time: the in-flight count of every turn and the sweeps read only those.
-    index('messages_status_idx').on(table.status, table.instanceId),
+    // Partial: only the few `streaming` rows (turns in flight) are in it, so the busy check, the per-user
+    // in-flight count and the sweeps read a tiny index however long the history grows. Queries must spell
+    // the status as a literal (see streaming in conversations.repository.ts): with a bound parameter SQLite
+    // can use a partial index only by re-preparing the statement on every run.
+    index('messages_streaming_idx')
+      .on(table.conversationId, table.instanceId)
+      .where(sql`${table.status} = 'streaming'`),
   ],
 );
 
@@ -92,7 +98,9 @@ export const toolCallsTable = sqliteTable(
   (table) => [
     index('tool_calls_user_started_idx').on(table.userId, table.startedAt, table.id),
     index('tool_calls_conversation_idx').on(table.conversationId),
-    // Few rows are `running` at any time: the sweeps read only those.
-    index('tool_calls_status_idx').on(table.status, table.instanceId),
+    // A transcript loads the calls of its messages (listForMessages).
+    index('tool_calls_message_idx').on(table.messageId),
+    // Partial, like messages_streaming_idx: only the few `running` calls, which the sweeps read.
+    index('tool_calls_running_idx').on(table.instanceId).where(sql`${table.status} = 'running'`),
   ],
 );

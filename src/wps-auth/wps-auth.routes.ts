@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { currentUser } from '../http/api-key-auth.js';
-import { perUserRateLimit } from '../http/rate-limit.js';
+import { perUserRateLimit, type RateLimitDependencies } from '../http/rate-limit.js';
 import type { AuthorizationBinding } from './authorization-binding.js';
 import type { AuthorizationCallback } from './authorization-callback.js';
 import type { AuthorizationFlow } from './authorization-flow.js';
@@ -21,6 +21,7 @@ export function createWpsAuthRoutes(dependencies: {
   onDisconnect: (userId: string) => Promise<void>;
   /** Per-server status of a connected user's WPS (`wps.servers`): a server may lack its scope. */
   serverStatuses?: (userId: string) => Promise<unknown[]>;
+  rateLimits: RateLimitDependencies;
 }) {
   const { authorizationFlow, binding, tokenManager } = dependencies;
 
@@ -36,6 +37,8 @@ export function createWpsAuthRoutes(dependencies: {
     response.json({ user: { id: user.id, name: user.name }, wps: { ...wps, ...servers } });
   });
   const authorizeLimit = perUserRateLimit({
+    name: 'wps-authorize',
+    dependencies: dependencies.rateLimits,
     perMinute: AUTHORIZE_PER_MINUTE,
     what: 'WPS authorizations started',
   });

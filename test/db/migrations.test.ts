@@ -23,6 +23,7 @@ describe('database', () => {
       'instances',
       'messages',
       'pending_authorizations',
+      'rate_limit_hits',
       'tool_calls',
       'users',
       'wps_connections',

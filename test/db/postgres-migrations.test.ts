@@ -75,7 +75,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL migrations', () => {
       url,
       "select table_name from information_schema.tables where table_schema = 'public' order by table_name",
     );
-    expect(expectedTables).toHaveLength(9);
+    expect(expectedTables).toHaveLength(10);
     expect(tables.map((row) => row.table_name)).toEqual(expectedTables);
     const applied = await appliedMigrations(url);
     expect(applied.length).toBeGreaterThan(0);

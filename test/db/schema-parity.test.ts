@@ -74,7 +74,7 @@ describe('the SQLite and PostgreSQL schemas', () => {
       key,
       getTableName(table as Table),
     ]);
-    expect(sqliteTables.length).toBe(9);
+    expect(sqliteTables.length).toBe(10);
     expect(postgresTables.sort()).toEqual(sqliteTables.sort());
   });
 

@@ -1,0 +1,11 @@
+CREATE TABLE "rate_limit_hits" (
+	"key" text PRIMARY KEY NOT NULL,
+	"window_start" bigint NOT NULL,
+	"hits" integer NOT NULL
+);
+--> statement-breakpoint
+DROP INDEX "messages_status_idx";--> statement-breakpoint
+DROP INDEX "tool_calls_status_idx";--> statement-breakpoint
+CREATE INDEX "messages_streaming_idx" ON "messages" USING btree ("conversation_id","instance_id") WHERE "messages"."status" = 'streaming';--> statement-breakpoint
+CREATE INDEX "tool_calls_message_idx" ON "tool_calls" USING btree ("message_id");--> statement-breakpoint
+CREATE INDEX "tool_calls_running_idx" ON "tool_calls" USING btree ("instance_id") WHERE "tool_calls"."status" = 'running';
