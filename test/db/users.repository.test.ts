@@ -36,6 +36,20 @@ describeOnEachDatabase('users repository', (fixture) => {
     expect(await users.countUsers()).toBe(1);
   });
 
+  it("a refused write surfaces the driver's error, never the statement's parameters (key hashes, sealed tokens)", async () => {
+    const { users } = fixture.repositories();
+    await users.insertUser(user('usr_a', 'ann'));
+    await users.insertApiKey(key('key_a', 'usr_a', 'hash-never-in-an-error'));
+    const refused = await users.insertApiKey(key('key_a', 'usr_a', 'hash-never-in-an-error')).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(refused).toBeInstanceOf(Error);
+    // drizzle's wrapper quotes the query and its parameters: only the driver's own error travels on.
+    expect(refused?.constructor.name).not.toBe('DrizzleQueryError');
+    expect(`${refused?.message} ${refused?.stack}`).not.toContain('hash-never-in-an-error');
+  });
+
   it('a user and its first key are stored together, or neither when the key cannot be', async () => {
     const { users } = fixture.repositories();
     await users.insertUserWithApiKey(user('usr_a', 'ann'), key('key_a', 'usr_a', 'hash_a'));
