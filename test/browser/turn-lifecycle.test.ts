@@ -94,7 +94,8 @@ describe.skipIf(skipBrowserTests)('how a chat turn ends, in a real browser', () 
     await screenshot('turn-03-stopped-transcript');
     // Continued in the chat, the stopped turn still says so.
     await page.getByTestId('continue-conversation').click();
-    await page.getByTestId('turn-stopped').waitFor();
+    // In the chat's messages: the transcript page may still be leaving the DOM for a moment.
+    await page.getByTestId('messages').getByTestId('turn-stopped').waitFor();
   });
 
   it('with no model configured, the chat says what to set before the first message', async () => {
