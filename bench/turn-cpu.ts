@@ -9,7 +9,8 @@
  * bench/cpu-profile-costs.ts.
  *
  * BENCH_BASELINE=1 then runs the baseline (one MCP client + generateText, bench/baseline-process.ts) at the
- * same concurrency and latency, for CPU per turn against it in one run.
+ * same concurrency and latency, for CPU per turn against it in one run; BENCH_BASELINE_FLAGS are its node
+ * flags, and its measured window is printed too, to compare the two profiles area by area.
  *
  * BENCH_DEPTH=50 measures turn depth instead (bench/turn-depth.ts: turn 1 against turn 50 of the same
  * conversations, BENCH_USERS of them), with BENCH_CONTEXT_BUDGET_CHARS as the agent's context budget.
@@ -41,7 +42,9 @@ const REPEAT = fromEnvironment('BENCH_REPEAT', 1);
 const DEPTH = fromEnvironment('BENCH_DEPTH', 0);
 const BASELINE = process.env.BENCH_BASELINE === '1';
 const CONTEXT_BUDGET_CHARS = process.env.BENCH_CONTEXT_BUDGET_CHARS;
-const AGENT_FLAGS = (process.env.BENCH_AGENT_FLAGS ?? '').split(' ').filter(Boolean);
+const nodeFlags = (name: string) => (process.env[name] ?? '').split(' ').filter(Boolean);
+const AGENT_FLAGS = nodeFlags('BENCH_AGENT_FLAGS');
+const BASELINE_FLAGS = nodeFlags('BENCH_BASELINE_FLAGS');
 const ACCOUNTS = ['alice', 'bob', 'carol'];
 const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
 
@@ -116,7 +119,7 @@ async function measureBaseline(
   sandbox: Awaited<ReturnType<typeof createWpsSandbox>>,
   timedModel: Awaited<ReturnType<typeof startTimedModel>>,
 ): Promise<void> {
-  const baseline = startChildProcess({ entry: 'bench/baseline-process.ts' });
+  const baseline = startChildProcess({ entry: 'bench/baseline-process.ts', nodeFlags: BASELINE_FLAGS });
   try {
     await baseline.call('start', {
       modelBaseUrl: timedModel.model.baseUrl,
@@ -124,6 +127,8 @@ async function measureBaseline(
       accessToken: sandbox.issueTokens('alice').access_token,
     });
     await baseline.call('run', { concurrency: USERS, turnsEach: 1, prefix: 'baseline-warm' });
+    const windowStart = monotonicMicros();
+    let measuredTurns = 0;
     for (let round = 0; round < REPEAT; round++) {
       const before = await baseline.call<ProcessSample>('sample');
       const turns = await baseline.call<unknown[]>('run', {
@@ -133,10 +138,14 @@ async function measureBaseline(
       });
       const after = await baseline.call<ProcessSample>('sample');
       const load = loadBetween(before, after);
+      measuredTurns += turns.length;
       console.log(
         `baseline ${USERS} users × ${TURNS} turns: CPU ${formatNumber(load.cpuMs / turns.length, 2)} ms/turn, loop busy ${Math.round(load.loopUtilization * 100)}%`,
       );
     }
+    console.log(
+      `baseline profile window: ${JSON.stringify({ startUs: windowStart, endUs: monotonicMicros(), turns: measuredTurns })}`,
+    );
   } finally {
     await baseline.stop().catch(() => undefined);
   }

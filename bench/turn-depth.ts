@@ -20,7 +20,11 @@ export interface TurnDepthRow {
   wallP50Ms: number;
   /** Characters the model was sent over the turn's requests (both steps), mean per turn: the history's growth. */
   modelRequestChars: number;
+  /** When the turn ran, in monotonic µs (the clock of V8's `--cpu-prof` profiles): for bench/cpu-profile-costs.ts. */
+  window: { startUs: number; endUs: number; turns: number };
 }
+
+const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
 
 interface AgentCalls {
   call<T>(method: string, parameters?: unknown): Promise<T>;
@@ -53,6 +57,7 @@ export async function measureTurnDepth(options: {
     const measuring = options.measured.includes(turn);
     if (measuring) await options.agent.call('walReset');
     const before = await options.agent.call<ProcessSample>('sample');
+    const startUs = monotonicMicros();
     const turns = await Promise.all(
       options.users.map(async (user, index) => {
         const id = `${options.prefix}-${index}-${turn}`;
@@ -67,6 +72,7 @@ export async function measureTurnDepth(options: {
         return { wallMs, requestChars: options.timedModel.takeTurn(id).requestChars };
       }),
     );
+    const endUs = monotonicMicros();
     const after = await options.agent.call<ProcessSample>('sample');
     if (!measuring) continue;
     const walBytes = await options.agent.call<number>('walBytes');
@@ -79,6 +85,7 @@ export async function measureTurnDepth(options: {
       walBytesPerTurn: walBytes / options.users.length,
       wallP50Ms: distribution(turns.map((measured) => measured.wallMs)).p50,
       modelRequestChars: distribution(turns.map((measured) => measured.requestChars)).mean,
+      window: { startUs, endUs, turns: options.users.length },
     });
   }
   return rows;
