@@ -201,10 +201,11 @@ export async function startChatTurn(
   const text = () => stepTexts.filter(Boolean).join('\n\n');
   const describeError = (error: unknown) => describeModelError(error, dependencies.secrets);
   let finalModelMessages: unknown[] | undefined;
+  // The turn's own messages go through the SDK's prompt check; the history joins them in prepareStep. It
+  // passed the same check when it was read back (conversation-history.ts), and re-checking every earlier
+  // message on every turn made a turn's cost grow with the conversation (docs/benchmarks.md, turn depth).
   const messages: ModelMessage[] =
-    continuation.kind === 'continue'
-      ? [...history, ...continuation.modelMessages]
-      : [...history, { role: 'user', content: userText }];
+    continuation.kind === 'continue' ? continuation.modelMessages : [{ role: 'user', content: userText }];
   // A continued turn's model messages keep what came before the pause (the approval answers included).
   const storedPrefix = continuation.kind === 'continue' ? continuation.modelMessages : [];
   // How many of the turn's model messages the message row holds: each write appends only the rest.
@@ -266,9 +267,9 @@ export async function startChatTurn(
     maxRetries: settings.maxRetries ?? 2,
     providerOptions: dependencies.providerOptions,
     abortSignal: deadline.signal,
-    prepareStep: ({ stepNumber }: { stepNumber: number }) => {
+    prepareStep: ({ stepNumber, messages: stepMessages }: { stepNumber: number; messages: ModelMessage[] }) => {
       currentStep = stepNumber + 1;
-      return undefined;
+      return history.length > 0 ? { messages: [...history, ...stepMessages] } : undefined;
     },
     onStepFinish: async (step: {
       text: string;

@@ -148,6 +148,37 @@ describe('asking the agent to edit a document', () => {
     expect(sent).toContain('How many risks are there?');
   });
 
+  it('sends the earlier turns before the new message in every step of a follow-up turn, tool steps included', async () => {
+    harness = await startChatHarness();
+    const { agent, model, user } = harness;
+    model.script({ text: 'Noted: the plan is called Q3.' });
+    const first = await agent.api(user.apiKey, 'POST', '/v1/chat', { message: 'Remember the Q3 plan' });
+    expect(first.status).toBe(200);
+
+    model.script(
+      { toolCalls: [{ name: 'kso_yundoc_search_yundoc', arguments: { keyword: 'Q3' } }] },
+      { text: 'Found it again.' },
+    );
+    const followUp = await agent.api(user.apiKey, 'POST', '/v1/chat', {
+      message: 'Find it for me',
+      conversationId: first.body.conversationId,
+    });
+    expect(followUp.status).toBe(200);
+    const [toolStep, answerStep] = model.requests.slice(-2).map((request) =>
+      (request.body.messages ?? [])
+        .filter((message: any) => message.role !== 'system')
+        .map((message: any) =>
+          message.role === 'tool' ? 'tool' : `${message.role}:${message.content ?? 'tool-calls'}`,
+        ),
+    );
+    expect(toolStep).toEqual([
+      'user:Remember the Q3 plan',
+      'assistant:Noted: the plan is called Q3.',
+      'user:Find it for me',
+    ]);
+    expect(answerStep).toEqual([...(toolStep ?? []), 'assistant:tool-calls', 'tool']);
+  });
+
   it('streams the same turn as an AI SDK UI message stream that readUIMessageStream reads', async () => {
     harness = await startChatHarness();
     const { agent, model, user } = harness;
