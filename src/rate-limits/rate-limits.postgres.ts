@@ -1,6 +1,7 @@
 import { and, eq, gt, lt, sql } from 'drizzle-orm';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import type { PostgresDatabase } from '../db/postgres-database.js';
+import { prepareNamed } from '../db/postgres-prepared.js';
 import { rateLimitHitsTable } from './rate-limits.pg-table.js';
 import type { RateLimitsRepository, WindowCount } from './rate-limits.repository.js';
 
@@ -14,23 +15,27 @@ const p = sql.placeholder;
 export function createPostgresRateLimitsRepository({ db }: { db: PostgresDatabase }): RateLimitsRepository {
   const table = rateLimitHitsTable;
   // Named, so each pooled connection parses and plans it once.
-  const hit = db
-    .insert(table)
-    .values({ key: p('key'), windowStart: p('windowStart'), hits: 1 })
-    .onConflictDoUpdate({
-      target: table.key,
-      set: {
-        hits: sql`case when excluded.window_start > ${table.windowStart} then 1 else ${table.hits} + 1 end`,
-        windowStart: sql`greatest(${table.windowStart}, excluded.window_start)`,
-      },
-    })
-    .returning({ hits: table.hits, windowStart: table.windowStart })
-    .prepare('rate_limit_hit');
-  const decrement = db
-    .update(table)
-    .set({ hits: sql`${table.hits} - 1` })
-    .where(and(eq(table.key, p('key')), eq(table.windowStart, p('windowStart')), gt(table.hits, 0)))
-    .prepare('rate_limit_decrement');
+  const hit = prepareNamed(
+    'rate_limit_hit',
+    db
+      .insert(table)
+      .values({ key: p('key'), windowStart: p('windowStart'), hits: 1 })
+      .onConflictDoUpdate({
+        target: table.key,
+        set: {
+          hits: sql`case when excluded.window_start > ${table.windowStart} then 1 else ${table.hits} + 1 end`,
+          windowStart: sql`greatest(${table.windowStart}, excluded.window_start)`,
+        },
+      })
+      .returning({ hits: table.hits, windowStart: table.windowStart }),
+  );
+  const decrement = prepareNamed(
+    'rate_limit_decrement',
+    db
+      .update(table)
+      .set({ hits: sql`${table.hits} - 1` })
+      .where(and(eq(table.key, p('key')), eq(table.windowStart, p('windowStart')), gt(table.hits, 0))),
+  );
 
   return withDatabaseErrors({
     async hit(key: string, windowStart: number): Promise<WindowCount> {

@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, isNull, lt, ne, type SQL, sql } from 'drizzle-orm';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import type { PostgresDatabase } from '../db/postgres-database.js';
+import { prepareNamed } from '../db/postgres-prepared.js';
 import {
   type InstanceIdentity,
   postgresInstanceLiveness,
@@ -35,14 +36,27 @@ export function createPostgresToolCallsRepository({
   db: PostgresDatabase;
   instance?: InstanceIdentity;
 }): ToolCallsRepository {
-  // The two writes of every tool call: named prepared statements, parsed once per pooled connection.
-  const insertCall = db.insert(toolCallsTable).values(newToolCallPlaceholders).prepare('tool_calls_insert');
-  const finishCall = db
-    .update(toolCallsTable)
-    .set(toolCallOutcomePlaceholders)
-    // A call closed as aborted (shutdown, a dead instance) stays aborted: a late finish cannot reopen it.
-    .where(and(eq(toolCallsTable.id, toolCallIdPlaceholder), ne(toolCallsTable.status, 'aborted')))
-    .prepare('tool_calls_finish');
+  // The writes of every tool call (an approved one is marked running instead of inserted): named
+  // prepared statements, parsed once per pooled connection.
+  const insertCall = prepareNamed(
+    'tool_calls_insert',
+    db.insert(toolCallsTable).values(newToolCallPlaceholders),
+  );
+  const markCallRunning = prepareNamed(
+    'tool_calls_mark_running',
+    db
+      .update(toolCallsTable)
+      .set({ status: 'running', startedAt: sql`${sql.placeholder('startedAt')}` })
+      .where(eq(toolCallsTable.id, toolCallIdPlaceholder)),
+  );
+  const finishCall = prepareNamed(
+    'tool_calls_finish',
+    db
+      .update(toolCallsTable)
+      .set(toolCallOutcomePlaceholders)
+      // A call closed as aborted (shutdown, a dead instance) stays aborted: a late finish cannot reopen it.
+      .where(and(eq(toolCallsTable.id, toolCallIdPlaceholder), ne(toolCallsTable.status, 'aborted'))),
+  );
 
   const abortRunningWhere = async (condition: SQL | undefined) =>
     (
@@ -63,7 +77,7 @@ export function createPostgresToolCallsRepository({
     },
 
     async markRunning(id: string, startedAt: number): Promise<void> {
-      await db.update(toolCallsTable).set({ status: 'running', startedAt }).where(eq(toolCallsTable.id, id));
+      await markCallRunning.execute({ id, startedAt });
     },
 
     async storeSnapshot(id: string, sealed: string, at: number): Promise<void> {

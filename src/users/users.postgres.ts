@@ -1,6 +1,7 @@
 import { and, asc, count, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import type { PostgresDatabase } from '../db/postgres-database.js';
+import { prepareNamed } from '../db/postgres-prepared.js';
 import { apiKeysTable, usersTable } from './users.pg-table.js';
 import type { ApiKeyRow, User, UsersRepository } from './users.repository.js';
 
@@ -8,12 +9,27 @@ import type { ApiKeyRow, User, UsersRepository } from './users.repository.js';
 export function createPostgresUsersRepository({ db }: { db: PostgresDatabase }): UsersRepository {
   // Every /v1 request runs this query: a named prepared statement is parsed and planned once per pool
   // connection instead of on every request.
-  const userByActiveKeyHash = db
-    .select({ id: usersTable.id, name: usersTable.name, createdAt: usersTable.createdAt })
-    .from(apiKeysTable)
-    .innerJoin(usersTable, eq(apiKeysTable.userId, usersTable.id))
-    .where(and(eq(apiKeysTable.keyHash, sql.placeholder('keyHash')), isNull(apiKeysTable.revokedAt)))
-    .prepare('user_by_key_hash');
+  const userByActiveKeyHash = prepareNamed(
+    'user_by_key_hash',
+    db
+      .select({ id: usersTable.id, name: usersTable.name, createdAt: usersTable.createdAt })
+      .from(apiKeysTable)
+      .innerJoin(usersTable, eq(apiKeysTable.userId, usersTable.id))
+      .where(and(eq(apiKeysTable.keyHash, sql.placeholder('keyHash')), isNull(apiKeysTable.revokedAt))),
+  );
+  // …and the key's last-use stamp after each lookup.
+  const touchKey = prepareNamed(
+    'api_key_touch',
+    db
+      .update(apiKeysTable)
+      .set({ lastUsedAt: sql`${sql.placeholder('now')}` })
+      .where(
+        and(
+          eq(apiKeysTable.keyHash, sql.placeholder('keyHash')),
+          or(isNull(apiKeysTable.lastUsedAt), lt(apiKeysTable.lastUsedAt, sql.placeholder('staleBefore'))),
+        ),
+      ),
+  );
 
   return withDatabaseErrors({
     async insertUser(user: User): Promise<void> {
@@ -73,15 +89,7 @@ export function createPostgresUsersRepository({ db }: { db: PostgresDatabase }):
         .orderBy(asc(apiKeysTable.createdAt), asc(apiKeysTable.id));
     },
     async touchApiKey(keyHash: string, now: number, staleBefore: number): Promise<void> {
-      await db
-        .update(apiKeysTable)
-        .set({ lastUsedAt: now })
-        .where(
-          and(
-            eq(apiKeysTable.keyHash, keyHash),
-            or(isNull(apiKeysTable.lastUsedAt), lt(apiKeysTable.lastUsedAt, staleBefore)),
-          ),
-        );
+      await touchKey.execute({ keyHash, now, staleBefore });
     },
   });
 }

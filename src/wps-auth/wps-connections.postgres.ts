@@ -3,6 +3,7 @@ import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import type { PostgresDatabase } from '../db/postgres-database.js';
 import { notifyStatement, type PostgresNotifications } from '../db/postgres-notifications.js';
+import { prepareNamed } from '../db/postgres-prepared.js';
 import {
   type InstanceIdentity,
   postgresInstanceLiveness,
@@ -50,11 +51,13 @@ export function createPostgresWpsConnectionsRepository({
   instance?: InstanceIdentity;
 }): WpsConnectionsRepository {
   // Read before MCP requests and on every status check: a named prepared statement.
-  const connectionOfUser = db
-    .select()
-    .from(table)
-    .where(eq(table.userId, sql.placeholder('userId')))
-    .prepare('wps_connection_of_user');
+  const connectionOfUser = prepareNamed(
+    'wps_connection_of_user',
+    db
+      .select()
+      .from(table)
+      .where(eq(table.userId, sql.placeholder('userId'))),
+  );
 
   /** Runs a write and, if it changed a row, announces the user in the same transaction. */
   const announcing = (userId: string, write: (transaction: Transaction) => Promise<boolean>) =>

@@ -1,0 +1,75 @@
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type pg from 'pg';
+import * as schema from './postgres-schema.js';
+
+/*
+ * Named prepared statements on PostgreSQL. node-postgres parses a named statement once per connection
+ * and then only binds it; drizzle builds its SQL once, at `.prepare(name)`. Building and parsing per
+ * call cost about as much CPU as running the statement (issue 12's profile).
+ */
+
+/**
+ * The text each name stands for in this process. node-postgres refuses a second text under a name it
+ * has parsed on a connection ("Prepared statements must be unique"), and only on a connection that ran
+ * both: a name two repositories share would fail at random, under load. Claiming it here fails at once.
+ */
+const statementTexts = new Map<string, string>();
+
+interface NamedPreparable {
+  toSQL(): { sql: string };
+  prepare(name: string): unknown;
+}
+
+/**
+ * `query.prepare(name)`, once it is sure no other statement of this process holds `name`. The same
+ * text may claim it again: repositories are created more than once per process (and per connection,
+ * see `preparedTransactions`).
+ */
+export function prepareNamed<Query extends NamedPreparable>(
+  name: string,
+  query: Query,
+): ReturnType<Query['prepare']> {
+  const text = query.toSQL().sql;
+  const claimed = statementTexts.get(name);
+  if (claimed !== undefined && claimed !== text)
+    throw new Error(`Prepared statement name "${name}" already stands for another statement: ${claimed}`);
+  statementTexts.set(name, text);
+  return query.prepare(name) as ReturnType<Query['prepare']>;
+}
+
+/** A drizzle database on one pooled connection: what a transaction's prepared statements run on. */
+export type PostgresConnection = NodePgDatabase<typeof schema>;
+
+/**
+ * Transactions whose statements are prepared once per pooled connection. drizzle binds a prepared
+ * statement to the client it was prepared on: one prepared on the pool runs on whichever connection is
+ * free, outside any `db.transaction` (drizzle-orm#2826), and one prepared on the transaction is built
+ * anew on every call. So each connection gets a drizzle instance of its own and `prepare`'s statements
+ * on it, kept as long as the connection lives; a transaction holds the connection and runs them there.
+ */
+export function preparedTransactions<Statements>(
+  pool: pg.Pool,
+  prepare: (connection: PostgresConnection) => Statements,
+) {
+  const byConnection = new WeakMap<
+    pg.PoolClient,
+    { connection: PostgresConnection; statements: Statements }
+  >();
+  return async <Result>(work: (statements: Statements) => Promise<Result>): Promise<Result> => {
+    const client = await pool.connect();
+    try {
+      let prepared = byConnection.get(client);
+      if (!prepared) {
+        const connection = drizzle({ client, schema });
+        prepared = { connection, statements: prepare(connection) };
+        byConnection.set(client, prepared);
+      }
+      const { statements } = prepared;
+      // On a single client drizzle runs BEGIN/COMMIT (or ROLLBACK) there and acquires nothing.
+      return await prepared.connection.transaction(() => work(statements));
+    } finally {
+      // A connection that broke is not queryable any more, and pg-pool drops it on release.
+      client.release();
+    }
+  };
+}
