@@ -1,13 +1,14 @@
-import { and, asc, count, desc, eq, gte, isNull, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNull, lt, type SQL } from 'drizzle-orm';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import type { PostgresDatabase } from '../db/postgres-database.js';
+import { preparedTransactions } from '../db/postgres-prepared.js';
 import {
   type InstanceIdentity,
   postgresInstanceLiveness,
   READ_ONLY_INSTANCE,
 } from '../instances/instance-liveness.js';
 import { errors } from '../shared/errors.js';
-import { usersTable } from '../users/users.pg-table.js';
+import { noUsage } from '../usage/turn-usage.js';
 import type {
   BeginTurn,
   ConversationRow,
@@ -17,40 +18,17 @@ import type {
 } from './conversations.repository.js';
 import { olderThan } from './list-conditions.js';
 import { conversationsTable, messagesTable } from './transcripts.pg-tables.js';
+import {
+  isStreaming,
+  messagePlaceholderValues,
+  preparePostgresTurnStatements,
+  prepareTurnTransactionStatements,
+} from './turn-statements.postgres.js';
 
-const { ownedByDeadInstance, ownedByLiveInstance } = postgresInstanceLiveness;
+const { ownedByDeadInstance } = postgresInstanceLiveness;
 
 /** How long a user over the in-flight limit is told to wait: turns usually finish within seconds. */
 const TURN_LIMIT_RETRY_AFTER_SECONDS = 5;
-
-type Transaction = Parameters<Parameters<PostgresDatabase['transaction']>[0]>[0];
-
-/** Moves a conversation to the top of its user's list (newest `updatedAt` first). */
-async function bumpConversation(database: Transaction, conversationId: string, now: number): Promise<void> {
-  await database
-    .update(conversationsTable)
-    .set({ updatedAt: now })
-    .where(eq(conversationsTable.id, conversationId));
-}
-
-/**
- * The stored `json` array with `added` appended, computed by PostgreSQL from the text it holds: nothing
- * stored travels back or is serialised again. Text splicing rather than `jsonb ||`, which would rewrite the
- * whole value as jsonb (reordered keys, no `\u0000`: see postgres-json.ts); both sides are compact
- * `JSON.stringify` arrays, and the `::json` cast checks the result.
- */
-function appendedModelMessages(added: unknown[]): SQL {
-  const stored = messagesTable.modelMessages;
-  if (added.length === 0) return sql`${stored}`;
-  const addedText = JSON.stringify(added);
-  return sql`case
-    when ${stored} is null or ${stored}::text = '[]' then ${addedText}::json
-    else (left(${stored}::text, -1) || ',' || substr(${addedText}::text, 2))::json
-  end`;
-}
-
-const keepAborted = (status: MessageRow['status']) =>
-  sql<MessageRow['status']>`case when ${messagesTable.status} = 'aborted' then 'aborted' else ${status} end`;
 
 /**
  * The PostgreSQL implementation of conversations.repository.ts (same methods, same meaning; the comments
@@ -66,16 +44,10 @@ export function createPostgresConversationsRepository({
   instance?: InstanceIdentity;
   turnsInFlightPerUser?: number;
 }): ConversationsRepository {
-  // A literal, as in the SQLite twin: it matches the partial index messages_streaming_idx in any plan,
-  // a generic one of a prepared statement included.
-  const isStreaming = sql`${messagesTable.status} = 'streaming'`;
-  /** Assistant messages still being produced by a live instance: turns in flight. */
-  const inFlight = (now: number) =>
-    and(
-      eq(messagesTable.role, 'assistant'),
-      isStreaming,
-      ownedByLiveInstance(messagesTable.instanceId, instance, now),
-    );
+  const statements = preparePostgresTurnStatements(db);
+  const turnTransaction = preparedTransactions(db.$client, (connection) =>
+    prepareTurnTransactionStatements(connection, instance),
+  );
 
   // One guarded UPDATE: a row another statement changes meanwhile is re-checked against `streaming`.
   const abortStreamingWhere = async (condition: SQL | undefined) =>
@@ -84,10 +56,7 @@ export function createPostgresConversationsRepository({
 
   return withDatabaseErrors({
     async findConversation(userId: string, id: string): Promise<ConversationRow | undefined> {
-      const [row] = await db
-        .select()
-        .from(conversationsTable)
-        .where(and(eq(conversationsTable.id, id), eq(conversationsTable.userId, userId)));
+      const [row] = await statements.findConversation.execute({ id, userId });
       return row;
     },
 
@@ -140,54 +109,28 @@ export function createPostgresConversationsRepository({
      * by its primary key.
      */
     async beginTurn(options: BeginTurn): Promise<void> {
-      await db.transaction(async (transaction) => {
+      const { conversationId, now } = options;
+      await turnTransaction(async (turn) => {
         const userId =
           options.userId ??
           options.newConversation?.userId ??
-          (
-            await transaction
-              .select({ userId: conversationsTable.userId })
-              .from(conversationsTable)
-              .where(eq(conversationsTable.id, options.conversationId))
-          )[0]?.userId;
-        if (userId !== undefined)
-          await transaction
-            .select({ id: usersTable.id })
-            .from(usersTable)
-            .where(eq(usersTable.id, userId))
-            .for('no key update');
-        const [busy] = await transaction
-          .select({ id: messagesTable.id })
-          .from(messagesTable)
-          .where(and(eq(messagesTable.conversationId, options.conversationId), inFlight(options.now)))
-          .limit(1);
+          (await turn.conversationOwner.execute({ conversationId }))[0]?.userId;
+        if (userId !== undefined) await turn.lockUser.execute({ userId });
+        const [busy] = await turn.busy.execute({ conversationId, now });
         if (busy) throw errors.conversationBusy();
-        const [running] = await transaction
-          .select({ turns: count() })
-          .from(messagesTable)
-          .innerJoin(conversationsTable, eq(messagesTable.conversationId, conversationsTable.id))
-          .where(and(eq(conversationsTable.userId, userId ?? ''), inFlight(options.now)));
+        const [running] = await turn.turnsInFlightOfUser.execute({ userId: userId ?? '', now });
         if ((running?.turns ?? 0) >= turnsInFlightPerUser)
           throw errors.rateLimited(
             `At most ${turnsInFlightPerUser} chat turns may run at once; wait for one to finish.`,
             TURN_LIMIT_RETRY_AFTER_SECONDS,
           );
-        if (options.newConversation)
-          await transaction.insert(conversationsTable).values(options.newConversation);
-        // One multi-row INSERT that numbers its rows itself (every row's subquery sees the statement's
-        // snapshot, before any of them): each round trip holds the user's lock a little longer.
-        const lastSequence = sql`(select coalesce(max(${messagesTable.sequence}), 0) from ${messagesTable}
-          where ${messagesTable.conversationId} = ${options.conversationId})`;
+        if (options.newConversation) await turn.insertConversation.execute(options.newConversation);
+        // One statement for all the messages: each round trip holds the user's lock a little longer.
         if (options.messages.length > 0)
-          await transaction.insert(messagesTable).values(
-            options.messages.map((message, index) => ({
-              ...message,
-              conversationId: options.conversationId,
-              sequence: sql`${lastSequence} + ${index + 1}`,
-              instanceId: instance.id,
-            })),
-          );
-        await bumpConversation(transaction, options.conversationId, options.now);
+          await turn
+            .insertMessages(options.messages.length)
+            .execute(Object.assign({ conversationId }, ...options.messages.map(messagePlaceholderValues)));
+        await turn.bumpConversation.execute({ conversationId, now });
       });
     },
 
@@ -199,10 +142,7 @@ export function createPostgresConversationsRepository({
     },
 
     async appendStep(id: string, step: { text: string; modelMessages: unknown[] }): Promise<void> {
-      await db
-        .update(messagesTable)
-        .set({ text: step.text, modelMessages: appendedModelMessages(step.modelMessages) })
-        .where(eq(messagesTable.id, id));
+      await statements.appendStep.execute({ id, text: step.text, added: JSON.stringify(step.modelMessages) });
     },
 
     /**
@@ -210,29 +150,18 @@ export function createPostgresConversationsRepository({
      * appended model messages are computed by the UPDATE itself from the row it locked, so nothing is lost.
      */
     async endTurn(options: EndTurn): Promise<void> {
-      await db.transaction(async (transaction) => {
-        const { status, ...changes } = options.changes;
-        const { usage } = options;
-        await transaction
-          .update(messagesTable)
-          .set({
-            ...changes,
-            ...(options.appendModelMessages
-              ? { modelMessages: appendedModelMessages(options.appendModelMessages) }
-              : {}),
-            // A turn closed as aborted (shutdown, a dead instance) stays aborted whatever ends it later.
-            ...(status ? { status: keepAborted(status) } : {}),
-            ...(usage
-              ? {
-                  inputTokens: sql`${messagesTable.inputTokens} + ${usage.inputTokens}`,
-                  outputTokens: sql`${messagesTable.outputTokens} + ${usage.outputTokens}`,
-                  totalTokens: sql`${messagesTable.totalTokens} + ${usage.totalTokens}`,
-                  modelRequests: sql`${messagesTable.modelRequests} + ${usage.modelRequests}`,
-                }
-              : {}),
-          })
-          .where(eq(messagesTable.id, options.messageId));
-        await bumpConversation(transaction, options.conversationId, options.now);
+      const { text, status, error } = options.changes;
+      await turnTransaction(async (turn) => {
+        await turn.endTurn.execute({
+          messageId: options.messageId,
+          text: text ?? null,
+          status: status ?? null,
+          setError: error !== undefined,
+          error: error ?? null,
+          added: JSON.stringify(options.appendModelMessages ?? []),
+          ...(options.usage ?? noUsage()),
+        });
+        await turn.bumpConversation.execute({ conversationId: options.conversationId, now: options.now });
       });
     },
 
@@ -258,17 +187,10 @@ export function createPostgresConversationsRepository({
       conversationId: string,
       page: { beforeSequence?: number; limit: number },
     ): Promise<MessageRow[]> {
-      return db
-        .select()
-        .from(messagesTable)
-        .where(
-          and(
-            eq(messagesTable.conversationId, conversationId),
-            page.beforeSequence === undefined ? undefined : lt(messagesTable.sequence, page.beforeSequence),
-          ),
-        )
-        .orderBy(desc(messagesTable.sequence))
-        .limit(page.limit);
+      const { beforeSequence: before, limit } = page;
+      return before === undefined
+        ? statements.recentMessages.execute({ conversationId, limit })
+        : statements.recentMessagesBefore.execute({ conversationId, before, limit });
     },
 
     async abortStreamingStartedBefore(before: number): Promise<number> {

@@ -7,6 +7,7 @@ import { migratePostgres } from '../../src/db/postgres-migrations.js';
 import { preparedTransactions, prepareNamed } from '../../src/db/postgres-prepared.js';
 import { usersTable } from '../../src/db/postgres-schema.js';
 import { createRepositories } from '../../src/db/repositories.js';
+import { prepareTurnTransactionStatements } from '../../src/transcripts/turn-statements.postgres.js';
 import { hasPostgres, startTestDatabase, type TestDatabase } from '../support/postgres.js';
 
 const sourceRoot = path.resolve(import.meta.dirname, '../../src');
@@ -44,10 +45,13 @@ describe('named prepared statements on PostgreSQL', () => {
     expect(() => prepareNamed('test_user_by_id', byName)).toThrow(/test_user_by_id.*another statement/);
   });
 
-  it("every repository's statements have names of their own", () => {
+  it("every repository's statements, and a turn transaction's, have names of their own", () => {
     const instance = { id: 'inst_a', expiryMs: 30_000 };
     expect(() => {
       createRepositories({ dialect: 'postgres', db }, { instance });
+      const turn = prepareTurnTransactionStatements(db, instance);
+      turn.insertMessages(1);
+      turn.insertMessages(2);
     }).not.toThrow();
   });
 
