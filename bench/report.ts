@@ -277,7 +277,7 @@ const howToRead = (modelLatencyMs: number) => `## How to read the figures
 - **Upstream requests beyond the tool calls**: sandbox counters reset after one warm-up turn per user,
   then every request other than \`tools/call\` (token requests, \`initialize\`, \`tools/list\`, GET
   streams...) during the measured phases, divided by their turns.
-- **Turn depth**: 20 users, each in one conversation, take its turns in lockstep (all of turn n, then
+- **Turn depth**: 40 users, each in one conversation, take its turns in lockstep (all of turn n, then
   turn n + 1) at the same model latency, so the agent's CPU between two samples is that turn's. Bytes
   written are SQLite's: automatic checkpoints are switched off and the write-ahead log emptied before
   the turn, and its size after is every page the turn's commits wrote (4 KiB pages plus frame headers;

@@ -45,8 +45,8 @@ const PHASES = [
   { users: 200, turnsEach: 3 },
 ] as const;
 const THROUGHPUT = { users: 50, turnsEach: 6 };
-/** Turn depth: 20 conversations of 50 turns; the budget holds about six earlier turns of this bench. */
-const DEPTH = { users: 20, turns: 50, measured: [1, 2, 25, 50], contextBudgetChars: 16_000 };
+/** Turn depth: 40 conversations of 50 turns (40 turns per measured row: 20 were too few to tell 20% apart). */
+const DEPTH = { users: 40, turns: 50, measured: [1, 2, 25, 50], contextBudgetChars: 16_000 };
 const PROFILED = { users: 50, turnsEach: 2 };
 /** Issue 12's comparisons: the agent against the baseline at 1 and at 100 concurrent users. */
 const BASELINE_PHASES = [
