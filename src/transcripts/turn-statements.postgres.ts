@@ -4,6 +4,7 @@ import { type PostgresConnection, prepareNamed } from '../db/postgres-prepared.j
 import { type InstanceIdentity, postgresInstanceLiveness } from '../instances/instance-liveness.js';
 import { usersTable } from '../users/users.pg-table.js';
 import type { BeginTurn } from './conversations.repository.js';
+import { endTurnChanges } from './end-turn-changes.js';
 import { conversationsTable, messagesTable } from './transcripts.pg-tables.js';
 
 const p = (name: string) => sql.placeholder(name);
@@ -174,25 +175,11 @@ export function prepareTurnTransactionStatements(connection: PostgresConnection,
         .set({ updatedAt: sql`${p('now')}` })
         .where(eq(conversationsTable.id, p('conversationId'))),
     ),
-    /**
-     * `:text` and `:status` null keep what is stored, `:setError` false keeps the stored error; a turn
-     * closed as aborted (shutdown, a dead instance) stays aborted whatever ends it later.
-     */
     endTurn: prepareNamed(
       'turn_end',
       connection
         .update(messagesTable)
-        .set({
-          text: sql`coalesce(${p('text')}, ${messagesTable.text})`,
-          status: sql`case when ${messagesTable.status} = 'aborted' then 'aborted'
-            else coalesce(${p('status')}, ${messagesTable.status}) end`,
-          error: sql`case when ${p('setError')} then ${p('error')} else ${messagesTable.error} end`,
-          modelMessages: appendedModelMessages(p('added')),
-          inputTokens: sql`${messagesTable.inputTokens} + ${p('inputTokens')}`,
-          outputTokens: sql`${messagesTable.outputTokens} + ${p('outputTokens')}`,
-          totalTokens: sql`${messagesTable.totalTokens} + ${p('totalTokens')}`,
-          modelRequests: sql`${messagesTable.modelRequests} + ${p('modelRequests')}`,
-        })
+        .set({ ...endTurnChanges(messagesTable), modelMessages: appendedModelMessages(p('added')) })
         .where(eq(messagesTable.id, p('messageId'))),
     ),
   };

@@ -1,6 +1,7 @@
 import { and, count, desc, eq, lt, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { type InstanceIdentity, ownedByLiveInstance } from '../instances/instance-liveness.js';
+import { endTurnChanges } from './end-turn-changes.js';
 import { conversationsTable, messagesTable } from './transcripts.tables.js';
 
 const p = (name: string) => sql.placeholder(name);
@@ -25,10 +26,6 @@ const appendedModelMessages = (added: Placeholder): SQL => {
  * messages_streaming_idx, which SQLite can use with a parameter only by re-preparing every run.
  */
 export const isStreaming = sql`${messagesTable.status} = 'streaming'`;
-
-/** The status a turn ends with, unless it was closed as aborted (shutdown, a dead instance) meanwhile. */
-const keepAbortedStatus = sql`case when ${messagesTable.status} = 'aborted' then 'aborted'
-  else coalesce(${p('status')}, ${messagesTable.status}) end`;
 
 /**
  * The statements every chat turn runs, prepared once per repository: building and preparing them per call
@@ -97,19 +94,10 @@ export function prepareTurnStatements(db: AppDatabase, instance: InstanceIdentit
       .set({ text: sql`${p('text')}`, modelMessages: appendedModelMessages(p('added')) })
       .where(eq(messagesTable.id, p('id')))
       .prepare(),
-    /** `:text` and `:status` null keep what is stored; `:setError` 0 keeps the stored error. */
+    /** `:setError` is 0 or 1 here (SQLite has no booleans). */
     endTurn: db
       .update(messagesTable)
-      .set({
-        text: sql`coalesce(${p('text')}, ${messagesTable.text})`,
-        status: keepAbortedStatus,
-        error: sql`case when ${p('setError')} then ${p('error')} else ${messagesTable.error} end`,
-        modelMessages: appendedModelMessages(p('added')),
-        inputTokens: sql`${messagesTable.inputTokens} + ${p('inputTokens')}`,
-        outputTokens: sql`${messagesTable.outputTokens} + ${p('outputTokens')}`,
-        totalTokens: sql`${messagesTable.totalTokens} + ${p('totalTokens')}`,
-        modelRequests: sql`${messagesTable.modelRequests} + ${p('modelRequests')}`,
-      })
+      .set({ ...endTurnChanges(messagesTable), modelMessages: appendedModelMessages(p('added')) })
       .where(eq(messagesTable.id, p('messageId')))
       .prepare(),
     /** Newest first, before a place in the conversation: the history is read back only as far as it fits. */
