@@ -130,12 +130,12 @@ export async function startChatTurn(
     : undefined;
   if (request.conversationId && !existing) throw errors.notFound('No conversation with this id.');
 
-  const wps = await dependencies.tokenManager.status(user.id);
-  if (wps.status !== 'connected') {
+  const wps = await dependencies.tokenManager.connectionState(user.id);
+  if (wps !== 'connected') {
     throw await authorizationRequiredAnswer({
       authorizationFlow: dependencies.authorizationFlow,
       userId: user.id,
-      error: new WpsAuthorizationRequiredError(wps.status),
+      error: new WpsAuthorizationRequiredError(wps),
     });
   }
   let catalog: Awaited<ReturnType<ToolCatalog['list']>>;
