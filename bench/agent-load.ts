@@ -17,6 +17,8 @@ export interface TurnMeasure {
   toolCalls: number;
   /** wall − model − tool: what the code between the client and the upstreams costs. */
   overheadMs: number;
+  /** Characters the model was sent over the turn's requests: the same for agent and baseline, or not comparable. */
+  modelRequestChars: number;
 }
 
 /** What the parent passes to `start`: the sandbox's URLs (it stays in the parent) and the model's. */
@@ -121,6 +123,7 @@ export async function runAgentTurns(options: {
             toolMs,
             toolCalls: toolCalls.length,
             overheadMs: wallMs - model.modelMs - toolMs,
+            modelRequestChars: model.requestChars,
           });
         } catch (error: unknown) {
           options.timedModel.takeTurn(id);

@@ -1,6 +1,10 @@
 /**
  * The reference: the same turn done by the shortest possible code, one MCP client and `generateText`,
  * no HTTP server and no database. Runs in its own process, like the agent, so the figures compare.
+ *
+ * Given `offered` (what the agent sent the model: its system prompt and every tool definition, see
+ * TimedModel.offered), the baseline offers exactly that, so the model requests weigh the same and the
+ * difference measured is the agent's own work. Without it: the search tool alone and no system prompt.
  */
 
 import { performance } from 'node:perf_hooks';
@@ -9,7 +13,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { dynamicTool, generateText, type JSONSchema7, jsonSchema, stepCountIs } from 'ai';
 import { serveParent } from './child-process-rpc.js';
-import { turnTag } from './model-timing.js';
+import { type OfferedPrompt, turnTag } from './model-timing.js';
 import { sampleProcess } from './process-metrics.js';
 
 const TOOL_NAME = 'kso_yundoc_search_yundoc';
@@ -25,7 +29,12 @@ let client: Client | undefined;
 let turn: ((id: string) => Promise<BaselineTurn>) | undefined;
 
 serveParent({
-  async start(options: { modelBaseUrl: string; mcpServerUrl: string; accessToken: string }) {
+  async start(options: {
+    modelBaseUrl: string;
+    mcpServerUrl: string;
+    accessToken: string;
+    offered?: OfferedPrompt;
+  }) {
     const mcp = new Client({ name: 'bench-baseline', version: '0.0.0' });
     await mcp.connect(
       new StreamableHTTPClientTransport(new URL(options.mcpServerUrl), {
@@ -40,21 +49,25 @@ serveParent({
       'scripted-model',
     );
 
+    const definitions = options.offered?.tools ?? [
+      { name: TOOL_NAME, description: search.description, parameters: search.inputSchema },
+    ];
+
     turn = async (id) => {
       let toolMs = 0;
       let toolCalls = 0;
       const started = performance.now();
-      await generateText({
-        model,
-        prompt: `Find my Q3 plan. ${turnTag(id)}`,
-        tools: {
-          [TOOL_NAME]: dynamicTool({
-            description: search.description ?? TOOL_NAME,
-            inputSchema: jsonSchema(search.inputSchema as JSONSchema7),
+      // Only the search is ever called by the bench's model; every offered tool would run the same way.
+      const turnTools = Object.fromEntries(
+        definitions.map((definition) => [
+          definition.name,
+          dynamicTool({
+            description: definition.description ?? definition.name,
+            inputSchema: jsonSchema(definition.parameters as JSONSchema7),
             execute: async (input) => {
               const toolStarted = performance.now();
               const result = await mcp.callTool({
-                name: TOOL_NAME,
+                name: definition.name,
                 arguments: input as Record<string, unknown>,
               });
               toolMs += performance.now() - toolStarted;
@@ -62,7 +75,13 @@ serveParent({
               return result;
             },
           }),
-        },
+        ]),
+      );
+      await generateText({
+        model,
+        ...(options.offered ? { system: options.offered.system } : {}),
+        prompt: `Find my Q3 plan. ${turnTag(id)}`,
+        tools: turnTools,
         stopWhen: stepCountIs(3),
       });
       return { id, wallMs: performance.now() - started, toolMs, toolCalls };

@@ -1,6 +1,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { ChatRequestBody } from '../test/support/scripted-model/types.js';
 import {
   createScriptedModel,
   lastToolResults,
@@ -15,7 +16,17 @@ export interface TimedModel {
   model: ScriptedModel;
   /** Model time of a finished turn (and forgets it): requests answered and their total time in the model server. */
   takeTurn(id: string): { requests: number; modelMs: number; requestChars: number };
+  /**
+   * What the agent's last first step offered the model: its system prompt and tool definitions (Chat
+   * Completions shape). The baseline offers the same, so both send the model the same work.
+   */
+  offered(): OfferedPrompt | undefined;
   close(): Promise<void>;
+}
+
+export interface OfferedPrompt {
+  system: string;
+  tools: Array<{ name: string; description?: string; parameters: unknown }>;
 }
 
 /**
@@ -32,6 +43,7 @@ export async function startTimedModel(options: { latencyMs: number }): Promise<T
   // The recorded request keeps the very headers object of the IncomingMessage: the key that joins both.
   const turnOfHeaders = new WeakMap<IncomingHttpHeaders, { turn: string; chars: number }>();
   const turns = new Map<string, { requests: number; modelMs: number; requestChars: number }>();
+  let offered: OfferedPrompt | undefined;
 
   const onStart = (message: unknown) => {
     startedAt.set((message as { request: IncomingMessage }).request, performance.now());
@@ -58,11 +70,13 @@ export async function startTimedModel(options: { latencyMs: number }): Promise<T
     if (turn !== undefined) turnOfHeaders.set(request.headers, { turn, chars: request.rawBody.length });
     if (lastToolResults(request).length > 0)
       return { text: 'The Q3 plan is "Q3 Plan"; I found it with one search.' };
+    offered = offeredBy(request.body) ?? offered;
     return { toolCalls: [{ name: 'kso_yundoc_search_yundoc', arguments: { keyword: 'Q3' } }] };
   });
 
   return {
     model,
+    offered: () => offered,
     takeTurn(id) {
       const entry = turns.get(id) ?? { requests: 0, modelMs: 0, requestChars: 0 };
       turns.delete(id);
@@ -74,4 +88,15 @@ export async function startTimedModel(options: { latencyMs: number }): Promise<T
       await model.close();
     },
   };
+}
+
+/** The system prompt and function tools of a Chat Completions request, when it has both. */
+function offeredBy(body: ChatRequestBody): OfferedPrompt | undefined {
+  const system = body.messages?.find((message) => message.role === 'system')?.content;
+  const tools = (body.tools ?? []).flatMap((tool) =>
+    'function' in tool && tool.function
+      ? [{ name: tool.function.name, description: tool.function.description, parameters: tool.function.parameters }]
+      : [],
+  );
+  return typeof system === 'string' && tools.length > 0 ? { system, tools } : undefined;
 }

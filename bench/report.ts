@@ -17,6 +17,8 @@ export interface LatencyRow {
   model: Distribution;
   tool: Distribution;
   modelRequestsPerTurn: number;
+  /** Mean characters the model received per turn (both requests). */
+  modelRequestChars: number;
   turnsPerSecond: number;
   agentCpuMsPerTurn: number;
   agentLoopUtilization: number;
@@ -57,6 +59,16 @@ export interface BenchResults {
 /** The issue's targets, at 200 concurrent users on 2 cores. */
 export const TARGETS = { overheadP50Ms: 5, overheadP99Ms: 25, extraUpstreamPerTurn: 0 };
 
+/** Issue 12: the agent against the baseline, as ratios (agent ÷ baseline), and turn 50 against turn 1. */
+export const COST_GOALS = {
+  manyUsers: 100,
+  cpu: 1.15,
+  p50: 1.15,
+  p99: 1.3,
+  oneUser: 1.05,
+  depth: 1.2,
+};
+
 const kib = (bytes: number) => `${formatNumber(bytes / 1024, 1)} KiB`;
 const percent = (fraction: number) => `${Math.round(fraction * 100)}%`;
 
@@ -94,12 +106,12 @@ function targetVerdict(results: BenchResults): {
 
 function latencyTable(rows: LatencyRow[]): string[] {
   const lines = [
-    '| run | users | model ms/step | turns | overhead p50 | overhead p99 | turn p50 | turn p99 | model p50 | tool p50 | turns/s | agent CPU ms/turn | agent loop busy | driver loop busy |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| run | users | model ms/step | turns | overhead p50 | overhead p99 | turn p50 | turn p99 | model p50 | tool p50 | turns/s | agent CPU ms/turn | agent loop busy | driver loop busy | model chars/turn |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const row of rows) {
     lines.push(
-      `| ${row.label} | ${row.users} | ${row.latencyMs} | ${row.turns} | ${formatNumber(row.overhead.p50)} | ${formatNumber(row.overhead.p99)} | ${formatNumber(row.wall.p50)} | ${formatNumber(row.wall.p99)} | ${formatNumber(row.model.p50)} | ${formatNumber(row.tool.p50)} | ${formatNumber(row.turnsPerSecond, 0)} | ${formatNumber(row.agentCpuMsPerTurn, 2)} | ${percent(row.agentLoopUtilization)} | ${percent(row.driverLoopUtilization)} |`,
+      `| ${row.label} | ${row.users} | ${row.latencyMs} | ${row.turns} | ${formatNumber(row.overhead.p50)} | ${formatNumber(row.overhead.p99)} | ${formatNumber(row.wall.p50)} | ${formatNumber(row.wall.p99)} | ${formatNumber(row.model.p50)} | ${formatNumber(row.tool.p50)} | ${formatNumber(row.turnsPerSecond, 0)} | ${formatNumber(row.agentCpuMsPerTurn, 2)} | ${percent(row.agentLoopUtilization)} | ${percent(row.driverLoopUtilization)} | ${formatNumber(row.modelRequestChars, 0)} |`,
     );
   }
   return lines;
@@ -119,6 +131,8 @@ function figures(results: BenchResults): string[] {
     '### Baseline: one MCP client + `generateText`, no HTTP server, no database (ms)',
     '',
     ...latencyTable(results.baselineRows),
+    '',
+    ...costGoals(results),
     '',
     '### Targets (200 concurrent users, 2 cores)',
     '',
@@ -155,6 +169,40 @@ function figures(results: BenchResults): string[] {
       lines.push(`| \`${entry.where}\` | ${formatNumber(entry.selfPercent)} |`);
   }
   return lines;
+}
+
+/** Issue 12's goals: agent ÷ baseline at the same users, latency and model requests. */
+function costGoals(results: BenchResults): string[] {
+  const pair = (users: number) => ({
+    agent: results.agentRows.find((row) => row.users === users),
+    baseline: results.baselineRows.find((row) => row.users === users),
+  });
+  const line = (what: string, users: number, pick: (row: LatencyRow) => number, goal: number) => {
+    const { agent, baseline } = pair(users);
+    if (!agent || !baseline) return `- ${what} at ${users} user(s): not measured`;
+    const ratio = pick(agent) / pick(baseline);
+    return `- ${what} at ${users} user(s) ≤ ${goal}× the baseline's: ${ratio <= goal ? 'met' : '**missed**'} (${formatNumber(ratio, 2)}×: ${formatNumber(pick(agent), 2)} against ${formatNumber(pick(baseline), 2)})`;
+  };
+  const many = COST_GOALS.manyUsers;
+  const depth = results.turnDepth.rows;
+  const first = depth[0];
+  const last = depth.at(-1);
+  const depthLine = (what: string, pick: (row: TurnDepthRow) => number) =>
+    first && last
+      ? `- turn ${last.turn} ${what} ≤ ${COST_GOALS.depth}× turn 1's: ${pick(last) / pick(first) <= COST_GOALS.depth ? 'met' : '**missed**'} (${formatNumber(pick(last) / pick(first), 2)}×)`
+      : `- turn depth ${what}: not measured`;
+  return [
+    '### Issue 12: the agent against the baseline (same model requests, same fakes, one run)',
+    '',
+    line('CPU per turn', many, (row) => row.agentCpuMsPerTurn, COST_GOALS.cpu),
+    line('turn p50', many, (row) => row.wall.p50, COST_GOALS.p50),
+    line('turn p99', many, (row) => row.wall.p99, COST_GOALS.p99),
+    line('turn p50', 1, (row) => row.wall.p50, COST_GOALS.oneUser),
+    line('turn p99', 1, (row) => row.wall.p99, COST_GOALS.oneUser),
+    line('CPU per turn', 1, (row) => row.agentCpuMsPerTurn, COST_GOALS.oneUser),
+    depthLine('CPU', (row) => row.agentCpuMsPerTurn),
+    depthLine('bytes written', (row) => row.walBytesPerTurn),
+  ];
 }
 
 function turnDepthTable({ contextBudgetChars, rows }: BenchResults['turnDepth']): string[] {
@@ -203,29 +251,33 @@ const howToRead = (modelLatencyMs: number) => `## How to read the figures
   loop, turn time ≈ N ÷ turns per second). **driver loop busy** is the same for the parent process;
   if it were near 100%, the load generator, not the agent, would be the bottleneck.
 - **Saturation.** With a ${modelLatencyMs} ms model step, each user offers about one turn per
-  (2 × ${modelLatencyMs} ms + turn overhead); 50 or 200 such users ask for more turns per second than one
+  (2 × ${modelLatencyMs} ms + turn overhead); 100 or 200 such users ask for more turns per second than one
   agent process can serve (see turns per second), so those rows measure queueing, not the cost of one
   turn: read **agent CPU ms/turn** for that. Under saturation part of the queueing also lands in **tool**
   (the agent's \`durationMs\` includes waiting for its own busy event loop to read WPS's answer).
 - **Baseline** rows do the same turn with one MCP \`Client\` + \`StreamableHTTPClientTransport\` and
   \`generateText\` (\`stopWhen: stepCountIs(3)\`) in their own child process, timed the same way (turn
-  = \`generateText\`'s wall time, tool = time around \`client.callTool\`). Differences that remain: the
-  agent offers the model all 11 WPS tools (larger requests), the baseline one; the agent authenticates
-  the user, stores the transcript (about 5 SQLite commits per turn) and answers over HTTP; the baseline
-  shares one MCP session between its concurrent turns, the agent has one per user and server. Both use
+  = \`generateText\`'s wall time, tool = time around \`client.callTool\`). The baseline offers the model
+  exactly what the agent offered it (the agent's system prompt and all its tool definitions, read from the
+  agent's own model requests), so both send the same characters (**model chars/turn**): the difference is
+  the agent's own work. Until issue 12's last round the baseline offered the search tool alone (about a
+  tenth of the characters); that made the agent look 1.4–1.5× the baseline at 100 users, about a third of
+  it for work both do (\`BENCH_BASELINE_BARE=1 npm run bench:turn-cpu\` still measures that reference).
+  Differences that remain: the agent authenticates the user, counts the rate limit, stores the transcript
+  (about 6 SQLite commits per turn) and answers over HTTP; the baseline shares one MCP session between its
+  concurrent turns, the agent has one per user and server. Both use
   a non-streaming completion (a JSON \`/v1/chat\` turn uses \`generateText\`). Measured while the
   JSON path still ran \`streamText\` (the SSE path's loop): about twice the agent CPU per turn
   (19 vs 10 ms at 200 users), which is why JSON turns do not stream.
 - **Verdict on the 200-user targets.** They are missed, and no single process can meet them as the
   phase is defined: 200 closed-loop users with a 20 ms model step ask for thousands of turns per second,
-  while even the baseline saturates at a few hundred. What the figures do say: the agent costs about
-  1.5× the baseline's CPU per turn, and at one user its overhead is a few ms above the baseline's. The
-  remaining cost is spread over the AI SDK and fetch (shared with the baseline), SQLite writes and
-  drizzle's query building; see the profile.
+  while even the baseline saturates at a few hundred. The issue 12 section compares agent and baseline
+  where both can be measured, at 1 and 100 users; at 100 both are saturated, so their latencies follow
+  their CPU per turn (Little's law).
 - **Upstream requests beyond the tool calls**: sandbox counters reset after one warm-up turn per user,
   then every request other than \`tools/call\` (token requests, \`initialize\`, \`tools/list\`, GET
   streams...) during the measured phases, divided by their turns.
-- **Turn depth**: 20 users, each in one conversation, take its turns in lockstep (all of turn n, then
+- **Turn depth**: 40 users, each in one conversation, take its turns in lockstep (all of turn n, then
   turn n + 1) at the same model latency, so the agent's CPU between two samples is that turn's. Bytes
   written are SQLite's: automatic checkpoints are switched off and the write-ahead log emptied before
   the turn, and its size after is every page the turn's commits wrote (4 KiB pages plus frame headers;

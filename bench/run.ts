@@ -41,16 +41,17 @@ const MODEL_LATENCY_MS = numberFromEnvironment('BENCH_MODEL_LATENCY_MS', 20);
 /** Fixed turn counts keep runs comparable; sized so the whole run stays under two minutes on 2 cores. */
 const PHASES = [
   { users: 1, turnsEach: 60 },
-  { users: 50, turnsEach: 6 },
+  { users: 100, turnsEach: 5 },
   { users: 200, turnsEach: 3 },
 ] as const;
 const THROUGHPUT = { users: 50, turnsEach: 6 };
-/** Turn depth: 20 conversations of 50 turns; the budget holds about six earlier turns of this bench. */
-const DEPTH = { users: 20, turns: 50, measured: [1, 2, 25, 50], contextBudgetChars: 16_000 };
+/** Turn depth: 40 conversations of 50 turns (40 turns per measured row: 20 were too few to tell 20% apart). */
+const DEPTH = { users: 40, turns: 50, measured: [1, 2, 25, 50], contextBudgetChars: 16_000 };
 const PROFILED = { users: 50, turnsEach: 2 };
+/** Issue 12's comparisons: the agent against the baseline at 1 and at 100 concurrent users. */
 const BASELINE_PHASES = [
   { users: 1, turnsEach: 60 },
-  { users: 50, turnsEach: 8 },
+  { users: 100, turnsEach: 5 },
 ] as const;
 const TOTAL_USERS = Math.max(...PHASES.map((phase) => phase.users));
 const ACCOUNTS = ['alice', 'bob', 'carol'];
@@ -177,13 +178,17 @@ async function main(): Promise<void> {
     }
     await agent.stop();
 
-    // The reference, the same turn with one MCP client and generateText, at the same model latency.
+    // The reference, the same turn with one MCP client and generateText, at the same model latency,
+    // offering the model what the agent offered it.
     log('baseline');
     timedModel.model.setLatency(MODEL_LATENCY_MS);
+    const offered = timedModel.offered();
+    if (!offered) throw new Error('the agent never offered the model a system prompt and tools');
     await baseline.call('start', {
       modelBaseUrl: timedModel.model.baseUrl,
       mcpServerUrl: `${sandbox.mcpBaseUrl}/kso-yundoc/message`,
       accessToken: sandbox.issueTokens('alice').access_token,
+      offered,
     });
     await baseline.call('run', { concurrency: 10, turnsEach: 5, prefix: 'baseline-warm' });
     const baselineRows: LatencyRow[] = [];
@@ -208,6 +213,7 @@ async function main(): Promise<void> {
           toolMs: turn.toolMs,
           toolCalls: turn.toolCalls,
           overheadMs: turn.wallMs - model.modelMs - turn.toolMs,
+          modelRequestChars: model.requestChars,
         };
       });
       baselineRows.push(latencyRow(label, phase.users, MODEL_LATENCY_MS, measures, elapsedMs, before, after));
@@ -283,6 +289,7 @@ function latencyRow(
     tool: distribution(turns.map((turn) => turn.toolMs)),
     modelRequestsPerTurn:
       turns.reduce((sum, turn) => sum + turn.modelRequests, 0) / Math.max(1, turns.length),
+    modelRequestChars: turns.reduce((sum, turn) => sum + turn.modelRequestChars, 0) / Math.max(1, turns.length),
     turnsPerSecond: turns.length / (elapsedMs / 1000),
     agentCpuMsPerTurn: childLoad.cpuMs / Math.max(1, turns.length),
     agentLoopUtilization: childLoad.loopUtilization,

@@ -10,11 +10,14 @@
  *
  * BENCH_BASELINE=1 then runs the baseline (one MCP client + generateText, bench/baseline-process.ts) at the
  * same concurrency and latency, for CPU per turn against it in one run; BENCH_BASELINE_FLAGS are its node
- * flags, and its measured window is printed too, to compare the two profiles area by area.
+ * flags, and its measured window is printed too, to compare the two profiles area by area. The baseline
+ * offers the model what the agent offered it (system prompt and tools, see TimedModel.offered), so both
+ * send the same characters; BENCH_BASELINE_BARE=1 gives the old reference, the search tool alone.
  *
  * BENCH_DEPTH=50 measures turn depth instead (bench/turn-depth.ts: turn 1 against turn 50 of the same
  * conversations, BENCH_USERS of them), with BENCH_CONTEXT_BUDGET_CHARS as the agent's context budget.
  */
+import { performance } from 'node:perf_hooks';
 import { createWpsSandbox } from '../src/sandbox/index.js';
 import {
   agentStartOptions,
@@ -24,6 +27,7 @@ import {
   openToolConnections,
   runAgentTurns,
 } from './agent-load.js';
+import type { BaselineTurn } from './baseline-process.js';
 import { startChildProcess } from './child-process-rpc.js';
 import { startTimedModel } from './model-timing.js';
 import { loadBetween, type ProcessSample } from './process-metrics.js';
@@ -41,6 +45,8 @@ const LATENCY_MS = fromEnvironment('BENCH_MODEL_LATENCY_MS', 50);
 const REPEAT = fromEnvironment('BENCH_REPEAT', 1);
 const DEPTH = fromEnvironment('BENCH_DEPTH', 0);
 const BASELINE = process.env.BENCH_BASELINE === '1';
+/** BENCH_BASELINE_BARE=1: the baseline offers only the search tool and no system prompt (the old reference). */
+const BARE_BASELINE = process.env.BENCH_BASELINE_BARE === '1';
 const CONTEXT_BUDGET_CHARS = process.env.BENCH_CONTEXT_BUDGET_CHARS;
 const nodeFlags = (name: string) => (process.env[name] ?? '').split(' ').filter(Boolean);
 const AGENT_FLAGS = nodeFlags('BENCH_AGENT_FLAGS');
@@ -97,9 +103,10 @@ async function main(): Promise<void> {
       measuredTurns += result.turns.length;
       const load = loadBetween(before, after);
       const wall = distribution(result.turns.map((turn) => turn.wallMs));
+      const sent = distribution(result.turns.map((turn) => turn.modelRequestChars)).mean;
       console.log(
         `${USERS} users × ${TURNS} turns at ${LATENCY_MS} ms/step: agent CPU ${formatNumber(load.cpuMs / result.turns.length, 2)} ms/turn, ` +
-          `${formatNumber(result.turns.length / (result.elapsedMs / 1000), 0)} turns/s, turn p50 ${formatNumber(wall.p50)} ms, p99 ${formatNumber(wall.p99)} ms, loop busy ${Math.round(load.loopUtilization * 100)}%`,
+          `${formatNumber(result.turns.length / (result.elapsedMs / 1000), 0)} turns/s, turn p50 ${formatNumber(wall.p50)} ms, p99 ${formatNumber(wall.p99)} ms, loop busy ${Math.round(load.loopUtilization * 100)}%, model sent ${formatNumber(sent, 0)} chars/turn`,
       );
     }
     console.log(
@@ -125,22 +132,28 @@ async function measureBaseline(
       modelBaseUrl: timedModel.model.baseUrl,
       mcpServerUrl: `${sandbox.mcpBaseUrl}/kso-yundoc/message`,
       accessToken: sandbox.issueTokens('alice').access_token,
+      offered: BARE_BASELINE ? undefined : timedModel.offered(),
     });
     await baseline.call('run', { concurrency: USERS, turnsEach: 1, prefix: 'baseline-warm' });
     const windowStart = monotonicMicros();
     let measuredTurns = 0;
     for (let round = 0; round < REPEAT; round++) {
       const before = await baseline.call<ProcessSample>('sample');
-      const turns = await baseline.call<unknown[]>('run', {
+      const started = performance.now();
+      const turns = await baseline.call<BaselineTurn[]>('run', {
         concurrency: USERS,
         turnsEach: TURNS,
         prefix: `baseline-${round}`,
       });
       const after = await baseline.call<ProcessSample>('sample');
+      const elapsedMs = performance.now() - started;
       const load = loadBetween(before, after);
       measuredTurns += turns.length;
+      const wall = distribution(turns.map((turn) => turn.wallMs));
+      const sent = distribution(turns.map((turn) => timedModel.takeTurn(turn.id).requestChars)).mean;
       console.log(
-        `baseline ${USERS} users × ${TURNS} turns: CPU ${formatNumber(load.cpuMs / turns.length, 2)} ms/turn, loop busy ${Math.round(load.loopUtilization * 100)}%`,
+        `baseline ${USERS} users × ${TURNS} turns: CPU ${formatNumber(load.cpuMs / turns.length, 2)} ms/turn, ` +
+          `${formatNumber(turns.length / (elapsedMs / 1000), 0)} turns/s, turn p50 ${formatNumber(wall.p50)} ms, p99 ${formatNumber(wall.p99)} ms, loop busy ${Math.round(load.loopUtilization * 100)}%, model sent ${formatNumber(sent, 0)} chars/turn`,
       );
     }
     console.log(

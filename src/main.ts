@@ -1,9 +1,9 @@
-import { createServer } from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { modelIsConfigured, NO_MODEL_CONFIGURED } from './agent/model-errors.js';
 import { createApp } from './app.js';
+import { createHttpServer } from './http/http-server.js';
 import { type Config, ConfigError, loadConfig, pointAtSandbox, readEnvironment } from './config/config.js';
 import { resolveEncryptionKey } from './config/encryption-key.js';
 import { dataDirExposure } from './db/database-files.js';
@@ -102,13 +102,14 @@ async function main(): Promise<void> {
       ? createStorageCheck({ databasePath: config.databasePath, dataDir: config.dataDir, logger })
       : undefined;
   storage?.watch(STORAGE_CHECK_INTERVAL_MS);
-  const server = createServer(
+  const server = createHttpServer(
     createApp(services, {
       sandboxUrl: sandbox?.url,
       consoleDistDir,
       storageCheck: storage?.check,
       databaseReachable: opened.ping,
     }),
+    { keepAliveTimeoutMs: config.server.keepAliveTimeoutMs },
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -127,6 +127,10 @@ export const environmentSchema = z.object({
   INSTANCE_EXPIRY_MS: integer('INSTANCE_EXPIRY_MS', { min: 200, max: 3_600_000 }).default(30_000),
   ABANDONED_WORK_SWEEP_MS: integer('ABANDONED_WORK_SWEEP_MS', { min: 50, max: 3_600_000 }).default(15_000),
   SHUTDOWN_GRACE_MS: integer('SHUTDOWN_GRACE_MS', { min: 0, max: 600_000 }).default(10_000),
+  // Longer than the idle timeout of the proxy or client in front (60 s is common), so that side closes first.
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer('HTTP_KEEP_ALIVE_TIMEOUT_MS', { min: 1_000, max: 3_600_000 }).default(
+    65_000,
+  ),
 });
 
 /**

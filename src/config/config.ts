@@ -9,7 +9,7 @@ export type McpTransportSetting = 'auto' | 'streamable-http' | 'sse';
 
 /** The validated, resolved configuration. Built once in main.ts and passed down; nothing else reads env. */
 export interface Config {
-  server: { port: number; host: string; publicUrl: string; redirectUri: string };
+  server: { port: number; host: string; publicUrl: string; redirectUri: string; keepAliveTimeoutMs: number };
   dataDir: string;
   /** The SQLite file (dialect `sqlite`); unused on PostgreSQL. */
   databasePath: string;
@@ -118,6 +118,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       host: env.HOST,
       publicUrl,
       redirectUri: env.WPS_REDIRECT_URI ?? `${publicUrl}/callback`,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
     dataDir,
     databasePath:

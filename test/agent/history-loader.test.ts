@@ -1,4 +1,6 @@
+import { modelMessageSchema } from 'ai';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { historyWithinBudget } from '../../src/agent/conversation-history.js';
 import { loadTurnHistory } from '../../src/agent/history-loader.js';
 import { createReplayableMessages, type ReplayableMessages } from '../../src/agent/replayable-messages.js';
@@ -159,5 +161,44 @@ describe('checking stored messages before they are replayed', () => {
     const streaming = { ...(all.at(-1) as MessageRow), status: 'streaming' as const };
     memo.remember(streaming);
     expect(memo.known(streaming)).toBe(false);
+  });
+});
+
+describe('the stored-message check', () => {
+  const answer = (modelMessages: unknown[]): MessageRow =>
+    ({
+      id: 'answer_x',
+      role: 'assistant',
+      text: '',
+      status: 'complete',
+      modelMessages,
+      error: null,
+      createdAt: NOW,
+    }) as MessageRow;
+  const samples: unknown[] = [
+    { role: 'system', content: 'be brief' },
+    { role: 'user', content: 'hello' },
+    { role: 'user', content: [{ type: 'text', text: 'hello' }] },
+    { role: 'assistant', content: 'hi' },
+    { role: 'assistant', content: [{ type: 'tool-call', toolCallId: 'c1', toolName: 'search', input: {} }] },
+    {
+      role: 'tool',
+      content: [{ type: 'tool-result', toolCallId: 'c1', toolName: 'search', output: { type: 'text', value: 'x' } }],
+    },
+    { role: 'robot', content: 'hi' },
+    { content: 'no role' },
+    { role: 'assistant', content: [{ type: 'telepathy' }] },
+    { role: 'tool', content: 'not parts' },
+    { role: 'user', content: 42 },
+    null,
+  ];
+
+  it('accepts and refuses exactly the messages the AI SDK’s own model-message schema does', () => {
+    for (const sample of samples) {
+      const sdkAccepts = z.array(modelMessageSchema).safeParse([sample]).success;
+      const replayed = () => historyWithinBudget([answer([sample])], 1_000_000);
+      if (sdkAccepts) expect(replayed(), JSON.stringify(sample)).toEqual([sample]);
+      else expect(replayed, JSON.stringify(sample)).toThrow(/not in the model-message format/);
+    }
   });
 });

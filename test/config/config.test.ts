@@ -130,6 +130,12 @@ describe('configuration', () => {
     );
   });
 
+  it('keeps idle connections 65 s, longer than a proxy idle timeout of 60 s, unless told otherwise', () => {
+    expect(loadConfig({}).server.keepAliveTimeoutMs).toBe(65_000);
+    expect(loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '125000' }).server.keepAliveTimeoutMs).toBe(125_000);
+    expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '500' })).toThrow(/HTTP_KEEP_ALIVE_TIMEOUT_MS/);
+  });
+
   it('selects PostgreSQL for a postgres:// or postgresql:// DATABASE_URL, with an explicit encryption key', () => {
     const key = Buffer.alloc(32, 1).toString('base64');
     for (const url of ['postgres://agent:pw@db:5432/agent', 'postgresql://db/agent']) {

@@ -1,6 +1,9 @@
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AgentHarness, startAgentHarness } from '../support/agent-harness.js';
 
@@ -74,5 +77,32 @@ describe('the request log', () => {
     const line = JSON.parse(harness.logs.find((entry) => entry.includes('"oops"')) ?? '{}');
     expect(line.code).toBe('[redacted]');
     expect(line.nested.accessToken).toBe('[redacted]');
+  });
+});
+
+describe('keep-alive connections', () => {
+  /** One request on a raw keep-alive connection; resolves with how long the server then kept it open. */
+  async function idleLifetimeMs(url: string): Promise<number> {
+    const { port } = new URL(url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('GET /health HTTP/1.1\r\nHost: agent\r\nConnection: keep-alive\r\n\r\n');
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk.toString();
+    });
+    while (!answer.includes('"status"')) await once(socket, 'data');
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+    const idleSince = performance.now();
+    await once(socket, 'close');
+    return performance.now() - idleSince;
+  }
+
+  it('are closed by the server only after HTTP_KEEP_ALIVE_TIMEOUT_MS of idleness, not Node’s 5 s', async () => {
+    harness = await startAgentHarness({ env: { HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000' } });
+    const lifetime = await idleLifetimeMs(harness.url);
+    // Node's own default would keep it 5 s; the server's idle check runs about once a second.
+    expect(lifetime).toBeGreaterThan(900);
+    expect(lifetime).toBeLessThan(3_500);
   });
 });
