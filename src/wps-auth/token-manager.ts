@@ -242,7 +242,7 @@ export function createTokenManager(options: {
       remembered.clear();
     },
 
-    /** The connection as GET /v1/wps/status shows it, the account name read from the access token. */
+    /** The connection as GET /v1/me shows it: the account name is read from the decrypted access token. */
     async status(userId: string): Promise<WpsConnectionStatus> {
       const row = await repository.find(userId);
       if (!row) return { status: 'not_connected', scopes: [], expiresAt: null, account: null };
@@ -260,7 +260,7 @@ export function createTokenManager(options: {
 
     /**
      * `status(userId).status` for a chat turn, which needs nothing else: the access token is not decrypted
-     * when the key it names is held here (about 150 µs a turn under load). One sealed under a retired or
+     * when the key it names is held here (a decryption per turn saved). One sealed under a retired or
      * unknown key still answers `reauthorization_required`; a `v1` token is opened to tell.
      */
     async connectionState(userId: string): Promise<WpsConnectionStatus['status']> {

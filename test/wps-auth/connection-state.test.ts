@@ -13,7 +13,7 @@ import { sealV1 } from '../support/sealed-v1.js';
 const T0 = Date.UTC(2026, 5, 1);
 const keyA = randomBytes(32);
 const keyB = randomBytes(32);
-/** A sandbox-style access token: it names its account, which only GET /v1/wps/status shows. */
+/** A sandbox-style access token: it names its account, which only GET /v1/me shows. */
 const ACCESS_TOKEN = 'sandbox_at.alice.0123456789';
 
 /** The secret box, counting how often it opens a value. */
@@ -73,13 +73,13 @@ describe("a chat turn's check of the WPS connection", () => {
       const manager = managerWith({ box, row: { accessTokenCiphertext } });
       expect(await manager.connectionState('usr_a')).toBe('connected');
       expect(opened).toEqual([]);
-      // The status page still opens it, for the account name.
+      // GET /v1/me (`status`) still opens it, for the account name.
       expect(await manager.status('usr_a')).toMatchObject({ status: 'connected' });
       expect(opened).toEqual([accessTokenCiphertext]);
     }
   });
 
-  it('answers reauthorization_required for a token sealed under a retired key, as the status page does', async () => {
+  it('answers reauthorization_required for a token sealed under a retired key, as GET /v1/me does', async () => {
     const { box } = countingBox(createSecretBox({ current: keyB }));
     const manager = managerWith({
       box,
