@@ -1,12 +1,12 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { ChatRequestBody } from '../test/support/scripted-model/types.js';
 import {
   createScriptedModel,
   lastToolResults,
   type ScriptedModel,
 } from '../test/support/scripted-model/index.js';
+import type { ChatRequestBody } from '../test/support/scripted-model/types.js';
 
 /** Every benchmark message carries its turn's tag, so model requests can be charged to their turn. */
 export const turnTag = (id: string) => `[bench-turn:${id}]`;
@@ -95,7 +95,13 @@ function offeredBy(body: ChatRequestBody): OfferedPrompt | undefined {
   const system = body.messages?.find((message) => message.role === 'system')?.content;
   const tools = (body.tools ?? []).flatMap((tool) =>
     'function' in tool && tool.function
-      ? [{ name: tool.function.name, description: tool.function.description, parameters: tool.function.parameters }]
+      ? [
+          {
+            name: tool.function.name,
+            description: tool.function.description,
+            parameters: tool.function.parameters,
+          },
+        ]
       : [],
   );
   return typeof system === 'string' && tools.length > 0 ? { system, tools } : undefined;

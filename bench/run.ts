@@ -289,7 +289,8 @@ function latencyRow(
     tool: distribution(turns.map((turn) => turn.toolMs)),
     modelRequestsPerTurn:
       turns.reduce((sum, turn) => sum + turn.modelRequests, 0) / Math.max(1, turns.length),
-    modelRequestChars: turns.reduce((sum, turn) => sum + turn.modelRequestChars, 0) / Math.max(1, turns.length),
+    modelRequestChars:
+      turns.reduce((sum, turn) => sum + turn.modelRequestChars, 0) / Math.max(1, turns.length),
     turnsPerSecond: turns.length / (elapsedMs / 1000),
     agentCpuMsPerTurn: childLoad.cpuMs / Math.max(1, turns.length),
     agentLoopUtilization: childLoad.loopUtilization,

@@ -1,3 +1,4 @@
+import { createToolDefinitionCache } from './agent/catalog-tool-definitions.js';
 import type { ChatDependencies } from './agent/chat-turn.js';
 import { createLanguageModel, modelProviderOptions } from './agent/language-model.js';
 import { createReplayableMessages } from './agent/replayable-messages.js';
@@ -166,7 +167,7 @@ export function createServices(infrastructure: Infrastructure) {
     clock,
     logger,
     settings: config.agent,
-    schemaCache: createNormalizedSchemaCache({ max: 500 }),
+    toolDefinitions: createToolDefinitionCache({ schemaCache: createNormalizedSchemaCache({ max: 500 }) }),
     // Message ids only (about 2 MB): the histories of a few hundred long conversations in use.
     replayableMessages: createReplayableMessages({ max: 20_000 }),
     providerOptions: modelProviderOptions(config.openai),

@@ -22,6 +22,7 @@ import type { AuthorizationFlow } from '../wps-auth/authorization-flow.js';
 import { authorizationRequiredAnswer } from '../wps-auth/authorization-required.js';
 import type { TokenManager } from '../wps-auth/token-manager.js';
 import { findAuthorizationRequired, WpsAuthorizationRequiredError } from '../wps-auth/wps-auth.errors.js';
+import type { ToolDefinitionCache } from './catalog-tool-definitions.js';
 import type { ProviderOptions } from './language-model.js';
 import {
   describeModelError,
@@ -30,7 +31,6 @@ import {
   unreadableAnswer,
 } from './model-errors.js';
 import type { ReplayableMessages } from './replayable-messages.js';
-import type { NormalizedSchemaCache } from './schema-normalizer.js';
 import { systemPrompt } from './system-prompt.js';
 import {
   type HeldBackCall,
@@ -86,8 +86,8 @@ export interface ChatDependencies {
   };
   /** Redacted from any model error text shown to users. */
   secrets: string[];
-  /** Tool schemas normalised for the model, reused across turns (see createWpsToolSet). */
-  schemaCache: NormalizedSchemaCache;
+  /** What the model is told about each tool list, built once per list (see createWpsToolSet). */
+  toolDefinitions: ToolDefinitionCache;
   /** Stored messages already checked as replayable, not checked again each turn (see replayable-messages.ts). */
   replayableMessages?: ReplayableMessages;
   /** Passed to every model call (see modelProviderOptions). */
@@ -130,12 +130,12 @@ export async function startChatTurn(
     : undefined;
   if (request.conversationId && !existing) throw errors.notFound('No conversation with this id.');
 
-  const wps = await dependencies.tokenManager.status(user.id);
-  if (wps.status !== 'connected') {
+  const wps = await dependencies.tokenManager.connectionState(user.id);
+  if (wps !== 'connected') {
     throw await authorizationRequiredAnswer({
       authorizationFlow: dependencies.authorizationFlow,
       userId: user.id,
-      error: new WpsAuthorizationRequiredError(wps.status),
+      error: new WpsAuthorizationRequiredError(wps),
     });
   }
   let catalog: Awaited<ReturnType<ToolCatalog['list']>>;
@@ -183,7 +183,7 @@ export async function startChatTurn(
     runner: dependencies.runner,
     validator: dependencies.validator,
     outputBudgetChars: settings.toolOutputBudgetChars,
-    schemaCache: dependencies.schemaCache,
+    definitions: dependencies.toolDefinitions,
     context: {
       userId: user.id,
       conversationId,
@@ -267,7 +267,13 @@ export async function startChatTurn(
     maxRetries: settings.maxRetries ?? 2,
     providerOptions: dependencies.providerOptions,
     abortSignal: deadline.signal,
-    prepareStep: ({ stepNumber, messages: stepMessages }: { stepNumber: number; messages: ModelMessage[] }) => {
+    prepareStep: ({
+      stepNumber,
+      messages: stepMessages,
+    }: {
+      stepNumber: number;
+      messages: ModelMessage[];
+    }) => {
       currentStep = stepNumber + 1;
       return history.length > 0 ? { messages: [...history, ...stepMessages] } : undefined;
     },

@@ -20,9 +20,15 @@ const storedModelMessagesSchema = z.array(
   z.discriminatedUnion(
     'role',
     // Typed by the SDK as plain schemas; they are zod objects with a literal `role`, which zod reads.
-    [systemModelMessageSchema, userModelMessageSchema, assistantModelMessageSchema, toolModelMessageSchema].map(
-      (schema) => schema as unknown as $ZodTypeDiscriminable,
-    ) as [$ZodTypeDiscriminable, ...$ZodTypeDiscriminable[]],
+    [
+      systemModelMessageSchema,
+      userModelMessageSchema,
+      assistantModelMessageSchema,
+      toolModelMessageSchema,
+    ].map((schema) => schema as unknown as $ZodTypeDiscriminable) as [
+      $ZodTypeDiscriminable,
+      ...$ZodTypeDiscriminable[],
+    ],
   ),
 );
 

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { schemaContentKey } from '../mcp/schema-content-key.js';
+import { type ComputeSchemaKey, createSchemaContentKeys } from '../mcp/schema-content-key.js';
 
 /**
  * Turns an MCP tool's input schema into one that OpenAI-style function calling accepts everywhere
@@ -156,10 +156,15 @@ export interface NormalizedSchemaCache {
 
 /**
  * A bounded cache of normalised schemas keyed by the original's CONTENT, so every user's copy of a tool
- * list (each refresh brings new objects) shares one entry. Least recently used entries go first.
+ * list (each refresh brings new objects) shares one entry. Least recently used entries go first. The
+ * content key of a schema object is taken once (see createSchemaContentKeys).
  */
-export function createNormalizedSchemaCache(options: { max: number }): NormalizedSchemaCache {
+export function createNormalizedSchemaCache(options: {
+  max: number;
+  computeKey?: ComputeSchemaKey;
+}): NormalizedSchemaCache {
   const entries = new LRUCache<string, NormalizedSchema>({ max: options.max });
+  const schemaContentKey = createSchemaContentKeys(options.computeKey);
   return {
     get: (original) => {
       const key = schemaContentKey(original);

@@ -15,7 +15,7 @@ export interface ToolAlias {
  * are already safe and unique (`kso_yundoc_…`), so they usually pass unchanged; other servers' names
  * (dots, slashes, CJK, length) get cleaned, and a collision gets a short stable hash suffix.
  */
-export function createToolAliases(tools: Array<{ name: string; server: string }>): {
+export function createToolAliases(tools: ReadonlyArray<{ name: string; server: string }>): {
   aliases: ToolAlias[];
   resolve(safeName: string): ToolAlias | undefined;
 } {

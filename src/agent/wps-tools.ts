@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { dynamicTool, jsonSchema, type ToolSet } from 'ai';
+import { dynamicTool, type ToolSet } from 'ai';
 import { needsApproval, type ToolApprovalSetting } from '../approvals/tool-classification.js';
 import type { ArgumentValidator } from '../mcp/argument-validator.js';
 import type { CatalogTool } from '../mcp/tool-catalog.js';
@@ -10,14 +10,10 @@ import {
   type WpsAuthorizationRequiredError,
 } from '../wps-auth/wps-auth.errors.js';
 import type { ApprovedCalls } from './approved-call.js';
+import type { ToolDefinitionCache } from './catalog-tool-definitions.js';
 import { fitToBudget } from './output-budget.js';
-import {
-  type NormalizedSchema,
-  type NormalizedSchemaCache,
-  normalizeToolSchema,
-  unwrapArguments,
-} from './schema-normalizer.js';
-import { createToolAliases, type ToolAlias } from './tool-naming.js';
+import { unwrapArguments } from './schema-normalizer.js';
+import type { ToolAlias } from './tool-naming.js';
 
 /** One tool call of a turn, as the chat reply lists it. */
 export interface TurnToolCall {
@@ -74,16 +70,17 @@ export function resultText(result: CallToolResult): string {
  * The user's WPS tools as AI SDK tools: provider-safe names mapped back to (server, tool), schemas
  * normalised for function calling, arguments validated against the original schema (a failure goes back
  * to the model as a tool error it can correct), results recorded in full and sent to the model within
- * the output budget.
+ * the output budget. What depends only on the catalog comes from `definitions`, built once per list;
+ * only the tools' functions are made per turn, as they close over the turn's context.
  */
 export function createWpsToolSet(options: {
-  catalog: CatalogTool[];
+  catalog: readonly CatalogTool[];
   runner: ToolRunner;
   validator: ArgumentValidator;
   outputBudgetChars: number;
   context: TurnToolContext;
-  /** Normalised schemas by the original schema's content, shared by every user and turn. */
-  schemaCache: NormalizedSchemaCache;
+  /** Names, normalised schemas and SDK schemas of each tool list, shared by every turn that uses it. */
+  definitions: ToolDefinitionCache;
 }): {
   tools: ToolSet;
   aliases: ToolAlias[];
@@ -94,24 +91,12 @@ export function createWpsToolSet(options: {
   ) => { tool: CatalogTool; arguments: Record<string, unknown> } | undefined;
 } {
   const { runner, validator, context } = options;
-  const { aliases, resolve } = createToolAliases(options.catalog);
+  const { definitions, aliases, bySafeName } = options.definitions.forCatalog(options.catalog);
   const tools: ToolSet = {};
-  const resolved = new Map<string, { tool: CatalogTool; schema: NormalizedSchema }>();
-  for (const alias of aliases) {
-    const tool = options.catalog.find(
-      (candidate) => candidate.name === alias.name && candidate.server === alias.server,
-    );
-    if (!tool) continue;
-    let normalized = options.schemaCache.get(tool.inputSchema);
-    if (!normalized) {
-      normalized = normalizeToolSchema(tool.inputSchema);
-      options.schemaCache.set(tool.inputSchema, normalized);
-    }
-    const schema = normalized;
-    resolved.set(alias.safeName, { tool, schema });
+  for (const { alias, tool, schema, description, inputSchema } of definitions) {
     tools[alias.safeName] = dynamicTool({
-      description: tool.description || `${tool.name} (${tool.server})`,
-      inputSchema: jsonSchema(schema.schema),
+      description,
+      inputSchema,
       // A pure function of the tool and the setting: the SDK asks again when the approval comes back.
       // Arguments that fail validation never reach WPS, so asking about them would be noise.
       needsApproval: (input) =>
@@ -127,7 +112,7 @@ export function createWpsToolSet(options: {
           conversationId: context.conversationId,
           messageId: context.messageId,
           step: context.currentStep(),
-          safeName: resolve(alias.safeName)?.safeName ?? alias.safeName,
+          safeName: alias.safeName,
         };
         const issues = validator.validate(tool.inputSchema, toolArguments);
         let outcome: Awaited<ReturnType<ToolRunner['run']>>;
@@ -201,7 +186,7 @@ export function createWpsToolSet(options: {
     tools,
     aliases,
     resolveCall(safeName, input) {
-      const found = resolved.get(safeName);
+      const found = bySafeName.get(safeName);
       if (!found) return undefined;
       const toolArguments = unwrapArguments(found.schema, input);
       return { tool: found.tool, arguments: (toolArguments ?? {}) as Record<string, unknown> };

@@ -31,7 +31,7 @@ export async function startFleetInvalidation(options: {
 
   const connectionChanged = async (userId: string) => {
     tokenManager.forgetRemembered(userId);
-    if ((await tokenManager.status(userId)).status === 'connected') return;
+    if ((await tokenManager.connectionState(userId)) === 'connected') return;
     await pool.closeUser(userId);
     catalog.invalidate(userId);
   };

@@ -1,8 +1,8 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 
-/** The agent's HTTP server, with the connection timeouts of `useServerTimeouts`. */
+/** The agent's HTTP server, with the connection timeouts of `applyServerTimeouts`. */
 export function createHttpServer(app: RequestListener, options: { keepAliveTimeoutMs: number }): Server {
-  return useServerTimeouts(createServer(app), options);
+  return applyServerTimeouts(createServer(app), options);
 }
 
 /**
@@ -12,7 +12,7 @@ export function createHttpServer(app: RequestListener, options: { keepAliveTimeo
  * accept and made the whole p99 (docs/benchmarks.md, "Latency tail"). The headers timeout stays above it,
  * so that a kept connection's next request is not cut by it.
  */
-export function useServerTimeouts(server: Server, options: { keepAliveTimeoutMs: number }): Server {
+export function applyServerTimeouts(server: Server, options: { keepAliveTimeoutMs: number }): Server {
   server.keepAliveTimeout = options.keepAliveTimeoutMs;
   server.headersTimeout = Math.max(server.headersTimeout, options.keepAliveTimeoutMs + 1_000);
   return server;

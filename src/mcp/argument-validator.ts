@@ -3,7 +3,7 @@ import formatsModule, { type FormatsPlugin } from 'ajv-formats';
 import { LRUCache } from 'lru-cache';
 import { nestingDepthExceeds } from '../shared/json-shape.js';
 import type { Logger } from '../shared/logger.js';
-import { schemaContentKey } from './schema-content-key.js';
+import { type ComputeSchemaKey, createSchemaContentKeys } from './schema-content-key.js';
 
 export interface ArgumentIssue {
   path: string;
@@ -42,7 +42,13 @@ const addFormats = ((formatsModule as unknown as { default?: FormatsPlugin }).de
  * which otherwise keeps every schema it ever compiled). A schema ajv cannot compile fails closed: its
  * calls are refused with a clear reason, and the tool list says so.
  */
-export function createArgumentValidator(options: { logger: Logger; maxCompiled?: number }) {
+export function createArgumentValidator(options: {
+  logger: Logger;
+  maxCompiled?: number;
+  computeKey?: ComputeSchemaKey;
+}) {
+  // Taken once per schema object: a tool call validates the catalog's schema, the same object each turn.
+  const schemaContentKey = createSchemaContentKeys(options.computeKey);
   const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
   addFormats(ajv);
   let compilations = 0;

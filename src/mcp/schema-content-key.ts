@@ -19,3 +19,27 @@ export function schemaContentKey(schema: unknown): string | undefined {
   if (canonical === undefined) return undefined;
   return createHash('sha256').update(canonical).digest('base64url');
 }
+
+/** How a schema's content key is computed: `schemaContentKey`, or a counting double in tests. */
+export type ComputeSchemaKey = (schema: unknown) => string | undefined;
+
+/**
+ * `schemaContentKey` remembered per schema OBJECT, for the cache or validator that holds it: the tool
+ * catalog hands out the same schema objects turn after turn until it reloads, so a turn pays for no key
+ * it has taken before (serialising and hashing every tool's schema was about 250 µs a turn). Sound
+ * because nothing changes a catalogued schema once listed: the catalog, the normaliser, ajv (given a
+ * copy) and the AI SDK's providers only read it or copy from it.
+ */
+export function createSchemaContentKeys(
+  compute: ComputeSchemaKey = schemaContentKey,
+): (schema: object) => string | undefined {
+  // `null` remembers a schema that has no key, so it is not walked again either.
+  const keys = new WeakMap<object, string | null>();
+  return (schema) => {
+    const known = keys.get(schema);
+    if (known !== undefined) return known ?? undefined;
+    const key = compute(schema);
+    keys.set(schema, key ?? null);
+    return key;
+  };
+}

@@ -12,6 +12,12 @@ export interface SecretBox {
   open(sealed: string): string;
   /** Whether `sealed` is already under the current key (a caller may re-seal it when it is not). */
   sealedWithCurrentKey(sealed: string): boolean;
+  /**
+   * Whether `sealed` names a key this box holds (a `v2` value under the current or a previous key), told
+   * from its key id without decrypting: such a value opens unless it was tampered with. False for a `v1`
+   * value, which names no key (only opening it tells), and for anything else.
+   */
+  holdsKeyOf(sealed: string): boolean;
   /** The current key's id (safe to show: it reveals nothing about the key). */
   readonly currentKeyId: string;
 }
@@ -96,6 +102,10 @@ export function createSecretBox(keys: Buffer | SecretKeyring): SecretBox {
     },
     sealedWithCurrentKey(sealed) {
       return sealed.startsWith(`v2.${currentKeyId}.`);
+    },
+    holdsKeyOf(sealed) {
+      const parts = sealed.split('.');
+      return parts[0] === 'v2' && parts.length === 5 && byId.has(parts[1] ?? '');
     },
   };
 }

@@ -18,6 +18,7 @@ export function storedTokenBox(secretBox: SecretBox, logger: Logger): SecretBox 
     currentKeyId: secretBox.currentKeyId,
     seal: (plaintext) => secretBox.seal(plaintext),
     sealedWithCurrentKey: (sealed) => secretBox.sealedWithCurrentKey(sealed),
+    holdsKeyOf: (sealed) => secretBox.holdsKeyOf(sealed),
     open(sealed) {
       try {
         return secretBox.open(sealed);

@@ -242,6 +242,7 @@ export function createTokenManager(options: {
       remembered.clear();
     },
 
+    /** The connection as GET /v1/me shows it: the account name is read from the decrypted access token. */
     async status(userId: string): Promise<WpsConnectionStatus> {
       const row = await repository.find(userId);
       if (!row) return { status: 'not_connected', scopes: [], expiresAt: null, account: null };
@@ -250,15 +251,33 @@ export function createTokenManager(options: {
           ? openUnlessKeyRetired(options.secretBox, row.accessTokenCiphertext)
           : undefined;
       return {
-        // Sealed under a key this instance lacks: as good as revoked for this user until they reconnect.
-        status:
-          row.status === 'connected' && accessToken === undefined ? 'reauthorization_required' : row.status,
+        status: stateOf(row, accessToken !== undefined),
         scopes: row.scopes.split(',').filter(Boolean),
         expiresAt: new Date(row.accessExpiresAt).toISOString(),
         account: accessToken ? accountNameFromAccessToken(accessToken) : null,
       };
     },
+
+    /**
+     * `status(userId).status` for a chat turn, which needs nothing else: the access token is not decrypted
+     * when the key it names is held here (a decryption per turn saved). One sealed under a retired or
+     * unknown key still answers `reauthorization_required`; a `v1` token is opened to tell.
+     */
+    async connectionState(userId: string): Promise<WpsConnectionStatus['status']> {
+      const row = await repository.find(userId);
+      if (!row) return 'not_connected';
+      const readable =
+        row.status === 'connected' &&
+        (options.secretBox.holdsKeyOf(row.accessTokenCiphertext) ||
+          openUnlessKeyRetired(options.secretBox, row.accessTokenCiphertext) !== undefined);
+      return stateOf(row, readable);
+    },
   };
+}
+
+/** A stored token sealed under a key this instance lacks: as good as revoked until the user reconnects. */
+function stateOf(row: WpsConnectionRow, readable: boolean): WpsConnectionStatus['status'] {
+  return row.status === 'connected' && !readable ? 'reauthorization_required' : row.status;
 }
 
 export type TokenManager = ReturnType<typeof createTokenManager>;

@@ -164,13 +164,15 @@ describe('asking the agent to edit a document', () => {
       conversationId: first.body.conversationId,
     });
     expect(followUp.status).toBe(200);
-    const [toolStep, answerStep] = model.requests.slice(-2).map((request) =>
-      (request.body.messages ?? [])
-        .filter((message: any) => message.role !== 'system')
-        .map((message: any) =>
-          message.role === 'tool' ? 'tool' : `${message.role}:${message.content ?? 'tool-calls'}`,
-        ),
-    );
+    const [toolStep, answerStep] = model.requests
+      .slice(-2)
+      .map((request) =>
+        (request.body.messages ?? [])
+          .filter((message: any) => message.role !== 'system')
+          .map((message: any) =>
+            message.role === 'tool' ? 'tool' : `${message.role}:${message.content ?? 'tool-calls'}`,
+          ),
+      );
     expect(toolStep).toEqual([
       'user:Remember the Q3 plan',
       'assistant:Noted: the plan is called Q3.',

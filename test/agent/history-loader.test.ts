@@ -183,7 +183,9 @@ describe('the stored-message check', () => {
     { role: 'assistant', content: [{ type: 'tool-call', toolCallId: 'c1', toolName: 'search', input: {} }] },
     {
       role: 'tool',
-      content: [{ type: 'tool-result', toolCallId: 'c1', toolName: 'search', output: { type: 'text', value: 'x' } }],
+      content: [
+        { type: 'tool-result', toolCallId: 'c1', toolName: 'search', output: { type: 'text', value: 'x' } },
+      ],
     },
     { role: 'robot', content: 'hi' },
     { content: 'no role' },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createNormalizedSchemaCache, normalizeToolSchema } from '../../src/agent/schema-normalizer.js';
 import { createArgumentValidator } from '../../src/mcp/argument-validator.js';
+import { schemaContentKey } from '../../src/mcp/schema-content-key.js';
 import { createLogger } from '../../src/shared/logger.js';
 
 function capturedLogger() {
@@ -22,6 +23,17 @@ const schemaNumber = (n: number) => ({
   properties: { [`field_${n}`]: { type: 'string' } },
   required: [`field_${n}`],
 });
+/** `schemaContentKey`, counting the schemas it serialises and hashes. */
+function countingKey() {
+  const computed: unknown[] = [];
+  return {
+    computed,
+    computeKey: (schema: unknown) => {
+      computed.push(schema);
+      return schemaContentKey(schema);
+    },
+  };
+}
 /** ajv refuses a `$ref` that points nowhere. */
 const brokenSchema = () => ({ type: 'object', properties: { x: { $ref: '#/$defs/missing' } } });
 
@@ -32,6 +44,20 @@ describe('argument validators', () => {
     expect(validator.validate(searchSchema(), { keyword: 'Q3' })).toEqual([]);
     expect(validator.validate(reordered, {})).toEqual([{ path: 'keyword', message: 'is required' }]);
     expect(validator.validate(searchSchema(), { keyword: 'Q3', page_size: 0 })).toHaveLength(1);
+    expect(validator.stats().compilations).toBe(1);
+  });
+
+  it("takes a schema object's content key once, however many calls validate against it", () => {
+    const { computed, computeKey } = countingKey();
+    const validator = createArgumentValidator({ logger: capturedLogger().logger, computeKey });
+    const catalogued = searchSchema();
+    for (let turn = 0; turn < 5; turn++)
+      expect(validator.validate(catalogued, { keyword: 'Q3' })).toEqual([]);
+    expect(validator.argumentValidation(catalogued)).toBe('ok');
+    expect(computed).toEqual([catalogued]);
+    // A reloaded list brings new objects: each is keyed once, and equal content still shares the validator.
+    expect(validator.validate(searchSchema(), {})).toHaveLength(1);
+    expect(computed).toHaveLength(2);
     expect(validator.stats().compilations).toBe(1);
   });
 
@@ -78,5 +104,15 @@ describe('normalised schemas', () => {
     cache.set(schemaNumber(2), normalizeToolSchema(schemaNumber(2)));
     expect(cache.get(searchSchema())).toBeUndefined();
     expect(cache.get(schemaNumber(2))).toBeDefined();
+  });
+
+  it("take a schema object's content key once, for reading and writing alike", () => {
+    const { computed, computeKey } = countingKey();
+    const cache = createNormalizedSchemaCache({ max: 2, computeKey });
+    const catalogued = searchSchema();
+    expect(cache.get(catalogued)).toBeUndefined();
+    cache.set(catalogued, normalizeToolSchema(catalogued));
+    for (let turn = 0; turn < 5; turn++) expect(cache.get(catalogued)).toBeDefined();
+    expect(computed).toEqual([catalogued]);
   });
 });

@@ -1,16 +1,7 @@
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createSecretBox, keyIdOf, UnknownSealingKeyError } from '../../src/shared/secret-box.js';
-
-/** What the sealing wrote before key ids: `v1.<iv>.<tag>.<ciphertext>`, kept here as the stored format. */
-function sealV1(key: Buffer, plaintext: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return ['v1', iv, cipher.getAuthTag(), ciphertext]
-    .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
-    .join('.');
-}
+import { sealV1 } from '../support/sealed-v1.js';
 
 /** Every encoding of a key that could end up in a message by mistake. */
 function encodingsOf(key: Buffer): string[] {
@@ -75,6 +66,17 @@ describe('key ids and rotation', () => {
     expect(rotated.sealedWithCurrentKey(underB)).toBe(true);
     expect(createSecretBox({ current: keyB }).open(underB)).toBe('refresh-token-under-B');
     expect(() => createSecretBox(keyA).open(underB)).toThrow(UnknownSealingKeyError);
+  });
+
+  it('tells from the key id alone whether it holds the key a value names, current or previous', () => {
+    const rotated = createSecretBox({ current: keyB, previous: [keyA] });
+    expect(rotated.holdsKeyOf(createSecretBox(keyA).seal('token'))).toBe(true);
+    expect(rotated.holdsKeyOf(rotated.seal('token'))).toBe(true);
+    expect(rotated.holdsKeyOf(createSecretBox(randomBytes(32)).seal('token'))).toBe(false);
+    // A v1 value names no key: only opening it tells.
+    expect(rotated.holdsKeyOf(sealV1(keyA, 'token'))).toBe(false);
+    expect(rotated.holdsKeyOf(`v2.${keyIdOf(keyA)}.too-few-parts`)).toBe(false);
+    expect(rotated.holdsKeyOf('garbage')).toBe(false);
   });
 
   it('fails clearly, naming the key id and never the key, once the old key is dropped', () => {

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { useServerTimeouts } from '../../src/http/http-server.js';
 import type { AppDatabase } from '../../src/db/database.js';
 import { openConfiguredDatabase } from '../../src/db/open-database.js';
 import type { AnyDatabase } from '../../src/db/repositories.js';
+import { applyServerTimeouts } from '../../src/http/http-server.js';
 import { createWpsSandbox, type WpsSandbox, type WpsSandboxOptions } from '../../src/sandbox/index.js';
 import { createServices, type Services } from '../../src/services.js';
 import { type Clock, systemClock } from '../../src/shared/clock.js';
@@ -116,7 +116,7 @@ export async function startAgentHarness(options: AgentHarnessOptions = {}): Prom
   });
   // Like main.ts: a heartbeat row, so processes sharing this database see this one as alive.
   await services.start();
-  useServerTimeouts(httpServer, config.server);
+  applyServerTimeouts(httpServer, config.server);
   httpServer.on('request', createApp(services, { consoleDistDir: options.consoleDistDir }));
 
   const api: AgentHarness['api'] = async (apiKey, method, route, body) => {

@@ -110,6 +110,11 @@ describe('rotating the token encryption key', () => {
     expect(refused.body.error.message).toMatch(/retired key\); connect WPS again/);
     expect(refused.body.error.authorizeUrl).toMatch(/state=/);
     expect(refused.body.error.authorizeUrl).not.toBe(pendingUnderA.authorizeUrl);
+    // A chat turn checks the connection without decrypting the token, and still refuses before any model call.
+    const chat = await withoutA.api(user.apiKey, 'POST', '/v1/chat', { message: 'Find Q3' });
+    expect(chat.status).toBe(409);
+    expect(chat.body.error.code).toBe('wps_authorization_required');
+    expect(chat.body.error.authorizeUrl).toMatch(/state=/);
     const me = await withoutA.api(user.apiKey, 'GET', '/v1/me');
     expect(me.status).toBe(200);
     expect(me.body.wps).toMatchObject({ status: 'reauthorization_required', account: null });
