@@ -20,6 +20,9 @@ export function openPostgresDatabase(
     connectionString: url,
     max: options.poolSize ?? DEFAULT_POOL_SIZE,
     connectionTimeoutMillis: 5_000,
+    // pg's default closes a connection idle for 10 s, and its prepared statements with it: a quiet
+    // instance would then prepare the turn's statements again on every burst. A few minutes keeps them.
+    idleTimeoutMillis: 300_000,
     statement_timeout: 15_000,
     application_name: 'wps-agent',
   });
