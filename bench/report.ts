@@ -265,7 +265,10 @@ const howToRead = (modelLatencyMs: number) => `## How to read the figures
   it for work both do (\`BENCH_BASELINE_BARE=1 npm run bench:turn-cpu\` still measures that reference).
   Differences that remain: the agent authenticates the user, counts the rate limit, stores the transcript
   (about 6 SQLite commits per turn) and answers over HTTP; the baseline shares one MCP session between its
-  concurrent turns, the agent has one per user and server. Both use
+  concurrent turns, the agent has one per user and server. The 1- and 100-user rows of both tables are
+  three rounds each, agent and baseline alternating (agent, baseline, agent, …), pooled: this VM's speed
+  drifts by up to 1.5× over minutes, and measuring one side after the other charged that drift to one of
+  them. Both sides first run 600 unmeasured turns at 100 users (V8 optimises the code meanwhile). Both use
   a non-streaming completion (a JSON \`/v1/chat\` turn uses \`generateText\`). Measured while the
   JSON path still ran \`streamText\` (the SSE path's loop): about twice the agent CPU per turn
   (19 vs 10 ms at 200 users), which is why JSON turns do not stream.
