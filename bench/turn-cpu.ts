@@ -8,8 +8,9 @@
  * the measured phases' window (monotonic µs, the clock of V8's profiles) is printed for
  * bench/cpu-profile-costs.ts.
  *
- * BENCH_BASELINE=1 then runs the baseline (one MCP client + generateText, bench/baseline-process.ts) at the
- * same concurrency and latency, for CPU per turn against it in one run; BENCH_BASELINE_FLAGS are its node
+ * BENCH_BASELINE=1 also runs the baseline (one MCP client + generateText, bench/baseline-process.ts) at the
+ * same concurrency and latency, a baseline round after each agent round, for CPU per turn against it in
+ * one run; BENCH_BASELINE_FLAGS are its node
  * flags, and its measured window is printed too, to compare the two profiles area by area. The baseline
  * offers the model what the agent offered it (system prompt and tools, see TimedModel.offered), so both
  * send the same characters; BENCH_BASELINE_BARE=1 gives the old reference, the search tool alone.
@@ -93,27 +94,35 @@ async function main(): Promise<void> {
       for (const row of rows) console.log(JSON.stringify(row));
       return;
     }
-    const windowStart = monotonicMicros();
-    let measuredTurns = 0;
-    for (let round = 0; round < REPEAT; round++) {
-      const before = await agent.call<ProcessSample>('sample');
-      const result = await run(`round-${round}`);
-      const after = await agent.call<ProcessSample>('sample');
-      if (result.failures.length > 0) throw new Error(`failures: ${result.failures.slice(0, 3).join('; ')}`);
-      measuredTurns += result.turns.length;
-      const load = loadBetween(before, after);
-      const wall = distribution(result.turns.map((turn) => turn.wallMs));
-      const sent = distribution(result.turns.map((turn) => turn.modelRequestChars)).mean;
+    // Started now, so that its rounds alternate with the agent's: the machine's speed drifts over minutes.
+    const baseline = BASELINE ? await startBaseline(sandbox, timedModel) : undefined;
+    try {
+      const windowStart = monotonicMicros();
+      let measuredTurns = 0;
+      for (let round = 0; round < REPEAT; round++) {
+        const before = await agent.call<ProcessSample>('sample');
+        const result = await run(`round-${round}`);
+        const after = await agent.call<ProcessSample>('sample');
+        if (result.failures.length > 0)
+          throw new Error(`failures: ${result.failures.slice(0, 3).join('; ')}`);
+        measuredTurns += result.turns.length;
+        const load = loadBetween(before, after);
+        const wall = distribution(result.turns.map((turn) => turn.wallMs));
+        const sent = distribution(result.turns.map((turn) => turn.modelRequestChars)).mean;
+        console.log(
+          `${USERS} users × ${TURNS} turns at ${LATENCY_MS} ms/step: agent CPU ${formatNumber(load.cpuMs / result.turns.length, 2)} ms/turn, ` +
+            `${formatNumber(result.turns.length / (result.elapsedMs / 1000), 0)} turns/s, turn p50 ${formatNumber(wall.p50)} ms, p99 ${formatNumber(wall.p99)} ms, loop busy ${Math.round(load.loopUtilization * 100)}%, model sent ${formatNumber(sent, 0)} chars/turn`,
+        );
+        await baseline?.round(round);
+      }
       console.log(
-        `${USERS} users × ${TURNS} turns at ${LATENCY_MS} ms/step: agent CPU ${formatNumber(load.cpuMs / result.turns.length, 2)} ms/turn, ` +
-          `${formatNumber(result.turns.length / (result.elapsedMs / 1000), 0)} turns/s, turn p50 ${formatNumber(wall.p50)} ms, p99 ${formatNumber(wall.p99)} ms, loop busy ${Math.round(load.loopUtilization * 100)}%, model sent ${formatNumber(sent, 0)} chars/turn`,
+        `profile window: ${JSON.stringify({ startUs: windowStart, endUs: monotonicMicros(), turns: measuredTurns })}`,
       );
+      baseline?.printWindow();
+    } finally {
+      await baseline?.stop();
     }
-    console.log(
-      `profile window: ${JSON.stringify({ startUs: windowStart, endUs: monotonicMicros(), turns: measuredTurns })}`,
-    );
     await agent.stop();
-    if (BASELINE) await measureBaseline(sandbox, timedModel);
   } finally {
     await agent.stop().catch(() => undefined);
     await timedModel.close();
@@ -121,23 +130,24 @@ async function main(): Promise<void> {
   }
 }
 
-/** The baseline at the same concurrency, latency and turn count: its CPU per turn. */
-async function measureBaseline(
+/** The baseline at the same concurrency, latency and turn count, one round at a time: its CPU per turn. */
+async function startBaseline(
   sandbox: Awaited<ReturnType<typeof createWpsSandbox>>,
   timedModel: Awaited<ReturnType<typeof startTimedModel>>,
-): Promise<void> {
+) {
   const baseline = startChildProcess({ entry: 'bench/baseline-process.ts', nodeFlags: BASELINE_FLAGS });
-  try {
-    await baseline.call('start', {
-      modelBaseUrl: timedModel.model.baseUrl,
-      mcpServerUrl: `${sandbox.mcpBaseUrl}/kso-yundoc/message`,
-      accessToken: sandbox.issueTokens('alice').access_token,
-      offered: BARE_BASELINE ? undefined : timedModel.offered(),
-    });
-    await baseline.call('run', { concurrency: USERS, turnsEach: 1, prefix: 'baseline-warm' });
-    const windowStart = monotonicMicros();
-    let measuredTurns = 0;
-    for (let round = 0; round < REPEAT; round++) {
+  await baseline.call('start', {
+    modelBaseUrl: timedModel.model.baseUrl,
+    mcpServerUrl: `${sandbox.mcpBaseUrl}/kso-yundoc/message`,
+    accessToken: sandbox.issueTokens('alice').access_token,
+    offered: BARE_BASELINE ? undefined : timedModel.offered(),
+  });
+  // As many warm-up turns as the agent had.
+  await baseline.call('run', { concurrency: USERS, turnsEach: TURNS, prefix: 'baseline-warm' });
+  const windowStart = monotonicMicros();
+  let measuredTurns = 0;
+  return {
+    async round(round: number) {
       const before = await baseline.call<ProcessSample>('sample');
       const started = performance.now();
       const turns = await baseline.call<BaselineTurn[]>('run', {
@@ -155,13 +165,14 @@ async function measureBaseline(
         `baseline ${USERS} users × ${TURNS} turns: CPU ${formatNumber(load.cpuMs / turns.length, 2)} ms/turn, ` +
           `${formatNumber(turns.length / (elapsedMs / 1000), 0)} turns/s, turn p50 ${formatNumber(wall.p50)} ms, p99 ${formatNumber(wall.p99)} ms, loop busy ${Math.round(load.loopUtilization * 100)}%, model sent ${formatNumber(sent, 0)} chars/turn`,
       );
-    }
-    console.log(
-      `baseline profile window: ${JSON.stringify({ startUs: windowStart, endUs: monotonicMicros(), turns: measuredTurns })}`,
-    );
-  } finally {
-    await baseline.stop().catch(() => undefined);
-  }
+    },
+    printWindow() {
+      console.log(
+        `baseline profile window: ${JSON.stringify({ startUs: windowStart, endUs: monotonicMicros(), turns: measuredTurns })}`,
+      );
+    },
+    stop: () => baseline.stop().catch(() => undefined),
+  };
 }
 
 main().catch((error: unknown) => {
