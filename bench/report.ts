@@ -260,9 +260,10 @@ const howToRead = (modelLatencyMs: number) => `## How to read the figures
   = \`generateText\`'s wall time, tool = time around \`client.callTool\`). The baseline offers the model
   exactly what the agent offered it (the agent's system prompt and all its tool definitions, read from the
   agent's own model requests), so both send the same characters (**model chars/turn**): the difference is
-  the agent's own work. Until issue 12's last round the baseline offered the search tool alone (about a
-  tenth of the characters); that made the agent look 1.4–1.5× the baseline at 100 users, about a third of
-  it for work both do (\`BENCH_BASELINE_BARE=1 npm run bench:turn-cpu\` still measures that reference).
+  the agent's own work. Until issue 12's last round the baseline offered the search tool alone (a ninth
+  of the characters; \`BENCH_BASELINE_BARE=1 npm run bench:turn-cpu\` still measures that reference): in
+  alternated rounds it cost 4.9–5.0 ms per turn against the same-work baseline's 4.1–5.7, so the size of the
+  model request is not where the agent's extra cost is.
   Differences that remain: the agent authenticates the user, counts the rate limit, stores the transcript
   (about 6 SQLite commits per turn) and answers over HTTP; the baseline shares one MCP session between its
   concurrent turns, the agent has one per user and server. The 1- and 100-user rows of both tables are
