@@ -30,6 +30,7 @@ import {
   type WpsConnectionsRepository,
 } from '../wps-auth/wps-connections.repository.js';
 import type { AppDatabase } from './database.js';
+import { createGroupCommit } from './group-commit.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import type { PostgresNotifications } from './postgres-notifications.js';
 
@@ -60,16 +61,18 @@ export function createRepositories(database: AnyDatabase, options: RepositoryOpt
   if (database.dialect === 'postgres') return createPostgresRepositories(database.db, options);
   const { db } = database;
   const { instance, turnsInFlightPerUser } = options;
+  // One per connection: the turn's writes from every repository share its commits.
+  const groupCommit = createGroupCommit(db.$client);
   return {
     users: createUsersRepository({ db }),
     wpsConnections: createWpsConnectionsRepository({ db, instance }),
     pendingAuthorizations: createPendingAuthorizationsRepository({ db }),
-    conversations: createConversationsRepository({ db, instance, turnsInFlightPerUser }),
-    toolCalls: createToolCallsRepository({ db, instance }),
+    conversations: createConversationsRepository({ db, instance, turnsInFlightPerUser, groupCommit }),
+    toolCalls: createToolCallsRepository({ db, instance, groupCommit }),
     approvals: createApprovalsRepository({ db }),
     usage: createUsageRepository({ db }),
     instances: createInstancesRepository({ db }),
-    rateLimits: createRateLimitsRepository({ db }),
+    rateLimits: createRateLimitsRepository({ db, groupCommit }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { and, eq, gt, lt, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { withDatabaseErrors } from '../db/database-errors.js';
+import { createGroupCommit, type GroupCommit } from '../db/group-commit.js';
 import { rateLimitHitsTable } from './rate-limits.table.js';
 
 /** A key's count in its current window, as the database holds it after a hit. */
@@ -17,7 +18,14 @@ const p = sql.placeholder;
  * an instance whose clock lags a peer's by a moment near the boundary counts into the newer window
  * instead of resetting it.
  */
-export function createRateLimitsRepository({ db }: { db: AppDatabase }) {
+export function createRateLimitsRepository({
+  db,
+  groupCommit = createGroupCommit(db.$client),
+}: {
+  db: AppDatabase;
+  /** A hit is a write on every limited request: it joins the group commit (db/group-commit.ts). */
+  groupCommit?: GroupCommit;
+}) {
   const table = rateLimitHitsTable;
   // One statement per limited request, on the hot path: prepared once.
   const hit = db
@@ -41,7 +49,7 @@ export function createRateLimitsRepository({ db }: { db: AppDatabase }) {
   return withDatabaseErrors({
     /** Counts one hit of `key` in the window starting at `windowStart`; answers the count after it. */
     async hit(key: string, windowStart: number): Promise<WindowCount> {
-      return hit.get({ key, windowStart }) as WindowCount;
+      return groupCommit.run(() => hit.get({ key, windowStart }) as WindowCount);
     },
 
     /** Takes one hit back (a request the limiter decided not to count after all), in that window only. */

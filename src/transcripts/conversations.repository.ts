@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gte, isNull, lt, type SQL } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { withDatabaseErrors } from '../db/database-errors.js';
+import { createGroupCommit, type GroupCommit } from '../db/group-commit.js';
 import {
   type InstanceIdentity,
   ownedByDeadInstance,
@@ -40,16 +41,19 @@ const TURN_LIMIT_RETRY_AFTER_SECONDS = 5;
 /**
  * Conversations and their messages. Every read is scoped by user: another user's rows do not exist.
  * `instance` is the process that owns the turns it starts; `turnsInFlightPerUser` caps a user's turns
- * running at once across every instance on this database.
+ * running at once across every instance on this database. The turn's writes go through `groupCommit`
+ * (shared by the repositories on one connection, see db/group-commit.ts).
  */
 export function createConversationsRepository({
   db,
   instance = READ_ONLY_INSTANCE,
   turnsInFlightPerUser = Number.POSITIVE_INFINITY,
+  groupCommit = createGroupCommit(db.$client),
 }: {
   db: AppDatabase;
   instance?: InstanceIdentity;
   turnsInFlightPerUser?: number;
+  groupCommit?: GroupCommit;
 }) {
   const statements = prepareTurnStatements(db, instance);
   const beginTurnTransaction = db.$client.transaction((options: BeginTurn) => {
@@ -144,12 +148,12 @@ export function createConversationsRepository({
      * Stores the start of a chat turn in one transaction: the conversation when it is new, the user's
      * message and the (empty, `streaming`) assistant message, in order at the end of the conversation.
      * Refuses (`conversation_busy`) while another turn of the conversation runs on a live instance, and
-     * (`rate_limited`) when the user already has the most turns in flight. The transaction takes the write
-     * lock up front: a deferred one that reads and then writes fails at once with SQLITE_BUSY when another
-     * process writes meanwhile, instead of waiting out the busy timeout.
+     * (`rate_limited`) when the user already has the most turns in flight. The group commit takes the
+     * write lock up front: a deferred transaction that reads and then writes fails at once with SQLITE_BUSY
+     * when another process writes meanwhile, instead of waiting out the busy timeout.
      */
     async beginTurn(options: BeginTurn): Promise<void> {
-      beginTurnTransaction.immediate(options);
+      await groupCommit.run(() => beginTurnTransaction(options));
     },
 
     /** Updates a message outside the turn's own steps (e.g. marking a turn that could not be stored). */
@@ -165,7 +169,8 @@ export function createConversationsRepository({
      * appended to those already stored (nothing stored is read back or written again).
      */
     async appendStep(id: string, step: { text: string; modelMessages: unknown[] }): Promise<void> {
-      statements.appendStep.run({ id, text: step.text, added: JSON.stringify(step.modelMessages) });
+      const added = JSON.stringify(step.modelMessages);
+      await groupCommit.run(() => statements.appendStep.run({ id, text: step.text, added }));
     },
 
     /**
@@ -174,7 +179,7 @@ export function createConversationsRepository({
      * added to what the message has: a paused turn's continuation adds its own steps.
      */
     async endTurn(options: EndTurn): Promise<void> {
-      endTurnTransaction.immediate(options);
+      await groupCommit.run(() => endTurnTransaction(options));
     },
 
     /**

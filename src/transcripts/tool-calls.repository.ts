@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, isNull, lt, ne, type SQL, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { withDatabaseErrors } from '../db/database-errors.js';
+import { createGroupCommit, type GroupCommit } from '../db/group-commit.js';
 import {
   type InstanceIdentity,
   ownedByDeadInstance,
@@ -31,13 +32,18 @@ export interface ToolCallFilters {
   limit: number;
 }
 
-/** `instance` is the process that owns the calls it inserts (see instances/instance-liveness.ts). */
+/**
+ * `instance` is the process that owns the calls it inserts (see instances/instance-liveness.ts); a call's
+ * start and finish go through `groupCommit` (db/group-commit.ts).
+ */
 export function createToolCallsRepository({
   db,
   instance = READ_ONLY_INSTANCE,
+  groupCommit = createGroupCommit(db.$client),
 }: {
   db: AppDatabase;
   instance?: InstanceIdentity;
+  groupCommit?: GroupCommit;
 }) {
   // Two writes per tool call, on the hot path of every turn: prepared once instead of rebuilt per call.
   const insertCall = db.insert(toolCallsTable).values(newToolCallPlaceholders).prepare();
@@ -59,11 +65,8 @@ export function createToolCallsRepository({
 
   return withDatabaseErrors({
     async insert(row: Omit<typeof toolCallsTable.$inferInsert, 'instanceId'>): Promise<void> {
-      insertCall.run({
-        ...newToolCallDefaults,
-        ...row,
-        instanceId: instance.id,
-      });
+      const values = { ...newToolCallDefaults, ...row, instanceId: instance.id };
+      await groupCommit.run(() => insertCall.run(values));
     },
 
     /** An approved call starts: its `awaiting_approval` row becomes `running`. */
@@ -101,7 +104,7 @@ export function createToolCallsRepository({
       id: string,
       outcome: { result: unknown; isError: boolean; status: ToolCallStatus; durationMs: number },
     ): Promise<void> {
-      finishCall.run({ id, ...outcome });
+      await groupCommit.run(() => finishCall.run({ id, ...outcome }));
     },
 
     async list(filters: ToolCallFilters): Promise<ToolCallRow[]> {
