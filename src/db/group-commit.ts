@@ -10,8 +10,6 @@ export interface GroupCommit {
    * given up after it ran (see below), it runs again on its own.
    */
   run<Result>(work: DatabaseWork<Result>): Promise<Result>;
-  /** Commits what is queued now, without waiting for the scheduled turn (before the connection closes). */
-  flush(): void;
   /** Commits made and repository calls they carried, for benchmarks and tests. */
   readonly stats: { commits: number; calls: number };
 }
@@ -39,10 +37,7 @@ class BatchRolledBack extends Error {}
  * (COMMIT, or an error after which SQLite rolled everything back), after which each call runs again on its
  * own so that one call's fault is not charged to the others.
  */
-export function createGroupCommit(
-  client: Database.Database,
-  schedule: (flush: () => void) => void = setImmediate,
-): GroupCommit {
+export function createGroupCommit(client: Database.Database): GroupCommit {
   let queue: QueuedWork[] = [];
   const stats = { commits: 0, calls: 0 };
   /** Nested in the batch's transaction, better-sqlite3 runs this in a savepoint. */
@@ -102,11 +97,10 @@ export function createGroupCommit(
   return {
     run<Result>(work: DatabaseWork<Result>): Promise<Result> {
       return new Promise<Result>((resolve, reject) => {
-        if (queue.length === 0) schedule(flush);
+        if (queue.length === 0) setImmediate(flush);
         queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       });
     },
-    flush,
     stats,
   };
 }

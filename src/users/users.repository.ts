@@ -25,6 +25,17 @@ export function createUsersRepository({ db }: { db: AppDatabase }) {
     .innerJoin(usersTable, eq(apiKeysTable.userId, usersTable.id))
     .where(and(eq(apiKeysTable.keyHash, sql.placeholder('keyHash')), isNull(apiKeysTable.revokedAt)))
     .prepare();
+  // Follows each of those lookups that finds a key; matches no row while the stamp is fresh, so it is cheap.
+  const touchKey = db
+    .update(apiKeysTable)
+    .set({ lastUsedAt: sql`${sql.placeholder('now')}` })
+    .where(
+      and(
+        eq(apiKeysTable.keyHash, sql.placeholder('keyHash')),
+        or(isNull(apiKeysTable.lastUsedAt), lt(apiKeysTable.lastUsedAt, sql.placeholder('staleBefore'))),
+      ),
+    )
+    .prepare();
 
   return withDatabaseErrors({
     async insertUser(user: User): Promise<void> {
@@ -87,15 +98,7 @@ export function createUsersRepository({ db }: { db: AppDatabase }) {
     },
     /** Stamps a key's last use unless it was stamped after `staleBefore` (one write per key per interval). */
     async touchApiKey(keyHash: string, now: number, staleBefore: number): Promise<void> {
-      db.update(apiKeysTable)
-        .set({ lastUsedAt: now })
-        .where(
-          and(
-            eq(apiKeysTable.keyHash, keyHash),
-            or(isNull(apiKeysTable.lastUsedAt), lt(apiKeysTable.lastUsedAt, staleBefore)),
-          ),
-        )
-        .run();
+      touchKey.run({ keyHash, now, staleBefore });
     },
   });
 }

@@ -106,13 +106,4 @@ describe('group commit', () => {
     expect(names(client)).toEqual([]);
     busy.close();
   });
-
-  it('commits what is queued when flushed before its turn (a connection about to close)', async () => {
-    const commits = createGroupCommit(client, () => {});
-    const insert = client.prepare('insert into notes (name) values (?)');
-    const written = commits.run(() => insert.run('late'));
-    commits.flush();
-    await written;
-    expect(names(client)).toEqual(['late']);
-  });
 });
