@@ -4,6 +4,7 @@ import { createLanguageModel, modelProviderOptions } from './agent/language-mode
 import { createReplayableMessages } from './agent/replayable-messages.js';
 import { createNormalizedSchemaCache } from './agent/schema-normalizer.js';
 import { createTurnDrain } from './agent/turn-drain.js';
+import { createWpsToolSets } from './agent/wps-tools.js';
 import { createApprovals } from './approvals/approvals.usecases.js';
 import { isReadOnlyTool } from './approvals/tool-classification.js';
 import type { Config } from './config/config.js';
@@ -167,7 +168,12 @@ export function createServices(infrastructure: Infrastructure) {
     clock,
     logger,
     settings: config.agent,
-    toolDefinitions: createToolDefinitionCache({ schemaCache: createNormalizedSchemaCache({ max: 500 }) }),
+    toolSets: createWpsToolSets({
+      runner,
+      validator,
+      outputBudgetChars: config.agent.toolOutputBudgetChars,
+      definitions: createToolDefinitionCache({ schemaCache: createNormalizedSchemaCache({ max: 500 }) }),
+    }),
     // Message ids only (about 2 MB): the histories of a few hundred long conversations in use.
     replayableMessages: createReplayableMessages({ max: 20_000 }),
     providerOptions: modelProviderOptions(config.openai),

@@ -22,7 +22,6 @@ import type { AuthorizationFlow } from '../wps-auth/authorization-flow.js';
 import { authorizationRequiredAnswer } from '../wps-auth/authorization-required.js';
 import type { TokenManager } from '../wps-auth/token-manager.js';
 import { findAuthorizationRequired, WpsAuthorizationRequiredError } from '../wps-auth/wps-auth.errors.js';
-import type { ToolDefinitionCache } from './catalog-tool-definitions.js';
 import type { ProviderOptions } from './language-model.js';
 import {
   describeModelError,
@@ -42,7 +41,7 @@ import { createTurnDeadline } from './turn-deadline.js';
 import type { TurnDrain } from './turn-drain.js';
 import { createTurnEnding } from './turn-ending.js';
 import { storeTurnStart } from './turn-start.js';
-import { createWpsToolSet, type TurnToolCall } from './wps-tools.js';
+import type { TurnToolCall, TurnToolContext, WpsToolSets } from './wps-tools.js';
 
 export type TurnOutcome =
   | { status: 'complete' }
@@ -80,14 +79,13 @@ export interface ChatDependencies {
     maxSteps: number;
     /** A turn still running after this long is stopped and answered as a model failure. */
     turnTimeoutMs: number;
-    toolOutputBudgetChars: number;
     contextBudgetChars: number;
     maxRetries?: number;
   };
   /** Redacted from any model error text shown to users. */
   secrets: string[];
-  /** What the model is told about each tool list, built once per list (see createWpsToolSet). */
-  toolDefinitions: ToolDefinitionCache;
+  /** The AI SDK tools of each tool list, built once per list (see createWpsToolSets). */
+  toolSets: WpsToolSets;
   /** Stored messages already checked as replayable, not checked again each turn (see replayable-messages.ts). */
   replayableMessages?: ReplayableMessages;
   /** Passed to every model call (see modelProviderOptions). */
@@ -178,25 +176,20 @@ export async function startChatTurn(
   let currentStep = 1;
   let usage: TurnUsage = noUsage();
   let authorizationLost: WpsAuthorizationRequiredError | undefined;
-  const { tools, resolveCall } = createWpsToolSet({
-    catalog,
-    runner: dependencies.runner,
-    validator: dependencies.validator,
-    outputBudgetChars: settings.toolOutputBudgetChars,
-    definitions: dependencies.toolDefinitions,
-    context: {
-      userId: user.id,
-      conversationId,
-      messageId,
-      currentStep: () => currentStep,
-      onToolCall: (call) => toolCalls.push(call),
-      onAuthorizationLost: (error) => {
-        authorizationLost ??= error;
-      },
-      approval: dependencies.safeEdits.setting,
-      approvedCalls: continuation.kind === 'continue' ? continuation.approvedCalls : undefined,
+  const { tools, resolveCall } = dependencies.toolSets.forCatalog(catalog);
+  // What the shared tools need of this turn; the SDK hands it to every tool call as experimental_context.
+  const toolContext: TurnToolContext = {
+    userId: user.id,
+    conversationId,
+    messageId,
+    currentStep: () => currentStep,
+    onToolCall: (call) => toolCalls.push(call),
+    onAuthorizationLost: (error) => {
+      authorizationLost ??= error;
     },
-  });
+    approval: dependencies.safeEdits.setting,
+    approvedCalls: continuation.kind === 'continue' ? continuation.approvedCalls : undefined,
+  };
 
   const text = () => stepTexts.filter(Boolean).join('\n\n');
   const describeError = (error: unknown) => describeModelError(error, dependencies.secrets);
@@ -258,6 +251,7 @@ export async function startChatTurn(
     system: systemPrompt({ now: new Date(clock.now()), userName: user.name }),
     messages,
     tools,
+    experimental_context: toolContext,
     // A model that keeps calling tools forever is a bug, not a feature: bound the loop.
     stopWhen: [
       stepCountIs(settings.maxSteps),

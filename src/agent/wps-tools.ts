@@ -66,22 +66,8 @@ export function resultText(result: CallToolResult): string {
     .join('\n');
 }
 
-/**
- * The user's WPS tools as AI SDK tools: provider-safe names mapped back to (server, tool), schemas
- * normalised for function calling, arguments validated against the original schema (a failure goes back
- * to the model as a tool error it can correct), results recorded in full and sent to the model within
- * the output budget. What depends only on the catalog comes from `definitions`, built once per list;
- * only the tools' functions are made per turn, as they close over the turn's context.
- */
-export function createWpsToolSet(options: {
-  catalog: readonly CatalogTool[];
-  runner: ToolRunner;
-  validator: ArgumentValidator;
-  outputBudgetChars: number;
-  context: TurnToolContext;
-  /** Names, normalised schemas and SDK schemas of each tool list, shared by every turn that uses it. */
-  definitions: ToolDefinitionCache;
-}): {
+/** One tool list's AI SDK tools, shared by every turn on that list. */
+export interface WpsToolSet {
   tools: ToolSet;
   aliases: ToolAlias[];
   /** The WPS tool and its real arguments behind a model tool call (for approvals). */
@@ -89,107 +75,158 @@ export function createWpsToolSet(options: {
     safeName: string,
     input: unknown,
   ) => { tool: CatalogTool; arguments: Record<string, unknown> } | undefined;
-} {
-  const { runner, validator, context } = options;
-  const { definitions, aliases, bySafeName } = options.definitions.forCatalog(options.catalog);
-  const tools: ToolSet = {};
-  for (const { alias, tool, schema, description, inputSchema } of definitions) {
-    tools[alias.safeName] = dynamicTool({
-      description,
-      inputSchema,
-      // A pure function of the tool and the setting: the SDK asks again when the approval comes back.
-      // Arguments that fail validation never reach WPS, so asking about them would be noise.
-      needsApproval: (input) =>
-        needsApproval(tool, context.approval) &&
-        validator.validate(tool.inputSchema, unwrapArguments(schema, input)).length === 0,
-      execute: async (input, { abortSignal, toolCallId: modelToolCallId }): Promise<ToolOutput> => {
-        const toolArguments = unwrapArguments(schema, input);
-        const base = {
-          userId: context.userId,
-          tool,
-          arguments: (toolArguments ?? {}) as Record<string, unknown>,
-          source: 'chat' as const,
-          conversationId: context.conversationId,
-          messageId: context.messageId,
-          step: context.currentStep(),
-          safeName: alias.safeName,
-        };
-        const issues = validator.validate(tool.inputSchema, toolArguments);
-        let outcome: Awaited<ReturnType<ToolRunner['run']>>;
-        if (issues.length > 0) {
-          const details = issues.map((issue) => `${issue.path || '(arguments)'} ${issue.message}`).join('; ');
-          outcome = await runner.recordRejected(
-            base,
-            `Invalid arguments for ${tool.name}: ${details}. Fix them and call the tool again.`,
-          );
-        } else {
-          try {
-            const approved = context.approvedCalls?.get(modelToolCallId);
-            outcome = approved
-              ? await approved.run({ ...base, signal: abortSignal })
-              : await runner.run({ ...base, signal: abortSignal });
-          } catch (error) {
-            const authorization = findAuthorizationRequired(error);
-            if (!authorization) throw error;
-            context.onAuthorizationLost(authorization);
-            const result: CallToolResult = {
-              isError: true,
-              content: [
-                {
-                  type: 'text',
-                  text: 'WPS authorization was lost; the user must reconnect WPS before any more tool calls.',
-                },
-              ],
-            };
-            return {
-              toolCallId: 'authorization-lost',
-              name: tool.name,
-              server: tool.server,
-              status: 'error',
-              durationMs: 0,
-              isError: true,
-              truncated: false,
-              result,
-            };
+}
+
+/** The tool set of each tool list in use, built once per list. */
+export interface WpsToolSets {
+  forCatalog(catalog: readonly CatalogTool[]): WpsToolSet;
+}
+
+/**
+ * A turn's tools get its context from the SDK's `experimental_context` (the chat loop passes it to
+ * generateText/streamText): without it a call cannot be recorded against anyone, so it fails loudly.
+ */
+function turnContextOf(value: unknown): TurnToolContext {
+  if (!value) throw new Error('WPS tool called without its turn context (experimental_context).');
+  return value as TurnToolContext;
+}
+
+/**
+ * The user's WPS tools as AI SDK tools: provider-safe names mapped back to (server, tool), schemas
+ * normalised for function calling, arguments validated against the original schema (a failure goes back
+ * to the model as a tool error it can correct), results recorded in full and sent to the model within
+ * the output budget. Nothing in a tool depends on the turn: the turn's user, conversation, step and
+ * callbacks arrive with each call as `experimental_context` (a TurnToolContext), so a tool list's set is
+ * built once, by catalog identity like its definitions (catalog-tool-definitions.ts), not per turn.
+ */
+export function createWpsToolSets(options: {
+  runner: ToolRunner;
+  validator: ArgumentValidator;
+  outputBudgetChars: number;
+  /** Names, normalised schemas and SDK schemas of each tool list. */
+  definitions: ToolDefinitionCache;
+}): WpsToolSets {
+  const { runner, validator } = options;
+  const byCatalog = new WeakMap<readonly CatalogTool[], WpsToolSet>();
+
+  function build(catalog: readonly CatalogTool[]): WpsToolSet {
+    const { definitions, aliases, bySafeName } = options.definitions.forCatalog(catalog);
+    const tools: ToolSet = {};
+    for (const { alias, tool, schema, description, inputSchema } of definitions) {
+      tools[alias.safeName] = dynamicTool({
+        description,
+        inputSchema,
+        // A pure function of the tool and the setting: the SDK asks again when the approval comes back.
+        // Arguments that fail validation never reach WPS, so asking about them would be noise.
+        needsApproval: (input, { experimental_context }) =>
+          needsApproval(tool, turnContextOf(experimental_context).approval) &&
+          validator.validate(tool.inputSchema, unwrapArguments(schema, input)).length === 0,
+        execute: async (
+          input,
+          { abortSignal, toolCallId: modelToolCallId, experimental_context },
+        ): Promise<ToolOutput> => {
+          const context = turnContextOf(experimental_context);
+          const toolArguments = unwrapArguments(schema, input);
+          const base = {
+            userId: context.userId,
+            tool,
+            arguments: (toolArguments ?? {}) as Record<string, unknown>,
+            source: 'chat' as const,
+            conversationId: context.conversationId,
+            messageId: context.messageId,
+            step: context.currentStep(),
+            safeName: alias.safeName,
+          };
+          const issues = validator.validate(tool.inputSchema, toolArguments);
+          let outcome: Awaited<ReturnType<ToolRunner['run']>>;
+          if (issues.length > 0) {
+            const details = issues
+              .map((issue) => `${issue.path || '(arguments)'} ${issue.message}`)
+              .join('; ');
+            outcome = await runner.recordRejected(
+              base,
+              `Invalid arguments for ${tool.name}: ${details}. Fix them and call the tool again.`,
+            );
+          } else {
+            try {
+              const approved = context.approvedCalls?.get(modelToolCallId);
+              outcome = approved
+                ? await approved.run({ ...base, signal: abortSignal })
+                : await runner.run({ ...base, signal: abortSignal });
+            } catch (error) {
+              const authorization = findAuthorizationRequired(error);
+              if (!authorization) throw error;
+              context.onAuthorizationLost(authorization);
+              const result: CallToolResult = {
+                isError: true,
+                content: [
+                  {
+                    type: 'text',
+                    text: 'WPS authorization was lost; the user must reconnect WPS before any more tool calls.',
+                  },
+                ],
+              };
+              return {
+                toolCallId: 'authorization-lost',
+                name: tool.name,
+                server: tool.server,
+                status: 'error',
+                durationMs: 0,
+                isError: true,
+                truncated: false,
+                result,
+              };
+            }
           }
-        }
-        context.onToolCall({
-          id: outcome.toolCallId,
-          name: tool.name,
-          safeName: alias.safeName,
-          server: tool.server,
-          arguments: base.arguments,
-          result: outcome.result,
-          isError: outcome.isError,
-          status: outcome.status,
-          durationMs: outcome.durationMs,
-        });
-        return {
-          toolCallId: outcome.toolCallId,
-          name: tool.name,
-          server: tool.server,
-          status: outcome.status,
-          durationMs: outcome.durationMs,
-          isError: outcome.isError,
-          truncated: resultText(outcome.result).length > options.outputBudgetChars,
-          result: outcome.result,
-        };
+          context.onToolCall({
+            id: outcome.toolCallId,
+            name: tool.name,
+            safeName: alias.safeName,
+            server: tool.server,
+            arguments: base.arguments,
+            result: outcome.result,
+            isError: outcome.isError,
+            status: outcome.status,
+            durationMs: outcome.durationMs,
+          });
+          return {
+            toolCallId: outcome.toolCallId,
+            name: tool.name,
+            server: tool.server,
+            status: outcome.status,
+            durationMs: outcome.durationMs,
+            isError: outcome.isError,
+            truncated: resultText(outcome.result).length > options.outputBudgetChars,
+            result: outcome.result,
+          };
+        },
+        toModelOutput: ({ output }) => {
+          const { isError, result } = output as ToolOutput;
+          const { text } = fitToBudget(resultText(result), options.outputBudgetChars);
+          return isError ? { type: 'error-text', value: text } : { type: 'text', value: text };
+        },
+      });
+    }
+    return {
+      tools,
+      aliases,
+      resolveCall(safeName, input) {
+        const found = bySafeName.get(safeName);
+        if (!found) return undefined;
+        const toolArguments = unwrapArguments(found.schema, input);
+        return { tool: found.tool, arguments: (toolArguments ?? {}) as Record<string, unknown> };
       },
-      toModelOutput: ({ output }) => {
-        const { isError, result } = output as ToolOutput;
-        const { text } = fitToBudget(resultText(result), options.outputBudgetChars);
-        return isError ? { type: 'error-text', value: text } : { type: 'text', value: text };
-      },
-    });
+    };
   }
+
   return {
-    tools,
-    aliases,
-    resolveCall(safeName, input) {
-      const found = bySafeName.get(safeName);
-      if (!found) return undefined;
-      const toolArguments = unwrapArguments(found.schema, input);
-      return { tool: found.tool, arguments: (toolArguments ?? {}) as Record<string, unknown> };
+    forCatalog(catalog) {
+      let built = byCatalog.get(catalog);
+      if (!built) {
+        built = build(catalog);
+        byCatalog.set(catalog, built);
+      }
+      return built;
     },
   };
 }

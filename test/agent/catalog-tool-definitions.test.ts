@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createToolDefinitionCache } from '../../src/agent/catalog-tool-definitions.js';
 import { createNormalizedSchemaCache } from '../../src/agent/schema-normalizer.js';
-import { createWpsToolSet, type TurnToolContext } from '../../src/agent/wps-tools.js';
+import { createWpsToolSets, type TurnToolContext } from '../../src/agent/wps-tools.js';
 import { createArgumentValidator } from '../../src/mcp/argument-validator.js';
 import { schemaContentKey } from '../../src/mcp/schema-content-key.js';
 import type { CatalogTool } from '../../src/mcp/tool-catalog.js';
@@ -72,35 +72,33 @@ function setup() {
   const definitions = createToolDefinitionCache({ schemaCache });
   const validator = createArgumentValidator({ logger: createLogger({ level: 'silent' }) });
   const { runner, requests } = recordingRunner();
-  const toolSet = (catalog: readonly CatalogTool[], turn: string) =>
-    createWpsToolSet({
-      catalog,
-      runner,
-      validator,
-      outputBudgetChars: 1_000,
-      context: turnContext(turn),
-      definitions,
-    });
+  const toolSets = createWpsToolSets({ runner, validator, outputBudgetChars: 1_000, definitions });
+  const toolSet = (catalog: readonly CatalogTool[]) => toolSets.forCatalog(catalog);
   return { toolSet, computed, requests };
 }
 
+/** Runs a tool as the SDK does: with the turn's context as `experimental_context`. */
 const execute = (
   tools: ReturnType<ReturnType<typeof setup>['toolSet']>['tools'],
   name: string,
   input: unknown,
-) => tools[name]?.execute?.(input, { toolCallId: `model-${name}`, messages: [], abortSignal: undefined });
+  context: TurnToolContext | undefined,
+) =>
+  tools[name]?.execute?.(input, {
+    toolCallId: `model-${name}`,
+    messages: [],
+    abortSignal: undefined,
+    experimental_context: context,
+  });
 
 describe('tool definitions across turns', () => {
-  it('turns on one tool list share its names and schemas: nothing is normalised or keyed again', () => {
+  it('turns on one tool list share its tools: nothing is built, normalised or keyed again', () => {
     const { toolSet, computed } = setup();
     const catalog = [searchTool(), readTool()];
-    const first = toolSet(catalog, 'a');
-    const second = toolSet(catalog, 'b');
+    const first = toolSet(catalog);
+    const second = toolSet(catalog);
     expect(Object.keys(second.tools)).toEqual(['kso_yundoc_search_yundoc', 'kso_read']);
-    for (const name of Object.keys(first.tools)) {
-      expect(second.tools[name]?.inputSchema).toBe(first.tools[name]?.inputSchema);
-      expect(second.tools[name]?.description).toBe(first.tools[name]?.description);
-    }
+    expect(second.tools).toBe(first.tools);
     expect(second.tools.kso_read?.description).toBe('kso.read (kso-airpage)');
     expect(computed).toHaveLength(catalog.length);
   });
@@ -108,10 +106,9 @@ describe('tool definitions across turns', () => {
   it("each turn's tools still run with that turn's user, conversation and step", async () => {
     const { toolSet, requests } = setup();
     const catalog = [searchTool(), readTool()];
-    const first = toolSet(catalog, 'a');
-    const second = toolSet(catalog, 'b');
-    await execute(second.tools, 'kso_yundoc_search_yundoc', { keyword: 'Q3' });
-    await execute(first.tools, 'kso_read', { file_id: 'f1' });
+    const { tools } = toolSet(catalog);
+    await execute(tools, 'kso_yundoc_search_yundoc', { keyword: 'Q3' }, turnContext('b'));
+    await execute(tools, 'kso_read', { file_id: 'f1' }, turnContext('a'));
     expect(
       requests.map(({ userId, conversationId, messageId, step, safeName, tool }) => ({
         userId,
@@ -139,16 +136,25 @@ describe('tool definitions across turns', () => {
         tool: 'kso.read',
       },
     ]);
-    expect(second.resolveCall('kso_read', { file_id: 'f2' })).toEqual({
+    expect(toolSet(catalog).resolveCall('kso_read', { file_id: 'f2' })).toEqual({
       tool: catalog[1],
       arguments: { file_id: 'f2' },
     });
   });
 
-  it('a reloaded tool list (a new array) gets its own definitions', () => {
+  it('a tool called without its turn context fails loudly and runs nothing', async () => {
+    const { toolSet, requests } = setup();
+    const { tools } = toolSet([searchTool()]);
+    await expect(execute(tools, 'kso_yundoc_search_yundoc', { keyword: 'Q3' }, undefined)).rejects.toThrow(
+      /turn context/,
+    );
+    expect(requests).toHaveLength(0);
+  });
+
+  it('a reloaded tool list (a new array) gets its own tools', () => {
     const { toolSet } = setup();
-    const before = toolSet([searchTool()], 'a');
-    const reloaded = toolSet([searchTool(), readTool()], 'b');
+    const before = toolSet([searchTool()]);
+    const reloaded = toolSet([searchTool(), readTool()]);
     expect(Object.keys(before.tools)).toEqual(['kso_yundoc_search_yundoc']);
     expect(Object.keys(reloaded.tools)).toEqual(['kso_yundoc_search_yundoc', 'kso_read']);
     // A new list's tools are its own; equal schemas still share one normalised form across lists and users.
