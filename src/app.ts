@@ -101,6 +101,8 @@ export function createApp(services: Services, options: AppOptions = {}) {
   });
   v1.post('/chat', costly);
   v1.post('/tools/call', costly);
+  // First after the limits: chat is most of the traffic, and each router passed costs a match per request.
+  v1.use(createChatRoutes(services.chat));
   v1.use(wpsAuth.api);
   v1.use(
     createToolsRoutes({
@@ -125,7 +127,6 @@ export function createApp(services: Services, options: AppOptions = {}) {
     }),
   );
   v1.use(createUsageRoutes({ usageRepository: services.usageRepository, clock: services.clock }));
-  v1.use(createChatRoutes(services.chat));
   app.use('/v1', v1);
   if (options.consoleDistDir) serveConsole(app, { distDir: options.consoleDistDir });
 
