@@ -259,11 +259,15 @@ export function createTokenManager(options: {
     },
 
     /**
-     * `status(userId).status` for a chat turn, which needs nothing else: the access token is not decrypted
-     * when the key it names is held here (a decryption per turn saved). One sealed under a retired or
+     * `status(userId).status` for a chat turn, which needs nothing else: no read at all while the user's
+     * token is remembered, and the access token is not decrypted when the key it names is held here. One sealed under a retired or
      * unknown key still answers `reauthorization_required`; a `v1` token is opened to tell.
      */
     async connectionState(userId: string): Promise<WpsConnectionStatus['status']> {
+      // A remembered token was read connected and readable moments ago: the trust getAccessToken gives it
+      // (a disconnect, 401 or failed refresh here forgets it at once; one elsewhere within seconds).
+      const known = remembered.get(userId);
+      if (known && known.until > clock.now()) return 'connected';
       const row = await repository.find(userId);
       if (!row) return 'not_connected';
       const readable =

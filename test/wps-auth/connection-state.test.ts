@@ -36,6 +36,9 @@ function countingBox(box: SecretBox) {
 function managerWith(options: {
   box: SecretBox;
   row?: Partial<WpsConnectionRow> & { accessTokenCiphertext: string };
+  clock?: ReturnType<typeof createManualClock>;
+  /** Each read of the stored connection, and what it answers (the row by default). */
+  find?: (row: WpsConnectionRow | undefined) => WpsConnectionRow | undefined;
 }) {
   const row = options.row && {
     userId: 'usr_a',
@@ -49,11 +52,14 @@ function managerWith(options: {
     updatedAt: T0,
     ...options.row,
   };
-  const repository = { find: async () => row } as unknown as WpsConnectionsRepository;
+  const find = options.find ?? ((stored) => stored);
+  const repository = {
+    find: async () => find(row as WpsConnectionRow | undefined),
+  } as unknown as WpsConnectionsRepository;
   return createTokenManager({
     repository,
     secretBox: options.box,
-    clock: createManualClock(T0),
+    clock: options.clock ?? createManualClock(T0),
     fetch: async () => {
       throw new Error('no request in these tests');
     },
@@ -113,5 +119,37 @@ describe("a chat turn's check of the WPS connection", () => {
       row: { status: 'reauthorization_required', accessTokenCiphertext: box.seal(ACCESS_TOKEN) },
     });
     expect(await revoked.connectionState('usr_a')).toBe('reauthorization_required');
+  });
+
+  it('reads nothing while the token is remembered for MCP requests, and sees a change made elsewhere', async () => {
+    const box = createSecretBox(keyB);
+    const clock = createManualClock(T0);
+    let reads = 0;
+    let revokedElsewhere = false;
+    const manager = managerWith({
+      box,
+      clock,
+      row: { accessTokenCiphertext: box.seal(ACCESS_TOKEN) },
+      find: (row) => {
+        reads += 1;
+        return row && revokedElsewhere ? { ...row, status: 'reauthorization_required' } : row;
+      },
+    });
+    expect(await manager.getAccessToken('usr_a')).toBe(ACCESS_TOKEN);
+    expect(reads).toBe(1);
+    expect(await manager.connectionState('usr_a')).toBe('connected');
+    expect(reads).toBe(1);
+
+    // Another process marks the connection for re-authorization: within seconds it shows here too...
+    revokedElsewhere = true;
+    clock.advance(5_001);
+    expect(await manager.connectionState('usr_a')).toBe('reauthorization_required');
+    expect(reads).toBe(2);
+    // ...and at once when the change feed says so (PostgreSQL).
+    revokedElsewhere = false;
+    expect(await manager.getAccessToken('usr_a')).toBe(ACCESS_TOKEN);
+    revokedElsewhere = true;
+    manager.forgetRemembered('usr_a');
+    expect(await manager.connectionState('usr_a')).toBe('reauthorization_required');
   });
 });
