@@ -38,8 +38,6 @@ export interface ToolDefinitionCache {
 export function createToolDefinitionCache(options: {
   schemaCache: NormalizedSchemaCache;
 }): ToolDefinitionCache {
-  const byCatalog = new WeakMap<readonly CatalogTool[], CatalogToolDefinitions>();
-
   function normalized(tool: CatalogTool): NormalizedSchema {
     const cached = options.schemaCache.get(tool.inputSchema);
     if (cached) return cached;
@@ -71,14 +69,23 @@ export function createToolDefinitionCache(options: {
     return { definitions, aliases, bySafeName };
   }
 
-  return {
-    forCatalog(catalog) {
-      let built = byCatalog.get(catalog);
-      if (!built) {
-        built = build(catalog);
-        byCatalog.set(catalog, built);
-      }
-      return built;
-    },
+  return { forCatalog: oncePerToolList(build) };
+}
+
+/**
+ * `build` memoised by catalog IDENTITY (see createToolDefinitionCache): the catalog never changes an array
+ * it has handed out, and a reloaded list is a new array, so what is built from one list is built once.
+ */
+export function oncePerToolList<Built>(
+  build: (catalog: readonly CatalogTool[]) => Built,
+): (catalog: readonly CatalogTool[]) => Built {
+  const byCatalog = new WeakMap<readonly CatalogTool[], Built>();
+  return (catalog) => {
+    let built = byCatalog.get(catalog);
+    if (!built) {
+      built = build(catalog);
+      byCatalog.set(catalog, built);
+    }
+    return built;
   };
 }

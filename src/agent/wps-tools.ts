@@ -10,7 +10,7 @@ import {
   type WpsAuthorizationRequiredError,
 } from '../wps-auth/wps-auth.errors.js';
 import type { ApprovedCalls } from './approved-call.js';
-import type { ToolDefinitionCache } from './catalog-tool-definitions.js';
+import { oncePerToolList, type ToolDefinitionCache } from './catalog-tool-definitions.js';
 import { fitToBudget } from './output-budget.js';
 import { unwrapArguments } from './schema-normalizer.js';
 import type { ToolAlias } from './tool-naming.js';
@@ -107,7 +107,6 @@ export function createWpsToolSets(options: {
   definitions: ToolDefinitionCache;
 }): WpsToolSets {
   const { runner, validator } = options;
-  const byCatalog = new WeakMap<readonly CatalogTool[], WpsToolSet>();
 
   function build(catalog: readonly CatalogTool[]): WpsToolSet {
     const { definitions, aliases, bySafeName } = options.definitions.forCatalog(catalog);
@@ -219,14 +218,5 @@ export function createWpsToolSets(options: {
     };
   }
 
-  return {
-    forCatalog(catalog) {
-      let built = byCatalog.get(catalog);
-      if (!built) {
-        built = build(catalog);
-        byCatalog.set(catalog, built);
-      }
-      return built;
-    },
-  };
+  return { forCatalog: oncePerToolList(build) };
 }
