@@ -13,7 +13,6 @@ import type { ApprovedCalls } from './approved-call.js';
 import { oncePerToolList, type ToolDefinitionCache } from './catalog-tool-definitions.js';
 import { fitToBudget } from './output-budget.js';
 import { unwrapArguments } from './schema-normalizer.js';
-import type { ToolAlias } from './tool-naming.js';
 
 /** One tool call of a turn, as the chat reply lists it. */
 export interface TurnToolCall {
@@ -69,7 +68,6 @@ export function resultText(result: CallToolResult): string {
 /** One tool list's AI SDK tools, shared by every turn on that list. */
 export interface WpsToolSet {
   tools: ToolSet;
-  aliases: ToolAlias[];
   /** The WPS tool and its real arguments behind a model tool call (for approvals). */
   resolveCall: (
     safeName: string,
@@ -109,7 +107,7 @@ export function createWpsToolSets(options: {
   const { runner, validator } = options;
 
   function build(catalog: readonly CatalogTool[]): WpsToolSet {
-    const { definitions, aliases, bySafeName } = options.definitions.forCatalog(catalog);
+    const { definitions, bySafeName } = options.definitions.forCatalog(catalog);
     const tools: ToolSet = {};
     for (const { alias, tool, schema, description, inputSchema } of definitions) {
       tools[alias.safeName] = dynamicTool({
@@ -208,7 +206,6 @@ export function createWpsToolSets(options: {
     }
     return {
       tools,
-      aliases,
       resolveCall(safeName, input) {
         const found = bySafeName.get(safeName);
         if (!found) return undefined;

@@ -28,6 +28,7 @@ export function createUsersRepository({ db }: { db: AppDatabase }) {
   // Follows each of those lookups that finds a key; matches no row while the stamp is fresh, so it is cheap.
   const touchKey = db
     .update(apiKeysTable)
+    // Wrapped: drizzle's `set` types take SQL, not a bare placeholder.
     .set({ lastUsedAt: sql`${sql.placeholder('now')}` })
     .where(
       and(

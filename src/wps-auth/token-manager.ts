@@ -80,6 +80,11 @@ export function createTokenManager(options: {
     const until = Math.min(refreshDueAt(row), clock.now() + TOKEN_MEMORY_MS);
     if (until > clock.now()) remembered.set(userId, { accessToken, until });
   };
+  /** The access token read for this user moments ago, while it may still be trusted without a read. */
+  const rememberedToken = (userId: string): string | undefined => {
+    const known = remembered.get(userId);
+    return known && known.until > clock.now() ? known.accessToken : undefined;
+  };
 
   function seal(tokens: IssuedTokens, fallbackScopes: string): SealedTokenPair {
     const now = clock.now();
@@ -190,8 +195,8 @@ export function createTokenManager(options: {
   return {
     /** A usable access token, refreshed first when it expires within the margin. */
     async getAccessToken(userId: string): Promise<string> {
-      const known = remembered.get(userId);
-      if (known && known.until > clock.now()) return known.accessToken;
+      const known = rememberedToken(userId);
+      if (known) return known;
       const row = await usableRow(userId);
       if (isFresh(row)) {
         const accessToken = secretBox.open(row.accessTokenCiphertext);
@@ -260,14 +265,14 @@ export function createTokenManager(options: {
 
     /**
      * `status(userId).status` for a chat turn, which needs nothing else: no read at all while the user's
-     * token is remembered, and the access token is not decrypted when the key it names is held here. One sealed under a retired or
-     * unknown key still answers `reauthorization_required`; a `v1` token is opened to tell.
+     * token is remembered, and the access token is not decrypted when the key it names is held here. One
+     * sealed under a retired or unknown key still answers `reauthorization_required`; a `v1` token is
+     * opened to tell.
      */
     async connectionState(userId: string): Promise<WpsConnectionStatus['status']> {
       // A remembered token was read connected and readable moments ago: the trust getAccessToken gives it
       // (a disconnect, 401 or failed refresh here forgets it at once; one elsewhere within seconds).
-      const known = remembered.get(userId);
-      if (known && known.until > clock.now()) return 'connected';
+      if (rememberedToken(userId)) return 'connected';
       const row = await repository.find(userId);
       if (!row) return 'not_connected';
       const readable =
