@@ -53,9 +53,33 @@ export async function embeddedSandboxEnvironment(options: {
  */
 export async function startServerProcess(
   environment: Record<string, string>,
-  { entry = 'src/main.ts' }: { entry?: string } = {},
-): Promise<{ url: string; process: ChildProcess; output: () => string; stop: () => Promise<number | null> }> {
-  const port = environment.PORT ? Number(environment.PORT) : await freePort();
+  options: { entry?: string } = {},
+): Promise<ServerProcess> {
+  if (environment.PORT) return spawnServer(environment, Number(environment.PORT), options);
+  // A port found free can be taken before the child binds it (by a parallel test file, or as the source
+  // port of some outgoing connection): the harness chose it, so it chooses another, up to three times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnServer(environment, await freePort(), options);
+    } catch (error) {
+      const portTaken = error instanceof Error && /\(PORT\) is already in use/.test(error.message);
+      if (!portTaken || attempt === 3) throw error;
+    }
+  }
+}
+
+interface ServerProcess {
+  url: string;
+  process: ChildProcess;
+  output: () => string;
+  stop: () => Promise<number | null>;
+}
+
+async function spawnServer(
+  environment: Record<string, string>,
+  port: number,
+  { entry = 'src/main.ts' }: { entry?: string },
+): Promise<ServerProcess> {
   let output = '';
   const child = spawn(process.execPath, entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry], {
     env: { ...process.env, LOG_LEVEL: 'info', ...environment, PORT: String(port) },
