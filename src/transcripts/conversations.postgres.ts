@@ -15,6 +15,7 @@ import type {
   ConversationsRepository,
   EndTurn,
   MessageRow,
+  MessageSize,
 } from './conversations.repository.js';
 import { olderThan } from './list-conditions.js';
 import { conversationsTable, messagesTable } from './transcripts.pg-tables.js';
@@ -191,6 +192,16 @@ export function createPostgresConversationsRepository({
       return before === undefined
         ? statements.recentMessages.execute({ conversationId, limit })
         : statements.recentMessagesBefore.execute({ conversationId, before, limit });
+    },
+
+    async listRecentMessageSizes(
+      conversationId: string,
+      page: { beforeSequence?: number; limit: number },
+    ): Promise<MessageSize[]> {
+      const { beforeSequence: before, limit } = page;
+      return before === undefined
+        ? statements.recentMessageSizes.execute({ conversationId, limit })
+        : statements.recentMessageSizesBefore.execute({ conversationId, before, limit });
     },
 
     async abortStreamingStartedBefore(before: number): Promise<number> {

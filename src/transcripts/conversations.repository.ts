@@ -15,6 +15,10 @@ import { isStreaming, prepareTurnStatements } from './turn-statements.sqlite.js'
 
 export type ConversationRow = typeof conversationsTable.$inferSelect;
 export type MessageRow = typeof messagesTable.$inferSelect;
+export type MessageSize = Pick<MessageRow, 'id' | 'role' | 'status' | 'sequence'> & {
+  textChars: number;
+  modelMessagesChars: number;
+};
 
 export interface BeginTurn {
   /** The conversation's owner, whose turns the in-flight cap counts; looked up when left out. */
@@ -94,11 +98,7 @@ export function createConversationsRepository({
 
   return withDatabaseErrors({
     async findConversation(userId: string, id: string): Promise<ConversationRow | undefined> {
-      return db
-        .select()
-        .from(conversationsTable)
-        .where(and(eq(conversationsTable.id, id), eq(conversationsTable.userId, userId)))
-        .get();
+      return statements.findConversation.get({ id, userId });
     },
 
     async listConversations(options: {
@@ -216,6 +216,21 @@ export function createConversationsRepository({
       page: { beforeSequence?: number; limit: number },
     ): Promise<MessageRow[]> {
       return statements.recentMessages.all({
+        conversationId,
+        before: page.beforeSequence ?? Number.MAX_SAFE_INTEGER,
+        limit: page.limit,
+      });
+    },
+
+    /**
+     * The same page as `listRecentMessages`, each message's place and sizes only (message-sizes.ts): how
+     * far back the history must be read is decided without reading the messages themselves.
+     */
+    async listRecentMessageSizes(
+      conversationId: string,
+      page: { beforeSequence?: number; limit: number },
+    ): Promise<MessageSize[]> {
+      return statements.recentMessageSizes.all({
         conversationId,
         before: page.beforeSequence ?? Number.MAX_SAFE_INTEGER,
         limit: page.limit,

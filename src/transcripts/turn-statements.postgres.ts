@@ -5,6 +5,7 @@ import { type InstanceIdentity, postgresInstanceLiveness } from '../instances/in
 import { usersTable } from '../users/users.pg-table.js';
 import type { BeginTurn } from './conversations.repository.js';
 import { endTurnChanges } from './end-turn-changes.js';
+import { messageSizeColumns } from './message-sizes.js';
 import { conversationsTable, messagesTable } from './transcripts.pg-tables.js';
 
 const p = (name: string) => sql.placeholder(name);
@@ -50,6 +51,16 @@ export function preparePostgresTurnStatements(db: PostgresDatabase) {
       name,
       db.select().from(messagesTable).where(where).orderBy(desc(messagesTable.sequence)).limit(p('limit')),
     );
+  const recentMessageSizes = (where: SQL | undefined, name: string) =>
+    prepareNamed(
+      name,
+      db
+        .select(messageSizeColumns(messagesTable, (column) => sql`${column}::text`))
+        .from(messagesTable)
+        .where(where)
+        .orderBy(desc(messagesTable.sequence))
+        .limit(p('limit')),
+    );
   const ofConversation = eq(messagesTable.conversationId, p('conversationId'));
   return {
     findConversation: prepareNamed(
@@ -68,6 +79,11 @@ export function preparePostgresTurnStatements(db: PostgresDatabase) {
     recentMessagesBefore: recentMessages(
       and(ofConversation, lt(messagesTable.sequence, p('before'))),
       'messages_recent_before',
+    ),
+    recentMessageSizes: recentMessageSizes(ofConversation, 'messages_recent_sizes'),
+    recentMessageSizesBefore: recentMessageSizes(
+      and(ofConversation, lt(messagesTable.sequence, p('before'))),
+      'messages_recent_sizes_before',
     ),
     appendStep: prepareNamed(
       'messages_append_step',

@@ -2,6 +2,7 @@ import { and, count, desc, eq, lt, type Placeholder, type SQL, sql } from 'drizz
 import type { AppDatabase } from '../db/database.js';
 import { type InstanceIdentity, ownedByLiveInstance } from '../instances/instance-liveness.js';
 import { endTurnChanges } from './end-turn-changes.js';
+import { messageSizeColumns } from './message-sizes.js';
 import { conversationsTable, messagesTable } from './transcripts.tables.js';
 
 const p = (name: string) => sql.placeholder(name);
@@ -39,12 +40,24 @@ export function prepareTurnStatements(db: AppDatabase, instance: InstanceIdentit
     isStreaming,
     ownedByLiveInstance(messagesTable.instanceId, instance, p('now')),
   );
+  /** A page of a conversation's messages before a place, newest first. */
+  const newestBefore = and(
+    eq(messagesTable.conversationId, p('conversationId')),
+    lt(messagesTable.sequence, p('before')),
+  );
+  const newestFirst = desc(messagesTable.sequence);
+  const limit = p('limit');
   return {
     busy: db
       .select({ id: messagesTable.id })
       .from(messagesTable)
       .where(and(eq(messagesTable.conversationId, p('conversationId')), inFlight))
       .limit(1)
+      .prepare(),
+    findConversation: db
+      .select()
+      .from(conversationsTable)
+      .where(and(eq(conversationsTable.id, p('id')), eq(conversationsTable.userId, p('userId'))))
       .prepare(),
     conversationOwner: db
       .select({ userId: conversationsTable.userId })
@@ -104,11 +117,17 @@ export function prepareTurnStatements(db: AppDatabase, instance: InstanceIdentit
     recentMessages: db
       .select()
       .from(messagesTable)
-      .where(
-        and(eq(messagesTable.conversationId, p('conversationId')), lt(messagesTable.sequence, p('before'))),
-      )
-      .orderBy(desc(messagesTable.sequence))
-      .limit(p('limit'))
+      .where(newestBefore)
+      .orderBy(newestFirst)
+      .limit(limit)
+      .prepare(),
+    /** The same messages' sizes only (see messageSizeColumns): what the history loader reads first. */
+    recentMessageSizes: db
+      .select(messageSizeColumns(messagesTable))
+      .from(messagesTable)
+      .where(newestBefore)
+      .orderBy(newestFirst)
+      .limit(limit)
       .prepare(),
   };
 }

@@ -12,8 +12,16 @@ import type { MessageRow } from '../../src/transcripts/conversations.repository.
 const NOW = Date.UTC(2026, 11, 2);
 const TURNS = 60;
 
-/** A stored conversation of TURNS turns of uneven size (one tool call each), the last one failed. */
-async function longConversation() {
+/**
+ * A stored conversation of TURNS turns of uneven size (one tool call each), the last one failed. `texts`
+ * varies what the turns say (characters whose stored and replayed lengths differ).
+ */
+async function longConversation(
+  texts: { question: (turn: number) => string; result: (turn: number) => string } = {
+    question: (turn) => `question ${turn}`,
+    result: (turn) => 'x'.repeat(100 + ((turn * 37) % 400)),
+  },
+) {
   const db = openDatabase(':memory:');
   migrateDatabase(db);
   const repositories = createRepositories({ dialect: 'sqlite', db });
@@ -31,7 +39,7 @@ async function longConversation() {
         {
           id: `user_${turn}`,
           role: 'user',
-          text: `question ${turn}`,
+          text: texts.question(turn),
           status: 'complete',
           modelMessages: null,
           error: null,
@@ -63,7 +71,7 @@ async function longConversation() {
               type: 'tool-result',
               toolCallId: callId,
               toolName: 's',
-              output: { type: 'text', value: 'x'.repeat(100 + ((turn * 37) % 400)) },
+              output: { type: 'text', value: texts.result(turn) },
             },
           ],
         },
@@ -72,7 +80,7 @@ async function longConversation() {
       now: NOW,
     });
   }
-  // Counts the messages each load reads back.
+  // Counts the messages each load reads back whole.
   let messagesRead = 0;
   const counting = {
     listRecentMessages: async (...parameters: Parameters<typeof conversations.listRecentMessages>) => {
@@ -80,6 +88,7 @@ async function longConversation() {
       messagesRead += page.length;
       return page;
     },
+    listRecentMessageSizes: conversations.listRecentMessageSizes,
   };
   return {
     all: await conversations.listMessages('conv_1'),
@@ -110,13 +119,40 @@ describe('the history a turn replays', () => {
       const loaded = await load({ budgetChars });
       expect(loaded.history).toEqual(historyWithinBudget(all, budgetChars));
       expect(loaded.retried).toBeUndefined();
+      // Sizes first, then whole messages: those of the turns kept and of at most one turn more (a message
+      // more at worst, as sizes leave out a turn's few characters of brackets and commas).
+      const kept = loaded.history.filter((message) => message.role === 'user').length;
+      expect(loaded.messagesRead).toBeLessThanOrEqual(Math.min(all.length, 2 * (kept + 1) + 1));
     }
-    // About 700 chars per turn here: a 3,000-char budget keeps 5 turns and reads one page of 16 messages,
-    // not the conversation's 120; a budget larger than the conversation reads all of it.
+    // About 700 chars per turn here: a 3,000-char budget keeps 5 turns and reads those whole and at most
+    // one turn more, not the conversation's 120 messages; a budget larger than the conversation reads all.
     const small = await load({ budgetChars: 3_000 });
     expect(small.history.filter((message) => message.role === 'user')).toHaveLength(5);
-    expect(small.messagesRead).toBe(16);
+    expect(small.messagesRead).toBeGreaterThanOrEqual(10);
+    expect(small.messagesRead).toBeLessThanOrEqual(12);
     expect((await load({ budgetChars: 10_000_000 })).messagesRead).toBe(all.length);
+  });
+
+  it('is the same when stored and replayed lengths differ: escapes, characters beyond U+FFFF, NUL', async () => {
+    const { all, load } = await longConversation({
+      question: (turn) => `"${turn}"\n\t😀${'\u0000'.repeat(turn % 3)}${'é😀'.repeat(turn % 7)}\n`,
+      result: (turn) => `${'😀"\\'.repeat(20 + ((turn * 13) % 90))}${'\u2028'.repeat(turn % 5)}`,
+    });
+    for (let budgetChars = 200; budgetChars <= 40_000; budgetChars += 397) {
+      const loaded = await load({ budgetChars });
+      expect(loaded.history, `budget ${budgetChars}`).toEqual(historyWithinBudget(all, budgetChars));
+      const kept = loaded.history.filter((message) => message.role === 'user').length;
+      // Whole messages read: the turns kept, a quarter more and one more. Sizes count a character beyond
+      // U+FFFF once (JavaScript twice) and a sixth of this text is such characters; the plain conversation
+      // above reads one turn more than it keeps.
+      expect(loaded.messagesRead, `budget ${budgetChars}`).toBeLessThanOrEqual(
+        2 * Math.ceil(kept * 1.25 + 1),
+      );
+    }
+    for (const budgetChars of [500, 5_000, 50_000]) {
+      const retried = await load({ budgetChars, retry: true });
+      expect(retried.history).toEqual(historyWithinBudget(findRetriedTurn(all).earlier, budgetChars));
+    }
   });
 
   it('for a retry: the failed turn runs again over the same history as before', async () => {

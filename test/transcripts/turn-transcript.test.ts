@@ -174,6 +174,43 @@ describeOnEachDatabase('transcript writes', (fixture) => {
       expect(older.map((message) => message.sequence)).toEqual([4, 3, 2]);
     });
 
+    it('gives the same pages as sizes that never exceed what the messages weigh in JavaScript', async () => {
+      const conversations = await setUp();
+      const texts = ['plain', 'tab\tand "quotes"', 'é and 😀 beyond U+FFFF', ''];
+      for (const [index, text] of texts.entries()) {
+        await startTurn(conversations, `t${index}`);
+        await conversations.endTurn({
+          conversationId: 'conv_1',
+          messageId: `msg_t${index}`,
+          changes: { text, status: 'complete' },
+          appendModelMessages: [
+            toolCall(`c${index}`),
+            toolResult(`c${index}`),
+            { role: 'assistant', content: text },
+          ],
+          now: NOW,
+        });
+      }
+      const whole = await conversations.listRecentMessages('conv_1', { beforeSequence: 8, limit: 5 });
+      const sizes = await conversations.listRecentMessageSizes('conv_1', { beforeSequence: 8, limit: 5 });
+      expect(sizes.map(({ id, role, status, sequence }) => ({ id, role, status, sequence }))).toEqual(
+        whole.map(({ id, role, status, sequence }) => ({ id, role, status, sequence })),
+      );
+      for (const [index, size] of sizes.entries()) {
+        const message = whole[index];
+        if (!message) throw new Error('a size without its message');
+        // Characters (code points): equal to JavaScript's length but for the one character beyond U+FFFF.
+        const codePoints = (value: string) => [...value].length;
+        expect(size.textChars).toBe(codePoints(message.text));
+        // A user message has none: SQL NULL, or the text `null` SQLite's prepared insert stores for it.
+        if (message.role === 'assistant')
+          expect(size.modelMessagesChars).toBe(codePoints(JSON.stringify(message.modelMessages)));
+        else expect(size.modelMessagesChars).toBeLessThanOrEqual(4);
+        expect(size.textChars).toBeLessThanOrEqual(message.text.length);
+      }
+      expect(await conversations.listRecentMessageSizes('conv_1', { limit: 100 })).toHaveLength(8);
+    });
+
     it('refuses a second turn while the first runs (conversation_busy)', async () => {
       const conversations = await setUp();
       await startTurn(conversations, 'a');
