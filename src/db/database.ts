@@ -11,6 +11,9 @@ export type AppDatabase = BetterSQLite3Database<typeof schema> & { $client: Data
 
 const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
+/** The most memory one connection's page cache may take: 64 MiB. */
+const PAGE_CACHE_KIB = 64 * 1024;
+
 /**
  * Opens the SQLite database with the settings every process sharing the file needs: WAL so readers never
  * block the writer, foreign keys on, and a busy timeout so two processes wait for each other's write
@@ -28,6 +31,10 @@ export function openDatabase(filePath: string): AppDatabase {
   client.pragma('foreign_keys = ON');
   client.pragma('busy_timeout = 5000');
   client.pragma('synchronous = NORMAL');
+  // SQLite's default page cache is 2 MiB: a server's history reads, one conversation's messages spread over
+  // pages that other conversations' turns interleaved, missed it and went to the file on nearly every turn.
+  // A negative size is KiB; the cache grows only as pages are read.
+  client.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
   if (onDisk) restrictCompanionFiles(filePath);
   return drizzle({ client, schema });
 }

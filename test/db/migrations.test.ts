@@ -45,12 +45,14 @@ describe('database', () => {
     ).toThrow(/UNIQUE/);
   });
 
-  it('opens files in WAL mode with foreign keys enforced', () => {
+  it('opens files in WAL mode with foreign keys enforced and a page cache a server can use', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'db-')), 'nested', 'agent.db');
     const db = openDatabase(file);
     migrateDatabase(db);
     expect(db.$client.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
+    // 64 MiB (negative: KiB), not SQLite's 2 MiB default.
+    expect(db.$client.pragma('cache_size', { simple: true })).toBe(-65536);
     expect(() =>
       db.$client
         .prepare(
