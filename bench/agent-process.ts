@@ -3,6 +3,7 @@
  * test harness, in front of the sandbox and the scripted model that the parent process runs.
  */
 import { statSync } from 'node:fs';
+import { loadTurnHistory } from '../src/agent/history-loader.js';
 import type { WpsSandbox } from '../src/sandbox/index.js';
 import { startAgentHarness } from '../test/support/agent-harness.js';
 import { serveParent } from './child-process-rpc.js';
@@ -57,6 +58,19 @@ serveParent({
   walBytes: () => (harness ? statSync(`${harness.db.$client.name}-wal`).size : 0),
   walRestore: () => harness?.db.$client.pragma('wal_autocheckpoint = 1000'),
   warnings: () => harness?.logs.slice(-5) ?? [],
+  /** What the conversation's next turn replays (model messages): for the baseline to send the same. */
+  async replayedHistory({ conversationId }: { conversationId: string }) {
+    if (!harness) throw new Error('start first');
+    const { chat } = harness.services;
+    const loaded = await loadTurnHistory({
+      conversationsRepository: chat.conversationsRepository,
+      conversationId,
+      excludeMessageId: undefined,
+      retry: false,
+      budgetChars: chat.settings.contextBudgetChars,
+    });
+    return loaded.history;
+  },
   async profileStart() {
     profiler = createProfiler();
     await profiler.start();

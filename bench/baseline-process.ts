@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { createOpenAI } from '@ai-sdk/openai';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { dynamicTool, generateText, type JSONSchema7, jsonSchema, stepCountIs } from 'ai';
+import { dynamicTool, generateText, type JSONSchema7, jsonSchema, type ModelMessage, stepCountIs } from 'ai';
 import { serveParent } from './child-process-rpc.js';
 import { type OfferedPrompt, turnTag } from './model-timing.js';
 import { sampleProcess } from './process-metrics.js';
@@ -26,7 +26,7 @@ export interface BaselineTurn {
 }
 
 let client: Client | undefined;
-let turn: ((id: string) => Promise<BaselineTurn>) | undefined;
+let turn: ((id: string, history?: ModelMessage[]) => Promise<BaselineTurn>) | undefined;
 
 serveParent({
   async start(options: {
@@ -53,7 +53,7 @@ serveParent({
       { name: TOOL_NAME, description: search.description, parameters: search.inputSchema },
     ];
 
-    turn = async (id) => {
+    turn = async (id, history) => {
       let toolMs = 0;
       let toolCalls = 0;
       const started = performance.now();
@@ -81,6 +81,13 @@ serveParent({
         model,
         ...(options.offered ? { system: options.offered.system } : {}),
         prompt: `Find my Q3 plan. ${turnTag(id)}`,
+        // With a history (turn depth): the earlier turns the agent replays, put before each step's messages
+        // as the agent puts them (chat-turn.ts): the SDK's prompt check then skips them, as it does there.
+        ...(history && {
+          prepareStep: ({ messages }: { messages: ModelMessage[] }) => ({
+            messages: [...history, ...messages],
+          }),
+        }),
         tools: turnTools,
         stopWhen: stepCountIs(3),
       });
@@ -88,15 +95,25 @@ serveParent({
     };
   },
 
-  /** `concurrency` loops, each running `turnsEach` turns back to back. */
-  async run({ concurrency, turnsEach, prefix }: { concurrency: number; turnsEach: number; prefix: string }) {
+  /** `concurrency` loops, each running `turnsEach` turns back to back, each after `history` when given. */
+  async run({
+    concurrency,
+    turnsEach,
+    prefix,
+    history,
+  }: {
+    concurrency: number;
+    turnsEach: number;
+    prefix: string;
+    history?: ModelMessage[];
+  }) {
     const run = turn;
     if (!run) throw new Error('start first');
     const results: BaselineTurn[] = [];
     await Promise.all(
       Array.from({ length: concurrency }, async (_, worker) => {
         for (let index = 0; index < turnsEach; index++)
-          results.push(await run(`${prefix}-${worker}-${index}`));
+          results.push(await run(`${prefix}-${worker}-${index}`, history));
       }),
     );
     return results;

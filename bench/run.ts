@@ -25,7 +25,7 @@ import { startTimedModel } from './model-timing.js';
 import { loadBetween, type ProcessSample, type ProfileSummary, sampleProcess } from './process-metrics.js';
 import { type BenchResults, type LatencyRow, printReport, writeReport } from './report.js';
 import { distribution } from './stats.js';
-import { measureTurnDepth } from './turn-depth.js';
+import { type BaselineDepth, measureTurnDepth } from './turn-depth.js';
 import { upstreamBeyondToolCalls } from './upstream-counts.js';
 
 const numberFromEnvironment = (name: string, fallback: number) => {
@@ -43,8 +43,12 @@ const MODEL_LATENCY_MS = numberFromEnvironment('BENCH_MODEL_LATENCY_MS', 20);
 /** Agent alone (issue 4's 200-user targets and the upstream request count). */
 const PHASES = [{ users: 200, turnsEach: 3 }] as const;
 const THROUGHPUT = { users: 50, turnsEach: 6 };
-/** Turn depth: 40 conversations of 50 turns (40 turns per measured row: 20 were too few to tell 20% apart). */
-const DEPTH = { users: 40, turns: 50, measured: [1, 2, 25, 50], contextBudgetChars: 16_000 };
+/**
+ * Turn depth: 40 conversations of 50 turns; turn 1 (in new conversations) and turns 45–50 measured in 6
+ * alternating rounds (240 turns a side: one wave of 40 was too few to tell 20% apart, and 3 rounds still
+ * differed by 15% between runs), turns 2 and 25 once.
+ */
+const DEPTH = { users: 40, turns: 50, measured: [2, 25], rounds: 6, contextBudgetChars: 16_000 };
 const PROFILED = { users: 50, turnsEach: 2 };
 /**
  * Issue 12's comparisons, agent against baseline at 1 and 100 concurrent users: ROUNDS rounds of each
@@ -157,15 +161,22 @@ async function main(): Promise<void> {
 
     log(`turn depth: ${DEPTH.users} conversations × ${DEPTH.turns} turns`);
     timedModel.model.setLatency(MODEL_LATENCY_MS);
-    const depthRows = await measureTurnDepth({
+    const { rows: depthRows, deepConversations } = await measureTurnDepth({
       agentUrl,
       agent,
       users: users.slice(0, DEPTH.users),
       timedModel,
       depth: DEPTH.turns,
       measured: DEPTH.measured,
+      rounds: DEPTH.rounds,
       prefix: 'depth',
     });
+
+    // What a deep turn replays, for the baseline to send the same (see measureBaselineDepth).
+    const deepConversation = deepConversations[0];
+    const replayed = deepConversation
+      ? await agent.call<unknown[]>('replayedHistory', { conversationId: deepConversation })
+      : [];
 
     let profile: BenchResults['profile'];
     if (PROFILE) {
@@ -228,6 +239,8 @@ async function main(): Promise<void> {
       });
       return { turns: measures, elapsedMs, before, after } satisfies Round;
     };
+    log('baseline: turn depth');
+    const baselineDepth = await measureBaselineDepth(baseline, timedModel, replayed);
     const comparedAgentRows: LatencyRow[] = [];
     const baselineRows: LatencyRow[] = [];
     for (const phase of COMPARED_PHASES) {
@@ -270,7 +283,7 @@ async function main(): Promise<void> {
         heapBeforeBytes: memoryBefore.heapUsedBytes,
         heapAfterBytes: memoryAfter.heapUsedBytes,
       },
-      turnDepth: { contextBudgetChars: DEPTH.contextBudgetChars, rows: depthRows },
+      turnDepth: { contextBudgetChars: DEPTH.contextBudgetChars, rows: depthRows, baseline: baselineDepth },
       profile,
       failures,
       runSeconds: (performance.now() - runStarted) / 1000,
@@ -284,6 +297,42 @@ async function main(): Promise<void> {
     await timedModel.close();
     await sandbox.close();
   }
+}
+
+/**
+ * The baseline's own turn depth: its first turn against the same turn sending `history` (what the agent's
+ * deep turns replay), in alternating rounds of DEPTH.users concurrent turns, as the agent's are measured.
+ * What a turn costs more for carrying the history to the model, with no history store of any kind.
+ */
+async function measureBaselineDepth(
+  baseline: { call<T>(method: string, parameters?: unknown): Promise<T> },
+  timedModel: Awaited<ReturnType<typeof startTimedModel>>,
+  history: unknown[],
+): Promise<BaselineDepth> {
+  const sides = {
+    first: { cpuMs: 0, chars: [] as number[] },
+    replaying: { cpuMs: 0, chars: [] as number[] },
+  };
+  for (let round = 0; round < DEPTH.rounds; round++) {
+    for (const side of ['first', 'replaying'] as const) {
+      const before = await baseline.call<ProcessSample>('sample');
+      const turns = await baseline.call<BaselineTurn[]>('run', {
+        concurrency: DEPTH.users,
+        turnsEach: 1,
+        prefix: `baseline-depth-${side}-${round}`,
+        ...(side === 'replaying' ? { history } : {}),
+      });
+      const after = await baseline.call<ProcessSample>('sample');
+      sides[side].cpuMs += loadBetween(before, after).cpuMs;
+      for (const turn of turns) sides[side].chars.push(timedModel.takeTurn(turn.id).requestChars);
+    }
+  }
+  const turns = DEPTH.rounds * DEPTH.users;
+  const summary = (side: { cpuMs: number; chars: number[] }) => ({
+    cpuMsPerTurn: side.cpuMs / turns,
+    modelRequestChars: distribution(side.chars).mean,
+  });
+  return { turns, first: summary(sides.first), replaying: summary(sides.replaying) };
 }
 
 /** Samples both processes, so a saturated load generator would show instead of being blamed on the agent. */

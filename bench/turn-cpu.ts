@@ -16,7 +16,8 @@
  * send the same characters; BENCH_BASELINE_BARE=1 gives the old reference, the search tool alone.
  *
  * BENCH_DEPTH=50 measures turn depth instead (bench/turn-depth.ts: turn 1 against turn 50 of the same
- * conversations, BENCH_USERS of them), with BENCH_CONTEXT_BUDGET_CHARS as the agent's context budget.
+ * conversations, BENCH_USERS of them, in BENCH_REPEAT alternating rounds), with BENCH_CONTEXT_BUDGET_CHARS
+ * as the agent's context budget.
  */
 import { performance } from 'node:perf_hooks';
 import { createWpsSandbox } from '../src/sandbox/index.js';
@@ -82,13 +83,14 @@ async function main(): Promise<void> {
       runAgentTurns({ agentUrl, users, turnsEach: TURNS, timedModel, prefix, staggerMs: 2 * LATENCY_MS });
     await run('warm');
     if (DEPTH > 0) {
-      const rows = await measureTurnDepth({
+      const { rows } = await measureTurnDepth({
         agentUrl,
         agent,
         users,
         timedModel,
         depth: DEPTH,
-        measured: [1, 2, Math.ceil(DEPTH / 2), DEPTH],
+        measured: [2, Math.ceil(DEPTH / 2)],
+        rounds: Math.max(1, REPEAT),
         prefix: 'depth',
       });
       for (const row of rows) console.log(JSON.stringify(row));

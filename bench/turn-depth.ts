@@ -3,6 +3,11 @@
  * all users take its turns in lockstep, so the agent's CPU and the bytes SQLite writes between two
  * samples belong to one turn index. The history each turn replays is capped by the context budget the
  * agent runs with (CONTEXT_BUDGET_CHARS), which is the point: past the budget, a turn must stop growing.
+ *
+ * One wave of turns is too few to tell 20% apart on a shared VM (the same wave measured twice differed by
+ * 1.5×), so the comparison itself alternates: the last `rounds` turns of the conversations (the deep
+ * turns) each follow a wave of first turns in new conversations, and each side is pooled over its waves,
+ * which spreads the machine's drift over both. The turns in between are measured once, for the shape.
  */
 import { performance } from 'node:perf_hooks';
 import type { BenchUser } from './agent-load.js';
@@ -10,24 +15,41 @@ import { type TimedModel, turnTag } from './model-timing.js';
 import { loadBetween, type ProcessSample } from './process-metrics.js';
 import { distribution } from './stats.js';
 
+/** The baseline's first turn against a turn sending the same history as a deep turn of the agent. */
+export interface BaselineDepth {
+  turns: number;
+  first: { cpuMsPerTurn: number; modelRequestChars: number };
+  replaying: { cpuMsPerTurn: number; modelRequestChars: number };
+}
+
 export interface TurnDepthRow {
-  /** 1-based place of the turn in its conversation. */
-  turn: number;
+  /** The turns' place in their conversations: `1`, `25`, or a range for pooled deep turns (`48–50`). */
+  turn: string;
   users: number;
+  /** Waves of `users` turns pooled in the row. */
+  waves: number;
   agentCpuMsPerTurn: number;
   /** Pages SQLite appended to its write-ahead log during the turn, per turn (frame headers included). */
   walBytesPerTurn: number;
   wallP50Ms: number;
   /** Characters the model was sent over the turn's requests (both steps), mean per turn: the history's growth. */
   modelRequestChars: number;
-  /** When the turn ran, in monotonic µs (the clock of V8's `--cpu-prof` profiles): for bench/cpu-profile-costs.ts. */
-  window: { startUs: number; endUs: number; turns: number };
+  /** When the waves ran, in monotonic µs (the clock of V8's `--cpu-prof` profiles): for bench/cpu-profile-costs.ts. */
+  windows: Array<{ startUs: number; endUs: number; turns: number }>;
 }
 
 const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
 
 interface AgentCalls {
   call<T>(method: string, parameters?: unknown): Promise<T>;
+}
+
+interface Wave {
+  cpuMs: number;
+  walBytes: number;
+  wallMs: number[];
+  requestChars: number[];
+  window: { startUs: number; endUs: number; turns: number };
 }
 
 async function chat(agentUrl: string, user: BenchUser, body: Record<string, unknown>) {
@@ -41,7 +63,10 @@ async function chat(agentUrl: string, user: BenchUser, body: Record<string, unkn
   return JSON.parse(text) as { conversationId: string };
 }
 
-/** Runs `depth` turns per user in one conversation each; measures the turns listed in `measured`. */
+/**
+ * Runs `depth` turns per user in one conversation each. The turns listed in `measured` are measured once;
+ * turn 1 and the last `rounds` turns are measured alternately as described above.
+ */
 export async function measureTurnDepth(options: {
   agentUrl: string;
   agent: AgentCalls;
@@ -49,18 +74,23 @@ export async function measureTurnDepth(options: {
   timedModel: TimedModel;
   depth: number;
   measured: number[];
+  rounds: number;
   prefix: string;
-}): Promise<TurnDepthRow[]> {
-  const conversations = new Map<BenchUser, string>();
-  const rows: TurnDepthRow[] = [];
-  for (let turn = 1; turn <= options.depth; turn++) {
-    const measuring = options.measured.includes(turn);
-    if (measuring) await options.agent.call('walReset');
-    const before = await options.agent.call<ProcessSample>('sample');
+}): Promise<{ rows: TurnDepthRow[]; deepConversations: string[] }> {
+  const { agent, users } = options;
+  let waveNumber = 0;
+  /** One turn for every user: the next of `conversations` (a new conversation where it holds none). */
+  const wave = async (
+    conversations: Map<BenchUser, string>,
+    measuring: boolean,
+  ): Promise<Wave | undefined> => {
+    const tag = `${options.prefix}-${waveNumber++}`;
+    if (measuring) await agent.call('walReset');
+    const before = await agent.call<ProcessSample>('sample');
     const startUs = monotonicMicros();
     const turns = await Promise.all(
-      options.users.map(async (user, index) => {
-        const id = `${options.prefix}-${index}-${turn}`;
+      users.map(async (user, index) => {
+        const id = `${tag}-${index}`;
         const started = performance.now();
         const conversationId = conversations.get(user);
         const reply = await chat(options.agentUrl, user, {
@@ -73,20 +103,49 @@ export async function measureTurnDepth(options: {
       }),
     );
     const endUs = monotonicMicros();
-    const after = await options.agent.call<ProcessSample>('sample');
-    if (!measuring) continue;
-    const walBytes = await options.agent.call<number>('walBytes');
+    const after = await agent.call<ProcessSample>('sample');
+    if (!measuring) return undefined;
+    const walBytes = await agent.call<number>('walBytes');
     // Checkpoints back on: a log left to grow over the unmeasured turns would slow every read.
-    await options.agent.call('walRestore');
-    rows.push({
+    await agent.call('walRestore');
+    return {
+      cpuMs: loadBetween(before, after).cpuMs,
+      walBytes,
+      wallMs: turns.map((turn) => turn.wallMs),
+      requestChars: turns.map((turn) => turn.requestChars),
+      window: { startUs, endUs, turns: users.length },
+    };
+  };
+  const row = (turn: string, waves: Wave[]): TurnDepthRow => {
+    const turns = waves.length * users.length;
+    return {
       turn,
-      users: options.users.length,
-      agentCpuMsPerTurn: loadBetween(before, after).cpuMs / options.users.length,
-      walBytesPerTurn: walBytes / options.users.length,
-      wallP50Ms: distribution(turns.map((measured) => measured.wallMs)).p50,
-      modelRequestChars: distribution(turns.map((measured) => measured.requestChars)).mean,
-      window: { startUs, endUs, turns: options.users.length },
-    });
+      users: users.length,
+      waves: waves.length,
+      agentCpuMsPerTurn: waves.reduce((sum, measured) => sum + measured.cpuMs, 0) / turns,
+      walBytesPerTurn: waves.reduce((sum, measured) => sum + measured.walBytes, 0) / turns,
+      wallP50Ms: distribution(waves.flatMap((measured) => measured.wallMs)).p50,
+      modelRequestChars: distribution(waves.flatMap((measured) => measured.requestChars)).mean,
+      windows: waves.map((measured) => measured.window),
+    };
+  };
+
+  const deep = new Map<BenchUser, string>();
+  const between: TurnDepthRow[] = [];
+  const firstDeepTurn = options.depth - options.rounds + 1;
+  for (let turn = 1; turn < firstDeepTurn; turn++) {
+    const measured = await wave(deep, options.measured.includes(turn) && turn > 1);
+    if (measured) between.push(row(String(turn), [measured]));
   }
-  return rows;
+  const firstTurns: Wave[] = [];
+  const deepTurns: Wave[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    firstTurns.push((await wave(new Map(), true)) as Wave);
+    deepTurns.push((await wave(deep, true)) as Wave);
+  }
+  const deepLabel = options.rounds > 1 ? `${firstDeepTurn}–${options.depth}` : String(options.depth);
+  return {
+    rows: [row('1', firstTurns), ...between, row(deepLabel, deepTurns)],
+    deepConversations: [...deep.values()],
+  };
 }
