@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/shared/clock.js';
 import { type AgentHarness, startAgentHarness } from '../support/agent-harness.js';
+import { withinOneRateLimitWindow } from '../support/rate-limit-window.js';
 
 let harness: AgentHarness;
 afterEach(async () => {
@@ -240,6 +241,7 @@ describe('pooled connections over time', () => {
 describe('rate limits', () => {
   it('answers rate_limited after RATE_LIMIT_PER_MINUTE costly calls per user, leaving other users alone', async () => {
     const user = await connected({ env: { RATE_LIMIT_PER_MINUTE: '2' } });
+    await withinOneRateLimitWindow(5_000);
     expect((await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
     expect((await harness.api(user.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
     const limited = await harness.api(user.apiKey, 'POST', '/v1/tools/call', search);
