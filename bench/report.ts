@@ -28,6 +28,8 @@ export interface LatencyRow {
 export interface BenchResults {
   date: string;
   modelLatencyMs: number;
+  /** The model latency of issue 12's compared phases (its goals are stated at 50 ms a request). */
+  comparedModelLatencyMs: number;
   agentRows: LatencyRow[];
   baselineRows: LatencyRow[];
   upstream: { turns: number; toolCalls: number; extra: Record<string, number>; extraPerTurn: number };
@@ -122,7 +124,7 @@ function figures(results: BenchResults): string[] {
   const mark = (met: boolean) => (met ? 'met' : '**missed**');
   const extra = Object.entries(results.upstream.extra);
   const lines = [
-    `Model latency ${results.modelLatencyMs} ms per step; whole run ${formatNumber(results.runSeconds, 0)} s.`,
+    `Model latency ${results.modelLatencyMs} ms per step (issue 12's compared 1- and 100-user rows: ${results.comparedModelLatencyMs} ms); whole run ${formatNumber(results.runSeconds, 0)} s.`,
     '',
     '### Orchestrator overhead per turn (ms)',
     '',
@@ -193,14 +195,14 @@ function costGoals(results: BenchResults): string[] {
       ? `- turns ${last.turn} ${what} ≤ ${COST_GOALS.depth}× turn 1's: ${pick(last) / pick(first) <= COST_GOALS.depth ? 'met' : '**missed**'} (${formatNumber(pick(last) / pick(first), 2)}×${baselineRatio === undefined ? '' : `; the baseline sending the same history: ${formatNumber(baselineRatio, 2)}×`})`
       : `- turn depth ${what}: not measured`;
   return [
-    '### Issue 12: the agent against the baseline (same model requests, same fakes, one run)',
+    `### Issue 12: the agent against the baseline (same model requests, same fakes, one run, ${results.comparedModelLatencyMs} ms a model request)`,
     '',
     line('CPU per turn', many, (row) => row.agentCpuMsPerTurn, COST_GOALS.cpu),
     line('turn p50', many, (row) => row.wall.p50, COST_GOALS.p50),
     line('turn p99', many, (row) => row.wall.p99, COST_GOALS.p99),
     line('turn p50', 1, (row) => row.wall.p50, COST_GOALS.oneUser),
     line('turn p99', 1, (row) => row.wall.p99, COST_GOALS.oneUser),
-    line('CPU per turn', 1, (row) => row.agentCpuMsPerTurn, COST_GOALS.oneUser),
+    cpuAtOneUser(pair(1)),
     depthLine(
       'CPU',
       (row) => row.agentCpuMsPerTurn,
@@ -208,6 +210,15 @@ function costGoals(results: BenchResults): string[] {
     ),
     depthLine('bytes written', (row) => row.walBytesPerTurn),
   ];
+}
+
+/**
+ * The issue sets no CPU goal at 1 user (its 1-user goal is latency), but the figure shows what one turn
+ * costs with nothing to amortise it over: reported beside the goals, not as one.
+ */
+function cpuAtOneUser({ agent, baseline }: { agent?: LatencyRow; baseline?: LatencyRow }): string {
+  if (!agent || !baseline) return '- CPU per turn at 1 user: not measured';
+  return `- CPU per turn at 1 user (no goal; for reference): ${formatNumber(agent.agentCpuMsPerTurn / baseline.agentCpuMsPerTurn, 2)}× (${formatNumber(agent.agentCpuMsPerTurn, 2)} against ${formatNumber(baseline.agentCpuMsPerTurn, 2)})`;
 }
 
 function turnDepthTable({ contextBudgetChars, rows, baseline }: BenchResults['turnDepth']): string[] {
@@ -277,8 +288,9 @@ const howToRead = (modelLatencyMs: number) => `## How to read the figures
   model request is not where the agent's extra cost is.
   Differences that remain: the agent authenticates the user, counts the rate limit, stores the transcript
   (about 6 SQLite commits per turn) and answers over HTTP; the baseline shares one MCP session between its
-  concurrent turns, the agent has one per user and server. The 1- and 100-user rows of both tables are
-  three rounds each, agent and baseline alternating (agent, baseline, agent, …), pooled: this VM's speed
+  concurrent turns, the agent has one per user and server. The 1- and 100-user rows of both tables run
+  at the model latency issue 12 states its goals at (50 ms a request; the other phases keep 20 ms, where
+  a fixed cost weighs more), in three rounds each, agent and baseline alternating (agent, baseline, agent, …), pooled: this VM's speed
   drifts by up to 1.5× over minutes, and measuring one side after the other charged that drift to one of
   them. Both sides first run 600 unmeasured turns at 100 users (V8 optimises the code meanwhile). Both use
   a non-streaming completion (a JSON \`/v1/chat\` turn uses \`generateText\`). Measured while the

@@ -54,11 +54,15 @@ const PROFILED = { users: 50, turnsEach: 2 };
  * Issue 12's comparisons, agent against baseline at 1 and 100 concurrent users: ROUNDS rounds of each
  * phase, agent and baseline alternating, pooled per side. The machine's speed drifts (a shared VM: the
  * same phase measured minutes apart differed by 1.5×), and alternating spreads that drift over both.
+ * At the model latency the issue states its goals at (50 ms a request), not the overhead phases' 20 ms:
+ * a fixed cost is a larger share of a shorter turn, so the ratio depends on it. 1 user takes 40 turns a
+ * round, so that its p99 is not simply the slowest of a handful.
  */
 const COMPARED_PHASES = [
-  { users: 1, turnsEach: 20 },
+  { users: 1, turnsEach: 40 },
   { users: 100, turnsEach: 5 },
 ] as const;
+const COMPARED_MODEL_LATENCY_MS = numberFromEnvironment('BENCH_COMPARED_MODEL_LATENCY_MS', 50);
 const ROUNDS = 3;
 /** Unmeasured turns under load before the measured phases, the same for agent and baseline. */
 const WARM_TURNS = { users: 100, turnsEach: 6 };
@@ -248,12 +252,17 @@ async function main(): Promise<void> {
       const baselineRounds: Round[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         agentRounds.push(
-          (await measureAgent(`agent-${phase.users}-${round}`, phase, MODEL_LATENCY_MS)).round,
+          (await measureAgent(`agent-${phase.users}-${round}`, phase, COMPARED_MODEL_LATENCY_MS)).round,
         );
+        // measureAgent left the model at the compared latency, which the baseline's round runs at too.
         baselineRounds.push(await measureBaseline(`baseline-${phase.users}-${round}`, phase));
       }
-      comparedAgentRows.push(latencyRow(`agent-${phase.users}`, phase.users, MODEL_LATENCY_MS, agentRounds));
-      baselineRows.push(latencyRow(`baseline-${phase.users}`, phase.users, MODEL_LATENCY_MS, baselineRounds));
+      comparedAgentRows.push(
+        latencyRow(`agent-${phase.users}`, phase.users, COMPARED_MODEL_LATENCY_MS, agentRounds),
+      );
+      baselineRows.push(
+        latencyRow(`baseline-${phase.users}`, phase.users, COMPARED_MODEL_LATENCY_MS, baselineRounds),
+      );
     }
     agentRows.unshift(...comparedAgentRows);
     await agent.stop();
@@ -262,6 +271,7 @@ async function main(): Promise<void> {
     const results: BenchResults = {
       date: new Date().toISOString(),
       modelLatencyMs: MODEL_LATENCY_MS,
+      comparedModelLatencyMs: COMPARED_MODEL_LATENCY_MS,
       agentRows,
       baselineRows,
       upstream,
