@@ -218,8 +218,13 @@ async function main(): Promise<void> {
       turnsEach: WARM_TURNS.turnsEach,
       prefix: 'baseline-warm',
     });
-    const measureBaseline = async (label: string, phase: { users: number; turnsEach: number }) => {
+    const measureBaseline = async (
+      label: string,
+      phase: { users: number; turnsEach: number },
+      latencyMs: number,
+    ) => {
       log(label);
+      timedModel.model.setLatency(latencyMs);
       const before = await sampleBoth(baseline);
       const started = performance.now();
       const turns = await baseline.call<BaselineTurn[]>('run', {
@@ -254,8 +259,9 @@ async function main(): Promise<void> {
         agentRounds.push(
           (await measureAgent(`agent-${phase.users}-${round}`, phase, COMPARED_MODEL_LATENCY_MS)).round,
         );
-        // measureAgent left the model at the compared latency, which the baseline's round runs at too.
-        baselineRounds.push(await measureBaseline(`baseline-${phase.users}-${round}`, phase));
+        baselineRounds.push(
+          await measureBaseline(`baseline-${phase.users}-${round}`, phase, COMPARED_MODEL_LATENCY_MS),
+        );
       }
       comparedAgentRows.push(
         latencyRow(`agent-${phase.users}`, phase.users, COMPARED_MODEL_LATENCY_MS, agentRounds),
