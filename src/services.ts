@@ -1,7 +1,7 @@
 import { createToolDefinitionCache } from './agent/catalog-tool-definitions.js';
 import type { ChatDependencies } from './agent/chat-turn.js';
+import { createHistoryCache } from './agent/history-cache.js';
 import { createLanguageModel, modelProviderOptions } from './agent/language-model.js';
-import { createReplayableMessages } from './agent/replayable-messages.js';
 import { createNormalizedSchemaCache } from './agent/schema-normalizer.js';
 import { createTurnDrain } from './agent/turn-drain.js';
 import { createWpsToolSets } from './agent/wps-tools.js';
@@ -174,8 +174,7 @@ export function createServices(infrastructure: Infrastructure) {
       outputBudgetChars: config.agent.toolOutputBudgetChars,
       definitions: createToolDefinitionCache({ schemaCache: createNormalizedSchemaCache({ max: 500 }) }),
     }),
-    // Message ids only (about 2 MB): the histories of a few hundred long conversations in use.
-    replayableMessages: createReplayableMessages({ max: 20_000 }),
+    historyCache: createHistoryCache({ maxChars: config.agent.historyCacheChars }),
     providerOptions: modelProviderOptions(config.openai),
     safeEdits: {
       setting: config.safeEdits.approval,

@@ -22,6 +22,7 @@ import type { AuthorizationFlow } from '../wps-auth/authorization-flow.js';
 import { authorizationRequiredAnswer } from '../wps-auth/authorization-required.js';
 import type { TokenManager } from '../wps-auth/token-manager.js';
 import { findAuthorizationRequired, WpsAuthorizationRequiredError } from '../wps-auth/wps-auth.errors.js';
+import type { HistoryCache } from './history-cache.js';
 import type { ProviderOptions } from './language-model.js';
 import {
   describeModelError,
@@ -29,7 +30,6 @@ import {
   NO_MODEL_CONFIGURED,
   unreadableAnswer,
 } from './model-errors.js';
-import type { ReplayableMessages } from './replayable-messages.js';
 import { systemPrompt } from './system-prompt.js';
 import {
   type HeldBackCall,
@@ -86,8 +86,8 @@ export interface ChatDependencies {
   secrets: string[];
   /** The AI SDK tools of each tool list, built once per list (see createWpsToolSets). */
   toolSets: WpsToolSets;
-  /** Stored messages already checked as replayable, not checked again each turn (see replayable-messages.ts). */
-  replayableMessages?: ReplayableMessages;
+  /** Finished messages of recent histories, read and checked once per process (see history-cache.ts). */
+  historyCache?: HistoryCache;
   /** Passed to every model call (see modelProviderOptions). */
   providerOptions?: ProviderOptions;
   /** The configured model endpoint: with no key for OpenAI's own, chats fail at once (NO_MODEL_CONFIGURED). */

@@ -8,8 +8,8 @@ import {
 import { z } from 'zod';
 import type { $ZodTypeDiscriminable } from 'zod/v4/core';
 import { errors } from '../shared/errors.js';
-import type { MessageRow } from '../transcripts/conversations.repository.js';
-import type { ReplayableMessages } from './replayable-messages.js';
+import type { ReplayedMessage } from '../transcripts/conversations.repository.js';
+import type { HistoryCache } from './history-cache.js';
 
 /**
  * The SDK's model-message check, picked by `role`: the same messages pass as under its `modelMessageSchema`
@@ -39,12 +39,8 @@ const storedModelMessagesSchema = z.array(
  * separated from its result. Stored messages are checked against the AI SDK's schema: a shape this
  * version cannot replay fails the turn with `history_unreadable` rather than confusing the model.
  */
-export function historyWithinBudget(
-  messages: MessageRow[],
-  budgetChars: number,
-  checked?: ReplayableMessages,
-): ModelMessage[] {
-  return fitToBudget(replayableTurns(messages, checked), budgetChars).flat();
+export function historyWithinBudget(messages: ReplayedMessage[], budgetChars: number): ModelMessage[] {
+  return fitToBudget(replayableTurns(messages), budgetChars).flat();
 }
 
 /** A conversation's messages as whole turns (model messages) with their size in characters. */
@@ -55,7 +51,10 @@ export interface ReplayableTurns {
 }
 
 /** `checked`: messages that passed the model-message check before are not checked again. */
-export function replayableTurns(messages: MessageRow[], checked?: ReplayableMessages): ReplayableTurns {
+export function replayableTurns(
+  messages: ReplayedMessage[],
+  checked?: Pick<HistoryCache, 'known'>,
+): ReplayableTurns {
   const grouped: Array<{ user?: ModelMessage; answer: ModelMessage[] }> = [];
   for (const message of messages) {
     if (message.role === 'user') {
@@ -84,15 +83,15 @@ export function fitToBudget({ turns, sizes, totalChars }: ReplayableTurns, budge
   return turns.slice(first);
 }
 
-function readModelMessages(message: MessageRow, checked: ReplayableMessages | undefined): ModelMessage[] {
+function readModelMessages(
+  message: ReplayedMessage,
+  checked: Pick<HistoryCache, 'known'> | undefined,
+): ModelMessage[] {
   if (!message.modelMessages || message.modelMessages.length === 0) return [];
   if (checked?.known(message)) return message.modelMessages as ModelMessage[];
   const parsed = storedModelMessagesSchema.safeParse(message.modelMessages);
   // The stored value itself, not zod's copy: parsing strips fields the schema does not name.
-  if (parsed.success) {
-    checked?.remember(message);
-    return message.modelMessages as ModelMessage[];
-  }
+  if (parsed.success) return message.modelMessages as ModelMessage[];
   const issue = parsed.error.issues[0];
   const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
   throw errors.historyUnreadable(

@@ -1,11 +1,11 @@
 import type { ModelMessage } from 'ai';
 import type {
   ConversationsRepository,
-  MessageRow,
   MessageSize,
+  ReplayedMessage,
 } from '../transcripts/conversations.repository.js';
 import { fitToBudget, replayableTurns } from './conversation-history.js';
-import type { ReplayableMessages } from './replayable-messages.js';
+import type { HistoryCache } from './history-cache.js';
 import { findRetriedTurn } from './retry-turn.js';
 
 /** Message sizes in the first page read; each further page is twice the one before. */
@@ -26,14 +26,15 @@ interface HistoryRequest {
   excludeMessageId: string | undefined;
   retry: boolean;
   budgetChars: number;
-  /** Messages already checked as replayable (see replayable-messages.ts). */
-  checked?: ReplayableMessages;
+  /** Finished messages this process read and checked before (see history-cache.ts). */
+  cache?: HistoryCache;
 }
 
 /**
  * Reads back only as much of a conversation as its next turn can replay. First the newest messages'
  * sizes (no content), until they add up to more than the context budget or the conversation's start is
- * reached; then those messages whole, in one read. Once the turns read are larger than the budget, the
+ * reached; then those messages whole, in one read, but for the oldest of them that the cache has as they
+ * still are (usually all but the previous turn's). Once the turns read are larger than the budget, the
  * oldest turn read (perhaps cut short) is dropped by the budget whatever came before it, so the history
  * is exactly what historyWithinBudget makes of the whole conversation, at a cost set by the budget rather
  * than by the conversation's length. Sizes are lower bounds (message-sizes.ts): the whole messages
@@ -42,42 +43,83 @@ interface HistoryRequest {
  */
 export async function loadTurnHistory(options: HistoryRequest): Promise<LoadedHistory> {
   const planned = await planHistoryRead(options);
-  const loaded: MessageRow[] = [];
+  const loaded: ReplayedMessage[] = [];
   let { beforeSequence, limit, reachesStart } = planned;
+  let page = await readPlannedMessages(planned, options);
   for (;;) {
-    const page =
-      limit === 0
-        ? []
-        : await options.conversationsRepository.listRecentMessages(options.conversationId, {
-            beforeSequence,
-            limit,
-          });
     const reachedStart = reachesStart || page.length < limit;
-    reachesStart = false;
     beforeSequence = page.at(-1)?.sequence ?? beforeSequence;
     for (const message of page) if (message.id !== options.excludeMessageId) loaded.unshift(message);
     // A retry needs the user message it runs again: read on until one is in.
-    if (options.retry && !reachedStart && !loaded.some((message) => message.role === 'user')) {
-      limit = nextPage(limit);
-      continue;
+    const needsMore = options.retry && !reachedStart && !loaded.some((message) => message.role === 'user');
+    if (!needsMore) {
+      const retried = options.retry ? findRetriedTurn(loaded) : undefined;
+      const replayed = retried?.earlier ?? loaded;
+      const turns = replayableTurns(replayed, options.cache);
+      rememberChecked(replayed, planned.sizes, options.cache);
+      if (reachedStart || turns.totalChars > options.budgetChars)
+        return {
+          history: fitToBudget(turns, options.budgetChars).flat(),
+          retried: retried && { message: retried.message },
+        };
     }
-    const retried = options.retry ? findRetriedTurn(loaded) : undefined;
-    const turns = replayableTurns(retried?.earlier ?? loaded, options.checked);
-    if (reachedStart || turns.totalChars > options.budgetChars)
-      return {
-        history: fitToBudget(turns, options.budgetChars).flat(),
-        retried: retried && { message: retried.message },
-      };
     limit = nextPage(limit);
+    reachesStart = false;
+    page = await options.conversationsRepository.listRecentMessages(options.conversationId, {
+      beforeSequence,
+      limit,
+    });
+  }
+}
+
+interface PlannedRead {
+  /** Up to and including the newest message sized. */
+  beforeSequence: number | undefined;
+  /** How many of the newest messages the history needs. */
+  limit: number;
+  /** Whether those are all of the conversation's messages. */
+  reachesStart: boolean;
+  /** The messages sized, newest first. */
+  sizes: MessageSize[];
+}
+
+/**
+ * The planned messages, newest first: the newest of them read whole, down to the oldest the cache does not
+ * have as the size read describes it; the older ones from the cache.
+ */
+async function readPlannedMessages(
+  planned: PlannedRead,
+  options: HistoryRequest,
+): Promise<ReplayedMessage[]> {
+  const wanted = planned.sizes.slice(0, planned.limit);
+  const recalled = wanted.map((size) => options.cache?.recall(size));
+  let unread = recalled.length;
+  while (unread > 0 && recalled[unread - 1] !== undefined) unread--;
+  const fromCache = recalled.slice(unread) as ReplayedMessage[];
+  const oldestUnread = wanted[unread - 1];
+  if (!oldestUnread) return fromCache;
+  const read = await options.conversationsRepository.listRecentMessages(options.conversationId, {
+    beforeSequence: planned.beforeSequence,
+    limit: unread,
+  });
+  // Should a message have gone meanwhile, the read reaches further back: not into what the cache gives.
+  return [...read.filter((message) => message.sequence >= oldestUnread.sequence), ...fromCache];
+}
+
+/** Caches the finished messages just checked whose sizes were read (history-cache.ts). */
+function rememberChecked(messages: ReplayedMessage[], sizes: MessageSize[], cache: HistoryCache | undefined) {
+  if (!cache) return;
+  const sizeOf = new Map(sizes.map((size) => [size.id, size]));
+  for (const message of messages) {
+    const size = sizeOf.get(message.id);
+    if (size) cache.remember(message, size);
   }
 }
 
 const nextPage = (limit: number) => Math.max(limit, FIRST_SIZES_PAGE) * 2;
 
 /** How many of the newest messages the history needs, from their sizes. */
-async function planHistoryRead(
-  options: HistoryRequest,
-): Promise<{ beforeSequence: number | undefined; limit: number; reachesStart: boolean }> {
+async function planHistoryRead(options: HistoryRequest): Promise<PlannedRead> {
   const sizes: MessageSize[] = [];
   let limit = FIRST_SIZES_PAGE;
   for (;;) {
@@ -95,6 +137,7 @@ async function planHistoryRead(
         beforeSequence: newest && newest.sequence + 1,
         limit: needed ?? sizes.length,
         reachesStart: needed === undefined,
+        sizes,
       };
     }
     limit *= 2;

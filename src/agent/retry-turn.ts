@@ -9,7 +9,9 @@ const RETRYABLE = new Set<MessageRow['status']>(['error', 'aborted']);
  * failed or was stopped. It is not stored a second time; the retry is a new assistant message after the
  * failed one, and the history the model sees is what came before that user message.
  */
-export function findRetriedTurn(messages: MessageRow[]): { message: string; earlier: MessageRow[] } {
+export function findRetriedTurn<Message extends Pick<MessageRow, 'role' | 'status' | 'text'>>(
+  messages: Message[],
+): { message: string; earlier: Message[] } {
   const last = messages.at(-1);
   const userIndex = messages.findLastIndex((message) => message.role === 'user');
   const user = messages[userIndex];

@@ -6,9 +6,9 @@ import type { ConversationRow, ConversationsRepository } from '../transcripts/co
 import type { User } from '../users/users.repository.js';
 import type { StartedTurn } from './chat-turn.js';
 import { titleFrom } from './conversation-history.js';
+import type { HistoryCache } from './history-cache.js';
 import { loadTurnHistory } from './history-loader.js';
 import { describeModelError } from './model-errors.js';
-import type { ReplayableMessages } from './replayable-messages.js';
 import { findRetriedTurn } from './retry-turn.js';
 import {
   type Continuation,
@@ -41,7 +41,7 @@ export async function storeTurnStart(
     clock: Clock;
     settings: { contextBudgetChars: number };
     secrets: string[];
-    replayableMessages?: ReplayableMessages;
+    historyCache?: HistoryCache;
   },
   context: {
     user: User;
@@ -72,7 +72,7 @@ export async function storeTurnStart(
         excludeMessageId: continuation.messageId,
         retry: request.retry === true,
         budgetChars: dependencies.settings.contextBudgetChars,
-        checked: dependencies.replayableMessages,
+        cache: dependencies.historyCache,
       })
     : { history: [], retried: request.retry ? findRetriedTurn([]) : undefined };
   const userText = retried?.message ?? request.message ?? '';

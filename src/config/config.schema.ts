@@ -117,6 +117,7 @@ export const environmentSchema = z.object({
   AGENT_TURN_TIMEOUT_MS: integer('AGENT_TURN_TIMEOUT_MS', { min: 1000, max: 3_600_000 }).default(300_000),
   TOOL_OUTPUT_BUDGET_CHARS: integer('TOOL_OUTPUT_BUDGET_CHARS', { min: 200, max: 1_000_000 }).default(16_000),
   CONTEXT_BUDGET_CHARS: integer('CONTEXT_BUDGET_CHARS', { min: 1000, max: 10_000_000 }).default(120_000),
+  HISTORY_CACHE_CHARS: integer('HISTORY_CACHE_CHARS', { min: 0, max: 1_000_000_000 }).default(4_000_000),
   APPROVAL_TTL_SECONDS: integer('APPROVAL_TTL_SECONDS', { min: 10, max: 30 * 86_400 }).default(86_400),
   SNAPSHOT_RETENTION_DAYS: integer('SNAPSHOT_RETENTION_DAYS', { min: 1, max: 3650 }).default(30),
   DESTRUCTIVE_EDIT_PERCENT: integer('DESTRUCTIVE_EDIT_PERCENT', { min: 1, max: 100 }).default(50),

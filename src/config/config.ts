@@ -42,6 +42,8 @@ export interface Config {
     turnTimeoutMs: number;
     toolOutputBudgetChars: number;
     contextBudgetChars: number;
+    /** Characters of finished history messages each process keeps read and checked; 0 keeps none. */
+    historyCacheChars: number;
     /** A user's chat turns running at once, across every instance on the database. */
     maxTurnsInFlight: number;
   };
@@ -169,6 +171,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       turnTimeoutMs: env.AGENT_TURN_TIMEOUT_MS,
       toolOutputBudgetChars: env.TOOL_OUTPUT_BUDGET_CHARS,
       contextBudgetChars: env.CONTEXT_BUDGET_CHARS,
+      historyCacheChars: env.HISTORY_CACHE_CHARS,
       maxTurnsInFlight: env.AGENT_MAX_TURNS_IN_FLIGHT,
     },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,

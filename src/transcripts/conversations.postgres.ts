@@ -16,6 +16,7 @@ import type {
   EndTurn,
   MessageRow,
   MessageSize,
+  ReplayedMessage,
 } from './conversations.repository.js';
 import { olderThan } from './list-conditions.js';
 import { conversationsTable, messagesTable } from './transcripts.pg-tables.js';
@@ -187,7 +188,7 @@ export function createPostgresConversationsRepository({
     async listRecentMessages(
       conversationId: string,
       page: { beforeSequence?: number; limit: number },
-    ): Promise<MessageRow[]> {
+    ): Promise<ReplayedMessage[]> {
       const { beforeSequence: before, limit } = page;
       return before === undefined
         ? statements.recentMessages.execute({ conversationId, limit })

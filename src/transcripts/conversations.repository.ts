@@ -15,6 +15,11 @@ import { isStreaming, prepareTurnStatements } from './turn-statements.sqlite.js'
 
 export type ConversationRow = typeof conversationsTable.$inferSelect;
 export type MessageRow = typeof messagesTable.$inferSelect;
+/** What a turn's history reads of a message (message-sizes.ts): its place, status and content. */
+export type ReplayedMessage = Pick<
+  MessageRow,
+  'id' | 'role' | 'status' | 'sequence' | 'text' | 'modelMessages'
+>;
 export type MessageSize = Pick<MessageRow, 'id' | 'role' | 'status' | 'sequence'> & {
   textChars: number;
   modelMessagesChars: number;
@@ -208,13 +213,14 @@ export function createConversationsRepository({
     },
 
     /**
-     * At most `limit` messages of a conversation, newest first, before `beforeSequence` (all when omitted):
-     * a turn reads its history back only as far as the context budget reaches (agent/history-loader.ts).
+     * At most `limit` messages of a conversation, newest first, before `beforeSequence` (all when omitted),
+     * as much of each as a replay reads: a turn reads its history back only as far as the context budget
+     * reaches (agent/history-loader.ts).
      */
     async listRecentMessages(
       conversationId: string,
       page: { beforeSequence?: number; limit: number },
-    ): Promise<MessageRow[]> {
+    ): Promise<ReplayedMessage[]> {
       return statements.recentMessages.all({
         conversationId,
         before: page.beforeSequence ?? Number.MAX_SAFE_INTEGER,

@@ -34,3 +34,11 @@ export function messageSizeColumns<Columns extends SizedColumns>(
     modelMessagesChars: sql<number>`coalesce(length(${jsonText(messages.modelMessages)}), 0)`.mapWith(Number),
   };
 }
+
+/** The message columns a turn's history replays; a history read selects these only, alike on both dialects. */
+export function replayedMessageColumns<Columns extends SizedColumns>(
+  messages: Columns,
+): Pick<Columns, 'id' | 'role' | 'status' | 'sequence' | 'text' | 'modelMessages'> {
+  const { id, role, status, sequence, text, modelMessages } = messages;
+  return { id, role, status, sequence, text, modelMessages };
+}

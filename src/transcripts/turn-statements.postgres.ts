@@ -5,7 +5,7 @@ import { type InstanceIdentity, postgresInstanceLiveness } from '../instances/in
 import { usersTable } from '../users/users.pg-table.js';
 import type { BeginTurn } from './conversations.repository.js';
 import { endTurnChanges } from './end-turn-changes.js';
-import { messageSizeColumns } from './message-sizes.js';
+import { messageSizeColumns, replayedMessageColumns } from './message-sizes.js';
 import { conversationsTable, messagesTable } from './transcripts.pg-tables.js';
 
 const p = (name: string) => sql.placeholder(name);
@@ -49,7 +49,12 @@ export function preparePostgresTurnStatements(db: PostgresDatabase) {
   const recentMessages = (where: SQL | undefined, name: string) =>
     prepareNamed(
       name,
-      db.select().from(messagesTable).where(where).orderBy(desc(messagesTable.sequence)).limit(p('limit')),
+      db
+        .select(replayedMessageColumns(messagesTable))
+        .from(messagesTable)
+        .where(where)
+        .orderBy(desc(messagesTable.sequence))
+        .limit(p('limit')),
     );
   const recentMessageSizes = (where: SQL | undefined, name: string) =>
     prepareNamed(

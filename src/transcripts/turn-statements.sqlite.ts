@@ -2,7 +2,7 @@ import { and, count, desc, eq, lt, type Placeholder, type SQL, sql } from 'drizz
 import type { AppDatabase } from '../db/database.js';
 import { type InstanceIdentity, ownedByLiveInstance } from '../instances/instance-liveness.js';
 import { endTurnChanges } from './end-turn-changes.js';
-import { messageSizeColumns } from './message-sizes.js';
+import { messageSizeColumns, replayedMessageColumns } from './message-sizes.js';
 import { conversationsTable, messagesTable } from './transcripts.tables.js';
 
 const p = (name: string) => sql.placeholder(name);
@@ -115,7 +115,7 @@ export function prepareTurnStatements(db: AppDatabase, instance: InstanceIdentit
       .prepare(),
     /** Newest first, before a place in the conversation: the history is read back only as far as it fits. */
     recentMessages: db
-      .select()
+      .select(replayedMessageColumns(messagesTable))
       .from(messagesTable)
       .where(newestBefore)
       .orderBy(newestFirst)

@@ -2,8 +2,8 @@ import { modelMessageSchema } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { historyWithinBudget } from '../../src/agent/conversation-history.js';
+import { createHistoryCache, type HistoryCache } from '../../src/agent/history-cache.js';
 import { loadTurnHistory } from '../../src/agent/history-loader.js';
-import { createReplayableMessages, type ReplayableMessages } from '../../src/agent/replayable-messages.js';
 import { findRetriedTurn } from '../../src/agent/retry-turn.js';
 import { migrateDatabase, openDatabase } from '../../src/db/database.js';
 import { createRepositories } from '../../src/db/repositories.js';
@@ -27,7 +27,7 @@ async function longConversation(
   const repositories = createRepositories({ dialect: 'sqlite', db });
   await repositories.users.insertUser({ id: 'usr_1', name: 'ann', createdAt: NOW });
   const conversations = repositories.conversations;
-  for (let turn = 1; turn <= TURNS; turn++) {
+  const addTurn = async (turn: number) => {
     await conversations.beginTurn({
       userId: 'usr_1',
       newConversation:
@@ -79,24 +79,35 @@ async function longConversation(
       ],
       now: NOW,
     });
-  }
-  // Counts the messages each load reads back whole.
+  };
+  for (let turn = 1; turn <= TURNS; turn++) await addTurn(turn);
+  // Counts the messages each load reads back whole; `hidden` ones vanish between the size and whole reads.
   let messagesRead = 0;
+  const hidden = new Set<string>();
   const counting = {
     listRecentMessages: async (...parameters: Parameters<typeof conversations.listRecentMessages>) => {
-      const page = await conversations.listRecentMessages(...parameters);
-      messagesRead += page.length;
-      return page;
+      const [conversationId, page] = parameters;
+      const read = await conversations.listRecentMessages(conversationId, {
+        ...page,
+        limit: page.limit + hidden.size,
+      });
+      const visible = read.filter((message) => !hidden.has(message.id)).slice(0, page.limit);
+      messagesRead += visible.length;
+      return visible;
     },
     listRecentMessageSizes: conversations.listRecentMessageSizes,
   };
   return {
     all: await conversations.listMessages('conv_1'),
+    db,
+    addTurn,
+    hidden,
+    listMessages: () => conversations.listMessages('conv_1'),
     load: async (options: {
       budgetChars: number;
       retry?: boolean;
       excludeMessageId?: string;
-      checked?: ReplayableMessages;
+      cache?: HistoryCache;
     }) => {
       messagesRead = 0;
       const loaded = await loadTurnHistory({
@@ -105,7 +116,7 @@ async function longConversation(
         excludeMessageId: options.excludeMessageId,
         retry: options.retry ?? false,
         budgetChars: options.budgetChars,
-        checked: options.checked,
+        cache: options.cache,
       });
       return { ...loaded, messagesRead };
     },
@@ -174,29 +185,117 @@ describe('the history a turn replays', () => {
   });
 });
 
-describe('checking stored messages before they are replayed', () => {
-  it('checks a finished message once per process, and a message that may still change every time', async () => {
-    const { all, load } = await longConversation();
-    const memo = createReplayableMessages({ max: 1_000 });
-    const checkedIds: string[] = [];
-    const counting: ReplayableMessages = {
-      known: (message) => memo.known(message),
-      remember: (message) => {
-        checkedIds.push(message.id);
-        memo.remember(message);
+describe('the history cache', () => {
+  const everything = 10_000_000;
+
+  it('reads whole only what the process has not read finished before, and checks a message once', async () => {
+    const conversation = await longConversation();
+    const cache = createHistoryCache({ maxChars: 1_000_000 });
+    // Counts the messages that go through the model-message check (not known as checked).
+    let checks = 0;
+    const counting: HistoryCache = {
+      recall: (size) => cache.recall(size),
+      remember: (message, size) => cache.remember(message, size),
+      known: (message) => {
+        const known = cache.known(message);
+        if (!known && message.role === 'assistant') checks++;
+        return known;
       },
     };
-    const first = await load({ budgetChars: 10_000_000, checked: counting });
-    expect(first.history).toEqual(historyWithinBudget(all, 10_000_000));
-    // Every assistant message (the failed last turn too) was checked the first time.
-    expect(checkedIds).toHaveLength(60);
-    checkedIds.length = 0;
-    expect((await load({ budgetChars: 10_000_000, checked: counting })).history).toEqual(first.history);
-    expect(checkedIds).toEqual([]);
-    // A streaming (or paused, or aborted) row may still have steps appended: never taken as checked.
-    const streaming = { ...(all.at(-1) as MessageRow), status: 'streaming' as const };
-    memo.remember(streaming);
-    expect(memo.known(streaming)).toBe(false);
+    const first = await conversation.load({ budgetChars: everything, cache: counting });
+    expect(first.history).toEqual(historyWithinBudget(conversation.all, everything));
+    expect(first.messagesRead).toBe(conversation.all.length);
+    expect(checks).toBe(TURNS);
+
+    checks = 0;
+    const again = await conversation.load({ budgetChars: everything, cache: counting });
+    expect(again.history).toEqual(first.history);
+    expect(again.messagesRead).toBe(0);
+    expect(checks).toBe(0);
+
+    // The next turn reads whole the previous turn's two messages, and checks only its answer.
+    await conversation.addTurn(TURNS + 1);
+    const next = await conversation.load({ budgetChars: everything, cache: counting });
+    expect(next.history).toEqual(historyWithinBudget(await conversation.listMessages(), everything));
+    expect(next.messagesRead).toBe(2);
+    expect(checks).toBe(1);
+    // Within a budget too: what the budget keeps, of the cache.
+    const within = await conversation.load({ budgetChars: 5_000, cache: counting });
+    expect(within.history).toEqual(historyWithinBudget(await conversation.listMessages(), 5_000));
+    expect(within.messagesRead).toBe(0);
+  });
+
+  it('reads again a message that is not finished, or whose stored sizes changed', async () => {
+    const conversation = await longConversation();
+    const cache = createHistoryCache({ maxChars: 1_000_000 });
+    await conversation.load({ budgetChars: everything, cache });
+    // A turn in progress: its streaming answer may still have steps appended, so it is never cached.
+    await conversation.addTurn(TURNS + 1);
+    conversation.db.$client
+      .prepare("update messages set status = 'streaming' where id = ?")
+      .run(`answer_${TURNS + 1}`);
+    expect((await conversation.load({ budgetChars: everything, cache })).messagesRead).toBe(2);
+    expect((await conversation.load({ budgetChars: everything, cache })).messagesRead).toBe(1);
+    // An old finished message rewritten behind the process's back (a restore, another version): its
+    // sizes no longer match, so it and every newer message are read again, and the history is the stored one.
+    conversation.db.$client
+      .prepare('update messages set model_messages = ? where id = ?')
+      .run(JSON.stringify([{ role: 'assistant', content: 'rewritten' }]), 'answer_3');
+    const reread = await conversation.load({ budgetChars: everything, cache });
+    expect(reread.history).toEqual(historyWithinBudget(await conversation.listMessages(), everything));
+    expect(reread.history).toContainEqual({ role: 'assistant', content: 'rewritten' });
+    expect(reread.messagesRead).toBe(2 * (TURNS + 1) - 5);
+  });
+
+  it('gives the stored history when a message goes between the size and the whole read', async () => {
+    const conversation = await longConversation();
+    const cache = createHistoryCache({ maxChars: 1_000_000 });
+    // The next turn read while it streamed: its user message is cached, its answer is not.
+    await conversation.addTurn(TURNS + 1);
+    const setStatus = (status: string) =>
+      conversation.db.$client
+        .prepare('update messages set status = ? where id = ?')
+        .run(status, `answer_${TURNS + 1}`);
+    setStatus('streaming');
+    await conversation.load({ budgetChars: everything, cache });
+    setStatus('complete');
+    conversation.hidden.add(`answer_${TURNS + 1}`);
+    const loaded = await conversation.load({ budgetChars: everything, cache });
+    const stored = (await conversation.listMessages()).filter(
+      (message) => message.id !== `answer_${TURNS + 1}`,
+    );
+    // The read of the newest message reaches one further back, to the user message the cache gives: not twice.
+    expect(loaded.history).toEqual(historyWithinBudget(stored, everything));
+  });
+
+  it('keeps no more characters than it is given, and none at all at 0', async () => {
+    const conversation = await longConversation();
+    const none = createHistoryCache({ maxChars: 0 });
+    await conversation.load({ budgetChars: everything, cache: none });
+    expect((await conversation.load({ budgetChars: everything, cache: none })).messagesRead).toBe(
+      conversation.all.length,
+    );
+    // About 700 characters a turn: 10,000 keep the newest dozen turns or so; the older ones are read again.
+    const small = createHistoryCache({ maxChars: 10_000 });
+    await conversation.load({ budgetChars: everything, cache: small });
+    const again = await conversation.load({ budgetChars: everything, cache: small });
+    expect(again.history).toEqual(historyWithinBudget(conversation.all, everything));
+    expect(again.messagesRead).toBe(conversation.all.length);
+    const within = await conversation.load({ budgetChars: 3_000, cache: small });
+    expect(within.history).toEqual(historyWithinBudget(conversation.all, 3_000));
+    expect(within.messagesRead).toBe(0);
+  });
+
+  it('shares frozen messages: a change in place throws instead of reaching the next turn', async () => {
+    const conversation = await longConversation();
+    const cache = createHistoryCache({ maxChars: 1_000_000 });
+    await conversation.load({ budgetChars: everything, cache });
+    const { history } = await conversation.load({ budgetChars: everything, cache });
+    const answer = history.find((message) => message.role === 'assistant');
+    expect(answer && Object.isFrozen(answer) && Object.isFrozen(answer.content)).toBe(true);
+    expect(() => {
+      (answer as { content: unknown }).content = 'changed';
+    }).toThrow(TypeError);
   });
 });
 
