@@ -19,6 +19,7 @@ import type {
   ReplayedMessage,
 } from './conversations.repository.js';
 import { olderThan } from './list-conditions.js';
+import { storableChanges, storableText } from './message-text.js';
 import { conversationsTable, messagesTable } from './transcripts.pg-tables.js';
 import {
   isStreaming,
@@ -140,11 +141,12 @@ export function createPostgresConversationsRepository({
       id: string,
       changes: Partial<Pick<MessageRow, 'text' | 'status' | 'modelMessages' | 'error'>>,
     ): Promise<void> {
-      await db.update(messagesTable).set(changes).where(eq(messagesTable.id, id));
+      await db.update(messagesTable).set(storableChanges(changes)).where(eq(messagesTable.id, id));
     },
 
     async appendStep(id: string, step: { text: string; modelMessages: unknown[] }): Promise<void> {
-      await statements.appendStep.execute({ id, text: step.text, added: JSON.stringify(step.modelMessages) });
+      const added = JSON.stringify(step.modelMessages);
+      await statements.appendStep.execute({ id, text: storableText(step.text), added });
     },
 
     /**
@@ -152,7 +154,7 @@ export function createPostgresConversationsRepository({
      * appended model messages are computed by the UPDATE itself from the row it locked, so nothing is lost.
      */
     async endTurn(options: EndTurn): Promise<void> {
-      const { text, status, error } = options.changes;
+      const { text, status, error } = storableChanges(options.changes);
       await turnTransaction(async (turn) => {
         await turn.endTurn.execute({
           messageId: options.messageId,

@@ -10,6 +10,7 @@ import {
 import { errors } from '../shared/errors.js';
 import { noUsage, type TurnUsage } from '../usage/turn-usage.js';
 import { olderThan } from './list-conditions.js';
+import { storableChanges, storableText } from './message-text.js';
 import { conversationsTable, messagesTable } from './transcripts.tables.js';
 import { isStreaming, prepareTurnStatements } from './turn-statements.sqlite.js';
 
@@ -166,7 +167,7 @@ export function createConversationsRepository({
       id: string,
       changes: Partial<Pick<MessageRow, 'text' | 'status' | 'modelMessages' | 'error'>>,
     ): Promise<void> {
-      db.update(messagesTable).set(changes).where(eq(messagesTable.id, id)).run();
+      db.update(messagesTable).set(storableChanges(changes)).where(eq(messagesTable.id, id)).run();
     },
 
     /**
@@ -175,7 +176,8 @@ export function createConversationsRepository({
      */
     async appendStep(id: string, step: { text: string; modelMessages: unknown[] }): Promise<void> {
       const added = JSON.stringify(step.modelMessages);
-      await groupCommit.run(() => statements.appendStep.run({ id, text: step.text, added }));
+      const text = storableText(step.text);
+      await groupCommit.run(() => statements.appendStep.run({ id, text, added }));
     },
 
     /**
@@ -184,7 +186,8 @@ export function createConversationsRepository({
      * added to what the message has: a paused turn's continuation adds its own steps.
      */
     async endTurn(options: EndTurn): Promise<void> {
-      await groupCommit.run(() => endTurnTransaction(options));
+      const changes = storableChanges(options.changes);
+      await groupCommit.run(() => endTurnTransaction({ ...options, changes }));
     },
 
     /**

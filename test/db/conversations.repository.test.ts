@@ -52,6 +52,36 @@ describeOnEachDatabase('the conversations repository', (fixture) => {
     });
   });
 
+  it('stores a reply holding NUL characters: U+FFFD in its text and error, exactly in its model messages', async () => {
+    const repositories = await setUp();
+    await startTurnInNewConversation(repositories, { name: 'a', userId: 'usr_ann' });
+    await startTurnInNewConversation(repositories, { name: 'b', userId: 'usr_ann' });
+    const { conversations } = repositories;
+    const reply = { role: 'assistant', content: [{ type: 'text', text: 'a\u0000b' }] };
+    await conversations.appendStep('msg_a', { text: 'a\u0000b', modelMessages: [reply] });
+    expect((await conversations.listMessages('conv_a'))[1]).toMatchObject({
+      text: 'a\uFFFDb',
+      modelMessages: [reply],
+    });
+    await conversations.endTurn({
+      conversationId: 'conv_a',
+      messageId: 'msg_a',
+      changes: { text: 'a\u0000b\u0000', status: 'error', error: 'model_error: \u0000' },
+      appendModelMessages: [],
+      now: T0,
+    });
+    expect((await conversations.listMessages('conv_a'))[1]).toMatchObject({
+      text: 'a\uFFFDb\uFFFD',
+      error: 'model_error: \uFFFD',
+      status: 'error',
+      modelMessages: [reply],
+    });
+    await conversations.updateMessage('msg_b', { status: 'error', error: 'turn_not_saved: \u0000' });
+    expect((await conversations.listMessages('conv_b'))[1]).toMatchObject({
+      error: 'turn_not_saved: \uFFFD',
+    });
+  });
+
   it("never shows or deletes another user's conversation", async () => {
     const repositories = await setUp();
     await startTurnInNewConversation(repositories, { name: 'a', userId: 'usr_ann' });

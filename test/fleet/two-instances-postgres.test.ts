@@ -216,6 +216,29 @@ describe.skipIf(!hasPostgres)('two server processes on one PostgreSQL and one WP
     expect(retry.status).toBe(200);
   }, 90_000);
 
+  it('store a reply holding a NUL: the turn completes, its transcript shows U+FFFD there', async () => {
+    const { live, first, second, user } = await fleetWithConnectedUser();
+    live.model.script({ text: 'Total:\u0000 42' });
+    const chat = await live.api(first, user, {
+      method: 'POST',
+      route: '/v1/chat',
+      body: { message: 'Sum it' },
+    });
+    expect({ status: chat.status, turn: chat.body.status, text: chat.body.text }).toEqual({
+      status: 200,
+      turn: 'complete',
+      text: 'Total:\u0000 42',
+    });
+    const transcript = await live.api(second, user, {
+      method: 'GET',
+      route: `/v1/conversations/${chat.body.conversationId}`,
+    });
+    expect(transcript.body.messages.map((message: { text: string }) => message.text)).toEqual([
+      'Sum it',
+      'Total:\uFFFD 42',
+    ]);
+  });
+
   it('hold one per-user rate limit across both instances', async () => {
     const limit = 6;
     const extra = 3;
