@@ -41,6 +41,8 @@ export function createHistoryCache(options: { maxChars: number }): HistoryCache 
           sizeCalculation: (entry) => ENTRY_OVERHEAD_CHARS + entry.textChars + entry.modelMessagesChars,
         })
       : undefined;
+  // Only finished messages are ever cached: being the cached object is being finished and checked.
+  const known = (message: ReplayedMessage) => cached?.peek(message.id)?.message === message;
   return {
     recall(size) {
       const entry = cached?.get(size.id);
@@ -53,10 +55,10 @@ export function createHistoryCache(options: { maxChars: number }): HistoryCache 
       cached?.delete(size.id);
       return undefined;
     },
-    known: (message) => FINISHED.has(message.status) && cached?.peek(message.id)?.message === message,
+    known,
     remember(message, size) {
       if (!cached || !FINISHED.has(message.status) || message.status !== size.status) return;
-      if (cached.peek(message.id)?.message === message) return;
+      if (known(message)) return;
       cached.set(message.id, {
         message: deepFreeze(message),
         textChars: size.textChars,
