@@ -138,10 +138,7 @@ export function createTurnEnding(options: TurnEndingOptions) {
     const error = errors.turnNotSaved(cause);
     try {
       // The write may have failed for a passing reason (a lock): leave the turn as failed, not streaming.
-      await conversationsRepository.updateMessage(options.messageId, {
-        status: 'error',
-        error: `${error.code}: ${error.message}`,
-      });
+      await conversationsRepository.failUnfinishedTurn(options.messageId, `${error.code}: ${error.message}`);
     } catch (again: unknown) {
       logger.warn(
         { err: again, messageId: options.messageId },

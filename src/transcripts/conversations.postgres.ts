@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, isNull, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNull, lt, notInArray, type SQL } from 'drizzle-orm';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import type { PostgresDatabase } from '../db/postgres-database.js';
 import { preparedTransactions } from '../db/postgres-prepared.js';
@@ -9,14 +9,16 @@ import {
 } from '../instances/instance-liveness.js';
 import { errors } from '../shared/errors.js';
 import { noUsage } from '../usage/turn-usage.js';
-import type {
-  BeginTurn,
-  ConversationRow,
-  ConversationsRepository,
-  EndTurn,
-  MessageRow,
-  MessageSize,
-  ReplayedMessage,
+import {
+  type BeginTurn,
+  type ConversationRow,
+  type ConversationsRepository,
+  type EndTurn,
+  FINISHED_STATUSES,
+  type MessageRow,
+  type MessageSize,
+  type RecentMessagesPage,
+  type ReplayedMessage,
 } from './conversations.repository.js';
 import { olderThan } from './list-conditions.js';
 import { storableChanges, storableText } from './message-text.js';
@@ -137,11 +139,13 @@ export function createPostgresConversationsRepository({
       });
     },
 
-    async updateMessage(
-      id: string,
-      changes: Partial<Pick<MessageRow, 'text' | 'status' | 'modelMessages' | 'error'>>,
-    ): Promise<void> {
-      await db.update(messagesTable).set(storableChanges(changes)).where(eq(messagesTable.id, id));
+    async failUnfinishedTurn(id: string, error: string): Promise<boolean> {
+      const marked = await db
+        .update(messagesTable)
+        .set({ status: 'error', error: storableText(error) })
+        .where(and(eq(messagesTable.id, id), notInArray(messagesTable.status, FINISHED_STATUSES)))
+        .returning({ id: messagesTable.id });
+      return marked.length > 0;
     },
 
     async appendStep(id: string, step: { text: string; modelMessages: unknown[] }): Promise<void> {
@@ -197,11 +201,9 @@ export function createPostgresConversationsRepository({
         : statements.recentMessagesBefore.execute({ conversationId, before, limit });
     },
 
-    async listRecentMessageSizes(
-      conversationId: string,
-      page: { beforeSequence?: number; limit: number },
-    ): Promise<MessageSize[]> {
-      const { beforeSequence: before, limit } = page;
+    async listRecentMessageSizes(conversationId: string, page: RecentMessagesPage): Promise<MessageSize[]> {
+      const { beforeSequence: before, fromSequence: from, limit } = page;
+      if (from !== undefined) return statements.recentMessageSizesFrom.execute({ conversationId, from, limit });
       return before === undefined
         ? statements.recentMessageSizes.execute({ conversationId, limit })
         : statements.recentMessageSizesBefore.execute({ conversationId, before, limit });

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, isNull, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNull, lt, notInArray, type SQL } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import { createGroupCommit, type GroupCommit } from '../db/group-commit.js';
@@ -21,10 +21,23 @@ export type ReplayedMessage = Pick<
   MessageRow,
   'id' | 'role' | 'status' | 'sequence' | 'text' | 'modelMessages'
 >;
+/**
+ * A message in one of these states is never written again (a streaming, paused or aborted one may still
+ * have steps appended: a late end of an aborted turn).
+ */
+export const FINISHED_STATUSES = ['complete', 'error'] as const satisfies MessageRow['status'][];
 export type MessageSize = Pick<MessageRow, 'id' | 'role' | 'status' | 'sequence'> & {
   textChars: number;
   modelMessagesChars: number;
 };
+
+/**
+ * A page of a conversation's newest messages: before a place (older pages), or from one on (what came
+ * since a place already read); neither is the newest messages.
+ */
+export type RecentMessagesPage =
+  | { limit: number; beforeSequence?: number; fromSequence?: undefined }
+  | { limit: number; fromSequence: number; beforeSequence?: undefined };
 
 export interface BeginTurn {
   /** The conversation's owner, whose turns the in-flight cap counts; looked up when left out. */
@@ -163,11 +176,18 @@ export function createConversationsRepository({
     },
 
     /** Updates a message outside the turn's own steps (e.g. marking a turn that could not be stored). */
-    async updateMessage(
-      id: string,
-      changes: Partial<Pick<MessageRow, 'text' | 'status' | 'modelMessages' | 'error'>>,
-    ): Promise<void> {
-      db.update(messagesTable).set(storableChanges(changes)).where(eq(messagesTable.id, id)).run();
+    /**
+     * Marks as failed a turn whose end could not be stored, unless it is finished after all (the end's
+     * commit went through, its answer did not): a finished message is never written again, which is what
+     * lets the history cache keep it (agent/history-cache.ts). Whether it was marked.
+     */
+    async failUnfinishedTurn(id: string, error: string): Promise<boolean> {
+      const result = db
+        .update(messagesTable)
+        .set({ status: 'error', error: storableText(error) })
+        .where(and(eq(messagesTable.id, id), notInArray(messagesTable.status, FINISHED_STATUSES)))
+        .run();
+      return result.changes > 0;
     },
 
     /**
@@ -232,16 +252,14 @@ export function createConversationsRepository({
     },
 
     /**
-     * The same page as `listRecentMessages`, each message's place and sizes only (message-sizes.ts): how
-     * far back the history must be read is decided without reading the messages themselves.
+     * Like `listRecentMessages`, each message's place and sizes only (message-sizes.ts): how far back the
+     * history must be read is decided without reading the messages themselves.
      */
-    async listRecentMessageSizes(
-      conversationId: string,
-      page: { beforeSequence?: number; limit: number },
-    ): Promise<MessageSize[]> {
+    async listRecentMessageSizes(conversationId: string, page: RecentMessagesPage): Promise<MessageSize[]> {
       return statements.recentMessageSizes.all({
         conversationId,
         before: page.beforeSequence ?? Number.MAX_SAFE_INTEGER,
+        from: page.fromSequence ?? Number.MIN_SAFE_INTEGER,
         limit: page.limit,
       });
     },

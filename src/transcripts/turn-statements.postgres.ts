@@ -1,4 +1,4 @@
-import { and, count, desc, eq, lt, type Placeholder, type SQL, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gte, lt, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { PostgresDatabase } from '../db/postgres-database.js';
 import { type PostgresConnection, prepareNamed } from '../db/postgres-prepared.js';
 import { type InstanceIdentity, postgresInstanceLiveness } from '../instances/instance-liveness.js';
@@ -89,6 +89,10 @@ export function preparePostgresTurnStatements(db: PostgresDatabase) {
     recentMessageSizesBefore: recentMessageSizes(
       and(ofConversation, lt(messagesTable.sequence, p('before'))),
       'messages_recent_sizes_before',
+    ),
+    recentMessageSizesFrom: recentMessageSizes(
+      and(ofConversation, gte(messagesTable.sequence, p('from'))),
+      'messages_recent_sizes_from',
     ),
     appendStep: prepareNamed(
       'messages_append_step',

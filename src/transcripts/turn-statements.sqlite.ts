@@ -1,4 +1,4 @@
-import { and, count, desc, eq, lt, type Placeholder, type SQL, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gte, lt, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { AppDatabase } from '../db/database.js';
 import { type InstanceIdentity, ownedByLiveInstance } from '../instances/instance-liveness.js';
 import { endTurnChanges } from './end-turn-changes.js';
@@ -121,11 +121,14 @@ export function prepareTurnStatements(db: AppDatabase, instance: InstanceIdentit
       .orderBy(newestFirst)
       .limit(limit)
       .prepare(),
-    /** The same messages' sizes only (see messageSizeColumns): what the history loader reads first. */
+    /**
+     * The same messages' sizes only (see messageSizeColumns), from a place on: what the history loader
+     * reads first.
+     */
     recentMessageSizes: db
       .select(messageSizeColumns(messagesTable))
       .from(messagesTable)
-      .where(newestBefore)
+      .where(and(newestBefore, gte(messagesTable.sequence, p('from'))))
       .orderBy(newestFirst)
       .limit(limit)
       .prepare(),

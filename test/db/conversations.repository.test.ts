@@ -76,8 +76,9 @@ describeOnEachDatabase('the conversations repository', (fixture) => {
       status: 'error',
       modelMessages: [reply],
     });
-    await conversations.updateMessage('msg_b', { status: 'error', error: 'turn_not_saved: \u0000' });
+    expect(await conversations.failUnfinishedTurn('msg_b', 'turn_not_saved: \u0000')).toBe(true);
     expect((await conversations.listMessages('conv_b'))[1]).toMatchObject({
+      status: 'error',
       error: 'turn_not_saved: \uFFFD',
     });
   });
@@ -175,13 +176,13 @@ describeOnEachDatabase('the conversations repository', (fixture) => {
     await startTurnInNewConversation(repositories, { name: 'c', userId: 'usr_bob' });
   });
 
-  it('updates a message and ends a turn: usage adds up, an aborted turn stays aborted, the list reorders', async () => {
+  it('stores steps and ends a turn: usage adds up, a finished turn is not marked failed, an aborted turn stays aborted, the list reorders', async () => {
     const repositories = await setUp();
     await startTurnInNewConversation(repositories, { name: 'a', userId: 'usr_ann' });
     await startTurnInNewConversation(repositories, { name: 'b', userId: 'usr_ann', at: T0 + 1 });
     const { conversations } = repositories;
     const modelMessages = [{ role: 'assistant', content: [{ type: 'text', text: 'hé 😀' }] }];
-    await conversations.updateMessage('msg_a', { text: 'partial', modelMessages });
+    await conversations.appendStep('msg_a', { text: 'partial', modelMessages });
     const usage = { inputTokens: 10, outputTokens: 5, totalTokens: 15, modelRequests: 1 };
     await conversations.endTurn({
       conversationId: 'conv_a',
@@ -197,9 +198,12 @@ describeOnEachDatabase('the conversations repository', (fixture) => {
       usage,
       now: T0 + 20,
     });
+    // A finished turn is never written again: a failure reported after its end was stored leaves it be.
+    expect(await conversations.failUnfinishedTurn('msg_a', 'turn_not_saved: lost')).toBe(false);
     const [, ended] = await conversations.listMessages('conv_a');
     expect(ended).toMatchObject({
       status: 'complete',
+      error: null,
       text: 'done',
       modelMessages,
       inputTokens: 20,
