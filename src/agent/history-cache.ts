@@ -1,15 +1,22 @@
 import { LRUCache } from 'lru-cache';
-import type { MessageSize, ReplayedMessage } from '../transcripts/conversations.repository.js';
+import {
+  FINISHED_STATUSES,
+  type MessageSize,
+  type ReplayedMessage,
+} from '../transcripts/conversations.repository.js';
 
 /**
  * The finished messages of recent histories, as this process last read and checked them, so that a
  * conversation's next turn reads whole only the messages it has not seen (its previous turn's) and
  * checks each message against the model-message schema once per process rather than on every turn
  * (docs/benchmarks.md, turn depth). Only finished messages are kept: `complete` and `error` rows are never
- * written again, while a streaming, paused or aborted one may still have steps appended (a late end of an
- * aborted turn). Every use is validated against the size read that starts the history read, which every
- * instance does anyway: a message is taken from here only if the database still has it, with the same
- * status and the same stored lengths; anything else is read again. Bounded by the characters kept.
+ * written again (FINISHED_STATUSES), while a streaming, paused or aborted one may still have steps
+ * appended (a late end of an aborted turn). Every use is validated against the size read that starts the
+ * history read, which every instance does anyway: a message is taken from here only if the database
+ * still has it, with the same status and the same stored lengths; anything else is read again.
+ *
+ * It also keeps each conversation's newest message sizes as last read, so that the next size read asks
+ * only for what came since (history-loader.ts). Bounded by the characters kept, both kinds together.
  *
  * Cached messages are frozen, and so is the history built from them: one turn's history is another's, and
  * a change to it in place would throw rather than reach the next turn.
@@ -21,49 +28,77 @@ export interface HistoryCache {
   known(message: ReplayedMessage): boolean;
   /** A message that passed the check, read whole alongside its sizes; kept if both say it is finished. */
   remember(message: ReplayedMessage, size: MessageSize): void;
+  /** A conversation's newest message sizes as this process last read them. */
+  recallSizes(conversationId: string): KnownSizes | undefined;
+  rememberSizes(conversationId: string, sizes: KnownSizes): void;
 }
 
-const FINISHED = new Set<ReplayedMessage['status']>(['complete', 'error']);
+export interface KnownSizes {
+  /** Newest first. */
+  sizes: readonly MessageSize[];
+  /** Whether the oldest of them is the conversation's first message. */
+  reachesStart: boolean;
+}
+
+const FINISHED = new Set<string>(FINISHED_STATUSES);
+export const isFinished = (message: { status: string }) => FINISHED.has(message.status);
 /** What a cached message costs besides its characters: its object and the cache's entry. */
 const ENTRY_OVERHEAD_CHARS = 200;
+/** What one message's sizes cost, counted as characters. */
+const SIZE_CHARS = 100;
 
-interface CachedMessage {
-  message: ReplayedMessage;
-  textChars: number;
-  modelMessagesChars: number;
-}
+type Entry =
+  | { kind: 'message'; message: ReplayedMessage; textChars: number; modelMessagesChars: number }
+  | { kind: 'sizes'; known: KnownSizes };
+
+const entryChars = (entry: Entry) =>
+  ENTRY_OVERHEAD_CHARS +
+  (entry.kind === 'message'
+    ? entry.textChars + entry.modelMessagesChars
+    : entry.known.sizes.length * SIZE_CHARS);
 
 export function createHistoryCache(options: { maxChars: number }): HistoryCache {
+  // Message ids and conversation ids differ (`msg_`, `conv_` and the like), and the key says which anyway.
   const cached =
     options.maxChars > 0
-      ? new LRUCache<string, CachedMessage>({
-          maxSize: options.maxChars,
-          sizeCalculation: (entry) => ENTRY_OVERHEAD_CHARS + entry.textChars + entry.modelMessagesChars,
-        })
+      ? new LRUCache<string, Entry>({ maxSize: options.maxChars, sizeCalculation: entryChars })
       : undefined;
+  const messageKey = (id: string) => `message:${id}`;
+  const sizesKey = (conversationId: string) => `sizes:${conversationId}`;
   // Only finished messages are ever cached: being the cached object is being finished and checked.
-  const known = (message: ReplayedMessage) => cached?.peek(message.id)?.message === message;
+  const known = (message: ReplayedMessage) => {
+    const entry = cached?.peek(messageKey(message.id));
+    return entry?.kind === 'message' && entry.message === message;
+  };
   return {
     recall(size) {
-      const entry = cached?.get(size.id);
-      if (!entry) return undefined;
+      const entry = cached?.get(messageKey(size.id));
+      if (entry?.kind !== 'message') return undefined;
       const same =
         entry.message.status === size.status &&
         entry.textChars === size.textChars &&
         entry.modelMessagesChars === size.modelMessagesChars;
       if (same) return entry.message;
-      cached?.delete(size.id);
+      cached?.delete(messageKey(size.id));
       return undefined;
     },
     known,
     remember(message, size) {
-      if (!cached || !FINISHED.has(message.status) || message.status !== size.status) return;
+      if (!cached || !isFinished(message) || message.status !== size.status) return;
       if (known(message)) return;
-      cached.set(message.id, {
+      cached.set(messageKey(message.id), {
+        kind: 'message',
         message: deepFreeze(message),
         textChars: size.textChars,
         modelMessagesChars: size.modelMessagesChars,
       });
+    },
+    recallSizes(conversationId) {
+      const entry = cached?.get(sizesKey(conversationId));
+      return entry?.kind === 'sizes' ? entry.known : undefined;
+    },
+    rememberSizes(conversationId, known) {
+      cached?.set(sizesKey(conversationId), { kind: 'sizes', known: deepFreeze(known) });
     },
   };
 }

@@ -5,11 +5,13 @@ import type {
   ReplayedMessage,
 } from '../transcripts/conversations.repository.js';
 import { fitToBudget, replayableTurns } from './conversation-history.js';
-import type { HistoryCache } from './history-cache.js';
+import { type HistoryCache, isFinished, type KnownSizes } from './history-cache.js';
 import { findRetriedTurn } from './retry-turn.js';
 
 /** Message sizes in the first page read; each further page is twice the one before. */
 const FIRST_SIZES_PAGE = 32;
+/** Message sizes kept for the next turn beyond those this one needs. */
+const KEPT_SIZES_MARGIN = 8;
 /** `{"role":"user","content":""}`: what a user message weighs replayed, besides its text. */
 const USER_MESSAGE_OVERHEAD_CHARS = 28;
 
@@ -118,30 +120,65 @@ function rememberChecked(messages: ReplayedMessage[], sizes: MessageSize[], cach
 
 const nextPage = (limit: number) => Math.max(limit, FIRST_SIZES_PAGE) * 2;
 
-/** How many of the newest messages the history needs, from their sizes. */
+/**
+ * How many of the newest messages the history needs, from their sizes: those read afresh, or those the
+ * cache keeps from the last read with only what came since read again (knownSizesSince).
+ */
 async function planHistoryRead(options: HistoryRequest): Promise<PlannedRead> {
-  const sizes: MessageSize[] = [];
-  let limit = FIRST_SIZES_PAGE;
-  for (;;) {
+  const known = await knownSizesSince(options);
+  const sizes = [...(known?.sizes ?? [])];
+  let reachesStart = known?.reachesStart ?? false;
+  let needed = known && messagesOutweighingBudget(sizes, options);
+  for (let limit = FIRST_SIZES_PAGE; needed === undefined && !reachesStart; limit *= 2) {
     const page = await options.conversationsRepository.listRecentMessageSizes(options.conversationId, {
       beforeSequence: sizes.at(-1)?.sequence,
       limit,
     });
     sizes.push(...page);
-    const needed = messagesOutweighingBudget(sizes, options);
-    const reachesStart = page.length < limit;
-    if (needed !== undefined || reachesStart) {
-      const newest = sizes[0];
-      return {
-        // Up to and including the newest message sized: one that arrived since is not this turn's history.
-        beforeSequence: newest && newest.sequence + 1,
-        limit: needed ?? sizes.length,
-        reachesStart: needed === undefined,
-        sizes,
-      };
-    }
-    limit *= 2;
+    reachesStart = page.length < limit;
+    needed = messagesOutweighingBudget(sizes, options);
   }
+  // Kept for the next turn: what this one needs and a few more (the next turn's own may weigh less).
+  const kept = Math.min(sizes.length, (needed ?? sizes.length) + KEPT_SIZES_MARGIN);
+  options.cache?.rememberSizes(options.conversationId, {
+    sizes: sizes.slice(0, kept),
+    reachesStart: reachesStart && kept === sizes.length,
+  });
+  const newest = sizes[0];
+  return {
+    // Up to and including the newest message sized: one that arrived since is not this turn's history.
+    beforeSequence: newest && newest.sequence + 1,
+    limit: needed ?? sizes.length,
+    reachesStart: needed === undefined,
+    sizes,
+  };
+}
+
+/**
+ * The conversation's newest message sizes, from those the cache kept at the last read: only the sizes
+ * from the newest message that was finished then, with all older ones kept, are read again. Finished
+ * messages are never written again, so the older ones are as they were; that one must come back as it
+ * was, or everything is read afresh (it is gone with its conversation, or more than a page came since).
+ */
+async function knownSizesSince(options: HistoryRequest): Promise<KnownSizes | undefined> {
+  const known = options.cache?.recallSizes(options.conversationId);
+  if (!known) return undefined;
+  let settled = known.sizes.length;
+  while (settled > 0 && isFinished(known.sizes[settled - 1] as MessageSize)) settled--;
+  const from = known.sizes[settled];
+  if (!from) return undefined;
+  const since = await options.conversationsRepository.listRecentMessageSizes(options.conversationId, {
+    fromSequence: from.sequence,
+    limit: FIRST_SIZES_PAGE,
+  });
+  const oldest = since.at(-1);
+  const same =
+    oldest?.id === from.id &&
+    oldest.status === from.status &&
+    oldest.textChars === from.textChars &&
+    oldest.modelMessagesChars === from.modelMessagesChars;
+  if (!same) return undefined;
+  return { sizes: [...since, ...known.sizes.slice(settled + 1)], reachesStart: known.reachesStart };
 }
 
 /**

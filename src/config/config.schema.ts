@@ -8,9 +8,14 @@ const integer = (name: string, options: { min: number; max: number }) =>
   z
     .string()
     .trim()
-    .regex(/^\d+$/, `${name} must be a whole number`)
+    .regex(/^-?\d+$/, `${name} must be a whole number`)
     .transform(Number)
-    .pipe(z.number().int().min(options.min).max(options.max));
+    .pipe(
+      z
+        .number()
+        .min(options.min, `${name} must be at least ${options.min}`)
+        .max(options.max, `${name} must be at most ${options.max}`),
+    );
 
 /**
  * Credentials in a URL would be echoed wherever the URL is (errors, logs, /health) and most HTTP clients

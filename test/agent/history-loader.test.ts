@@ -83,6 +83,7 @@ async function longConversation(
   for (let turn = 1; turn <= TURNS; turn++) await addTurn(turn);
   // Counts the messages each load reads back whole; `hidden` ones vanish between the size and whole reads.
   let messagesRead = 0;
+  let sizesRead = 0;
   const hidden = new Set<string>();
   const counting = {
     listRecentMessages: async (...parameters: Parameters<typeof conversations.listRecentMessages>) => {
@@ -95,7 +96,11 @@ async function longConversation(
       messagesRead += visible.length;
       return visible;
     },
-    listRecentMessageSizes: conversations.listRecentMessageSizes,
+    listRecentMessageSizes: async (...parameters: Parameters<typeof conversations.listRecentMessageSizes>) => {
+      const sizes = await conversations.listRecentMessageSizes(...parameters);
+      sizesRead += sizes.length;
+      return sizes;
+    },
   };
   return {
     all: await conversations.listMessages('conv_1'),
@@ -110,6 +115,7 @@ async function longConversation(
       cache?: HistoryCache;
     }) => {
       messagesRead = 0;
+      sizesRead = 0;
       const loaded = await loadTurnHistory({
         conversationsRepository: counting,
         conversationId: 'conv_1',
@@ -118,7 +124,7 @@ async function longConversation(
         budgetChars: options.budgetChars,
         cache: options.cache,
       });
-      return { ...loaded, messagesRead };
+      return { ...loaded, messagesRead, sizesRead };
     },
   };
 }
@@ -194,8 +200,7 @@ describe('the history cache', () => {
     // Counts the messages that go through the model-message check (not known as checked).
     let checks = 0;
     const counting: HistoryCache = {
-      recall: (size) => cache.recall(size),
-      remember: (message, size) => cache.remember(message, size),
+      ...cache,
       known: (message) => {
         const known = cache.known(message);
         if (!known && message.role === 'assistant') checks++;
@@ -236,15 +241,68 @@ describe('the history cache', () => {
       .run(`answer_${TURNS + 1}`);
     expect((await conversation.load({ budgetChars: everything, cache })).messagesRead).toBe(2);
     expect((await conversation.load({ budgetChars: everything, cache })).messagesRead).toBe(1);
-    // An old finished message rewritten behind the process's back (a restore, another version): its
-    // sizes no longer match, so it and every newer message are read again, and the history is the stored one.
+    // Finished messages rewritten behind the process's back (a restore under a running server), the
+    // newest of them too: the sizes kept are not used, and those of the old one no longer match, so it and
+    // every newer message are read again, and the history is the stored one.
+    const rewrite = conversation.db.$client.prepare('update messages set model_messages = ? where id = ?');
+    rewrite.run(JSON.stringify([{ role: 'assistant', content: 'rewritten' }]), 'answer_3');
     conversation.db.$client
-      .prepare('update messages set model_messages = ? where id = ?')
-      .run(JSON.stringify([{ role: 'assistant', content: 'rewritten' }]), 'answer_3');
+      .prepare('update messages set text = ? where id = ?')
+      .run('asked once more', `user_${TURNS + 1}`);
     const reread = await conversation.load({ budgetChars: everything, cache });
     expect(reread.history).toEqual(historyWithinBudget(await conversation.listMessages(), everything));
     expect(reread.history).toContainEqual({ role: 'assistant', content: 'rewritten' });
     expect(reread.messagesRead).toBe(2 * (TURNS + 1) - 5);
+  });
+
+  it('asks only for the sizes of what came since the last read, from its newest finished message on', async () => {
+    const conversation = await longConversation();
+    const cache = createHistoryCache({ maxChars: 1_000_000 });
+    const first = await conversation.load({ budgetChars: everything, cache });
+    expect(first.sizesRead).toBe(conversation.all.length);
+    // Nothing came since: only the newest message's sizes (finished, so all it keeps are settled).
+    const again = await conversation.load({ budgetChars: everything, cache });
+    expect(again.history).toEqual(first.history);
+    expect(again.sizesRead).toBe(1);
+    // A turn in progress, then finished: from the newest message finished at the last read on.
+    await conversation.addTurn(TURNS + 1);
+    const setStatus = (id: string, status: string) =>
+      conversation.db.$client.prepare('update messages set status = ? where id = ?').run(status, id);
+    setStatus(`answer_${TURNS + 1}`, 'streaming');
+    const streaming = await conversation.load({ budgetChars: everything, cache });
+    expect(streaming.sizesRead).toBe(3);
+    expect(streaming.history).toEqual(historyWithinBudget(await conversation.listMessages(), everything));
+    setStatus(`answer_${TURNS + 1}`, 'complete');
+    await conversation.addTurn(TURNS + 2);
+    const next = await conversation.load({ budgetChars: everything, cache });
+    expect(next.sizesRead).toBe(4);
+    expect(next.history).toEqual(historyWithinBudget(await conversation.listMessages(), everything));
+    // Within a budget, the same; and a budget beyond the sizes kept reads the older ones again.
+    const within = await conversation.load({ budgetChars: 5_000, cache });
+    expect(within.history).toEqual(historyWithinBudget(await conversation.listMessages(), 5_000));
+    expect(within.sizesRead).toBe(1);
+    const wider = await conversation.load({ budgetChars: everything, cache });
+    expect(wider.history).toEqual(historyWithinBudget(await conversation.listMessages(), everything));
+    const stored = (await conversation.listMessages()).length;
+    expect(wider.sizesRead).toBeGreaterThan(stored / 2);
+    expect(wider.sizesRead).toBeLessThan(stored - 10);
+  });
+
+  it('reads all sizes afresh when more than a page came since, or the conversation went', async () => {
+    const conversation = await longConversation();
+    const cache = createHistoryCache({ maxChars: 1_000_000 });
+    await conversation.load({ budgetChars: everything, cache });
+    // Another instance ran 20 turns meanwhile: 40 messages, more than one page of sizes.
+    for (let turn = TURNS + 1; turn <= TURNS + 20; turn++) await conversation.addTurn(turn);
+    const after = await conversation.load({ budgetChars: everything, cache });
+    expect(after.history).toEqual(historyWithinBudget(await conversation.listMessages(), everything));
+    expect(after.messagesRead).toBe(40);
+    // Deleted and started again under the same id: nothing of the old one is replayed.
+    conversation.db.$client.prepare("delete from conversations where id = 'conv_1'").run();
+    await conversation.addTurn(1);
+    const restarted = await conversation.load({ budgetChars: everything, cache });
+    expect(restarted.history).toEqual(historyWithinBudget(await conversation.listMessages(), everything));
+    expect(restarted.history.filter((message) => message.role === 'user')).toHaveLength(1);
   });
 
   it('gives the stored history when a message goes between the size and the whole read', async () => {

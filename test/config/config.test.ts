@@ -128,6 +128,9 @@ describe('configuration', () => {
     expect(() => loadConfig({ SHUTDOWN_GRACE_MS: '10s' })).toThrow(
       /SHUTDOWN_GRACE_MS must be a whole number/,
     );
+    // Out of range, the setting and its bound: not "a whole number" for a negative one.
+    expect(() => loadConfig({ HISTORY_CACHE_CHARS: '-5' })).toThrow(/HISTORY_CACHE_CHARS must be at least 0/);
+    expect(() => loadConfig({ SHUTDOWN_GRACE_MS: '-1' })).toThrow(/SHUTDOWN_GRACE_MS must be at least 0/);
   });
 
   it('keeps idle connections 65 s, longer than a proxy idle timeout of 60 s, unless told otherwise', () => {

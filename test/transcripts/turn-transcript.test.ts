@@ -172,6 +172,11 @@ describeOnEachDatabase('transcript writes', (fixture) => {
       expect(newest.map((message) => message.sequence)).toEqual([7, 6, 5]);
       const older = await conversations.listRecentMessages('conv_1', { beforeSequence: 5, limit: 3 });
       expect(older.map((message) => message.sequence)).toEqual([4, 3, 2]);
+      // Sizes from a place on: what came since, newest first, up to the limit.
+      const since = await conversations.listRecentMessageSizes('conv_1', { fromSequence: 5, limit: 10 });
+      expect(since.map((size) => size.sequence)).toEqual([7, 6, 5]);
+      const newestSince = await conversations.listRecentMessageSizes('conv_1', { fromSequence: 2, limit: 2 });
+      expect(newestSince.map((size) => size.sequence)).toEqual([7, 6]);
     });
 
     it('gives the same pages as sizes that never exceed what the messages weigh in JavaScript', async () => {
