@@ -52,6 +52,11 @@ export interface BenchResults {
     heapAfterBytes: number;
   };
   turnDepth: { contextBudgetChars: number; rows: TurnDepthRow[]; baseline?: BaselineDepth };
+  /**
+   * Issue 12's compared phases, round by round: each agent round's figure ÷ the baseline round that
+   * followed it. How far these spread is how far one run's pooled ratio can be trusted.
+   */
+  comparedRounds: Array<{ users: number; cpuRatios: number[]; p50Ratios: number[] }>;
   profile?: ProfileSummary & { description: string };
   failures: string[];
   runSeconds: number;
@@ -188,7 +193,17 @@ function costGoals(results: BenchResults): string[] {
       goal === undefined
         ? ' (no goal; for reference):'
         : ` ≤ ${goal}× the baseline's: ${ratio <= goal ? 'met' : '**missed**'}`;
-    return `- ${what} at ${users} user(s)${verdict} (${formatNumber(ratio, 2)}×: ${formatNumber(pick(agent), 2)} against ${formatNumber(pick(baseline), 2)})`;
+    return `- ${what} at ${users} user(s)${verdict} (${formatNumber(ratio, 2)}×: ${formatNumber(pick(agent), 2)} against ${formatNumber(pick(baseline), 2)}${roundSpread(users, what)})`;
+  };
+  /** The per-round ratios' median and range, for the figures measured round by round. */
+  const roundSpread = (users: number, what: string) => {
+    const rounds = results.comparedRounds.find((entry) => entry.users === users);
+    const ratios =
+      what === 'CPU per turn' ? rounds?.cpuRatios : what === 'turn p50' ? rounds?.p50Ratios : undefined;
+    if (!ratios || ratios.length < 2) return '';
+    const sorted = [...ratios].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+    return `; ${sorted.length} round pairs: median ${formatNumber(median, 2)}×, ${formatNumber(sorted[0] ?? Number.NaN, 2)}–${formatNumber(sorted.at(-1) ?? Number.NaN, 2)}×`;
   };
   const many = COST_GOALS.manyUsers;
   const depth = results.turnDepth.rows;
@@ -287,9 +302,11 @@ const howToRead = (modelLatencyMs: number, comparedModelLatencyMs: number) => `#
   (about 6 SQLite commits per turn) and answers over HTTP; the baseline shares one MCP session between its
   concurrent turns, the agent has one per user and server. The 1- and 100-user rows of both tables run
   at the model latency issue 12 states its goals at (${comparedModelLatencyMs} ms a request; the other phases keep
-  ${modelLatencyMs} ms, where a fixed cost weighs more), in three rounds each, agent and baseline alternating (agent, baseline, agent, …), pooled: this VM's speed
+  ${modelLatencyMs} ms, where a fixed cost weighs more), in alternating rounds (agent, baseline, agent, …; 5 of 40 turns at 1 user, 12 of 500 turns at 100 users), pooled: this VM's speed
   drifts by up to 1.5× over minutes, and measuring one side after the other charged that drift to one of
-  them. Both sides first run 600 unmeasured turns at 100 users (V8 optimises the code meanwhile). Both use
+  them. A 100-user round lasts about 2 s, and three rounds a side gave verdicts that flipped from run to run
+  on the same code (0.78–1.32× CPU over eight runs of one commit pair): each goal line gives the median and
+  range of the per-round-pair ratios beside the pooled one. Both sides first run 600 unmeasured turns at 100 users (V8 optimises the code meanwhile). Both use
   a non-streaming completion (a JSON \`/v1/chat\` turn uses \`generateText\`). Measured while the
   JSON path still ran \`streamText\` (the SSE path's loop): about twice the agent CPU per turn
   (19 vs 10 ms at 200 users), which is why JSON turns do not stream.
