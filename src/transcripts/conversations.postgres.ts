@@ -203,7 +203,8 @@ export function createPostgresConversationsRepository({
 
     async listRecentMessageSizes(conversationId: string, page: RecentMessagesPage): Promise<MessageSize[]> {
       const { beforeSequence: before, fromSequence: from, limit } = page;
-      if (from !== undefined) return statements.recentMessageSizesFrom.execute({ conversationId, from, limit });
+      if (from !== undefined)
+        return statements.recentMessageSizesFrom.execute({ conversationId, from, limit });
       return before === undefined
         ? statements.recentMessageSizes.execute({ conversationId, limit })
         : statements.recentMessageSizesBefore.execute({ conversationId, before, limit });

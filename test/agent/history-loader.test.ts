@@ -96,7 +96,9 @@ async function longConversation(
       messagesRead += visible.length;
       return visible;
     },
-    listRecentMessageSizes: async (...parameters: Parameters<typeof conversations.listRecentMessageSizes>) => {
+    listRecentMessageSizes: async (
+      ...parameters: Parameters<typeof conversations.listRecentMessageSizes>
+    ) => {
       const sizes = await conversations.listRecentMessageSizes(...parameters);
       sizesRead += sizes.length;
       return sizes;
