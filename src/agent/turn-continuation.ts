@@ -60,12 +60,14 @@ export async function resolveContinuation(
   context: {
     user: User;
     conversationId: string;
+    /** A conversation this turn creates: nothing in it can be paused, so nothing is looked up. */
+    newConversation: boolean;
     request: { approvals?: ApprovalAnswer[] };
   },
 ): Promise<Continuation> {
   const { request } = context;
   if (!request.approvals) {
-    await dependencies.approvals.supersedePausedTurns(context.conversationId);
+    if (!context.newConversation) await dependencies.approvals.supersedePausedTurns(context.conversationId);
     return { kind: 'new-turn' };
   }
   const answered = await dependencies.approvals.answer({

@@ -56,6 +56,7 @@ export async function storeTurnStart(
   const continuation = await resolveContinuation(dependencies.safeEdits, {
     user,
     conversationId,
+    newConversation: !existing,
     request: { approvals: request.approvals },
   });
   if (continuation.kind === 'waiting')
