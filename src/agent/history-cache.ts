@@ -42,23 +42,30 @@ export interface KnownSizes {
 
 const FINISHED = new Set<string>(FINISHED_STATUSES);
 export const isFinished = (message: { status: string }) => FINISHED.has(message.status);
+
+type StoredSizes = Pick<MessageSize, 'status' | 'textChars' | 'modelMessagesChars'>;
+/** Whether a size read describes a message as stored when it was last read: same status, same lengths. */
+export const sameSizes = (read: StoredSizes, before: StoredSizes) =>
+  read.status === before.status &&
+  read.textChars === before.textChars &&
+  read.modelMessagesChars === before.modelMessagesChars;
 /** What a cached message costs besides its characters: its object and the cache's entry. */
 const ENTRY_OVERHEAD_CHARS = 200;
 /** What one message's sizes cost, counted as characters. */
 const SIZE_CHARS = 100;
 
 type Entry =
-  | { kind: 'message'; message: ReplayedMessage; textChars: number; modelMessagesChars: number }
-  | { kind: 'sizes'; known: KnownSizes };
+  /** `size`: the message's sizes when it was read, its status among them. */
+  { kind: 'message'; message: ReplayedMessage; size: StoredSizes } | { kind: 'sizes'; known: KnownSizes };
 
 const entryChars = (entry: Entry) =>
   ENTRY_OVERHEAD_CHARS +
   (entry.kind === 'message'
-    ? entry.textChars + entry.modelMessagesChars
+    ? entry.size.textChars + entry.size.modelMessagesChars
     : entry.known.sizes.length * SIZE_CHARS);
 
 export function createHistoryCache(options: { maxChars: number }): HistoryCache {
-  // Message ids and conversation ids differ (`msg_`, `conv_` and the like), and the key says which anyway.
+  // One LRU for both kinds, so that one bound holds; a key's prefix says which kind it is.
   const cached =
     options.maxChars > 0
       ? new LRUCache<string, Entry>({ maxSize: options.maxChars, sizeCalculation: entryChars })
@@ -74,11 +81,7 @@ export function createHistoryCache(options: { maxChars: number }): HistoryCache 
     recall(size) {
       const entry = cached?.get(messageKey(size.id));
       if (entry?.kind !== 'message') return undefined;
-      const same =
-        entry.message.status === size.status &&
-        entry.textChars === size.textChars &&
-        entry.modelMessagesChars === size.modelMessagesChars;
-      if (same) return entry.message;
+      if (sameSizes(size, entry.size)) return entry.message;
       cached?.delete(messageKey(size.id));
       return undefined;
     },
@@ -89,8 +92,7 @@ export function createHistoryCache(options: { maxChars: number }): HistoryCache 
       cached.set(messageKey(message.id), {
         kind: 'message',
         message: deepFreeze(message),
-        textChars: size.textChars,
-        modelMessagesChars: size.modelMessagesChars,
+        size: { status: size.status, textChars: size.textChars, modelMessagesChars: size.modelMessagesChars },
       });
     },
     recallSizes(conversationId) {

@@ -5,7 +5,7 @@ import type {
   ReplayedMessage,
 } from '../transcripts/conversations.repository.js';
 import { fitToBudget, replayableTurns } from './conversation-history.js';
-import { type HistoryCache, isFinished, type KnownSizes } from './history-cache.js';
+import { type HistoryCache, isFinished, type KnownSizes, sameSizes } from './history-cache.js';
 import { findRetriedTurn } from './retry-turn.js';
 
 /** Message sizes in the first page read; each further page is twice the one before. */
@@ -172,12 +172,7 @@ async function knownSizesSince(options: HistoryRequest): Promise<KnownSizes | un
     limit: FIRST_SIZES_PAGE,
   });
   const oldest = since.at(-1);
-  const same =
-    oldest?.id === from.id &&
-    oldest.status === from.status &&
-    oldest.textChars === from.textChars &&
-    oldest.modelMessagesChars === from.modelMessagesChars;
-  if (!same) return undefined;
+  if (oldest?.id !== from.id || !sameSizes(oldest, from)) return undefined;
   return { sizes: [...since, ...known.sizes.slice(settled + 1)], reachesStart: known.reachesStart };
 }
 

@@ -175,7 +175,6 @@ export function createConversationsRepository({
       await groupCommit.run(() => beginTurnTransaction(options));
     },
 
-    /** Updates a message outside the turn's own steps (e.g. marking a turn that could not be stored). */
     /**
      * Marks as failed a turn whose end could not be stored, unless it is finished after all (the end's
      * commit went through, its answer did not): a finished message is never written again, which is what
