@@ -15,12 +15,16 @@
  * offers the model what the agent offered it (system prompt and tools, see TimedModel.offered), so both
  * send the same characters; BENCH_BASELINE_BARE=1 gives the old reference, the search tool alone.
  *
+ * BENCH_DATABASE=postgres runs the agent on a throwaway PostgreSQL (test/support/postgres.ts) instead of its
+ * SQLite file, for the same figures on the other dialect.
+ *
  * BENCH_DEPTH=50 measures turn depth instead (bench/turn-depth.ts: turn 1 against turn 50 of the same
  * conversations, BENCH_USERS of them, in BENCH_REPEAT alternating rounds), with BENCH_CONTEXT_BUDGET_CHARS
  * as the agent's context budget.
  */
 import { performance } from 'node:perf_hooks';
 import { createWpsSandbox } from '../src/sandbox/index.js';
+import { startTestDatabase, type TestDatabase } from '../test/support/postgres.js';
 import {
   agentStartOptions,
   type BenchUser,
@@ -50,6 +54,9 @@ const BASELINE = process.env.BENCH_BASELINE === '1';
 /** BENCH_BASELINE_BARE=1: the baseline offers only the search tool and no system prompt (the old reference). */
 const BARE_BASELINE = process.env.BENCH_BASELINE_BARE === '1';
 const CONTEXT_BUDGET_CHARS = process.env.BENCH_CONTEXT_BUDGET_CHARS;
+const DATABASE = process.env.BENCH_DATABASE ?? 'sqlite';
+if (DATABASE !== 'sqlite' && DATABASE !== 'postgres')
+  throw new Error('BENCH_DATABASE must be sqlite or postgres');
 const nodeFlags = (name: string) => (process.env[name] ?? '').split(' ').filter(Boolean);
 const AGENT_FLAGS = nodeFlags('BENCH_AGENT_FLAGS');
 const BASELINE_FLAGS = nodeFlags('BENCH_BASELINE_FLAGS');
@@ -59,6 +66,7 @@ const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
 async function main(): Promise<void> {
   const sandbox = await createWpsSandbox({ allowLoopbackRedirects: true });
   const timedModel = await startTimedModel({ latencyMs: LATENCY_MS });
+  const postgres: TestDatabase | undefined = DATABASE === 'postgres' ? await startTestDatabase() : undefined;
   const agent = startChildProcess({ entry: 'bench/agent-process.ts', nodeFlags: AGENT_FLAGS });
   try {
     const { url: agentUrl } = await agent.call<{ url: string }>(
@@ -71,6 +79,7 @@ async function main(): Promise<void> {
           LOG_LEVEL: 'info',
           RATE_LIMIT_PER_MINUTE: '100000',
           ...(CONTEXT_BUDGET_CHARS ? { CONTEXT_BUDGET_CHARS } : {}),
+          ...(postgres ? { DATABASE_URL: postgres.url } : {}),
         },
       ),
     );
@@ -127,6 +136,7 @@ async function main(): Promise<void> {
     await agent.stop();
   } finally {
     await agent.stop().catch(() => undefined);
+    await postgres?.stop();
     await timedModel.close();
     await sandbox.close();
   }
