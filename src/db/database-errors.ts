@@ -53,6 +53,12 @@ function driverError(error: unknown): unknown {
   return error instanceof DrizzleQueryError && error.cause ? error.cause : error;
 }
 
+/** A PostgreSQL unique violation (23505) of `constraint`, as drizzle throws it or as the driver does. */
+export function isPostgresUniqueViolation(error: unknown, constraint: string): boolean {
+  const cause = driverError(error) as { code?: unknown; constraint?: unknown } | undefined;
+  return cause?.code === '23505' && cause.constraint === constraint;
+}
+
 function translate(error: unknown): unknown {
   const cause = driverError(error);
   return isDatabaseUnavailable(cause) ? errors.unavailable(cause) : cause;

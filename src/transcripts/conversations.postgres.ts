@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gte, isNull, lt, notInArray, type SQL } from 'drizzle-orm';
-import { withDatabaseErrors } from '../db/database-errors.js';
+import { isPostgresUniqueViolation, withDatabaseErrors } from '../db/database-errors.js';
 import type { PostgresDatabase } from '../db/postgres-database.js';
 import { preparedTransactions } from '../db/postgres-prepared.js';
 import {
@@ -107,36 +107,51 @@ export function createPostgresConversationsRepository({
      * Under READ COMMITTED the busy check, the in-flight count and `max(sequence) + 1` would each see
      * only what was committed when they ran: two instances could both find the conversation idle. So the
      * transaction first locks the user's row (it always exists: conversations reference it), which
-     * queues one user's turn starts one after the other across every instance; each statement after the
-     * lock sees the turns the previous holder committed. `no key update` rather than `update`: the
-     * foreign-key checks of the user's other writes meanwhile (tool calls, approvals) take a key-share
-     * lock on the same row, which this strength does not block. A new conversation's insert is guarded
-     * by its primary key.
+     * queues one user's turn starts one after the other across every instance; the statement after the
+     * lock (`startTurn` in turn-statements.postgres.ts) sees the turns the previous holder committed.
+     * `no key update` rather than `update`: the foreign-key checks of the user's other writes meanwhile
+     * (tool calls, approvals) take a key-share lock on the same row, which this strength does not block.
+     * A new conversation's insert is guarded by its primary key.
      */
     async beginTurn(options: BeginTurn): Promise<void> {
       const { conversationId, now } = options;
-      await turnTransaction(async (turn) => {
-        const userId =
-          options.userId ??
-          options.newConversation?.userId ??
-          (await turn.conversationOwner.execute({ conversationId }))[0]?.userId;
-        if (userId !== undefined) await turn.lockUser.execute({ userId });
-        const [busy] = await turn.busy.execute({ conversationId, now });
-        if (busy) throw errors.conversationBusy();
-        const [running] = await turn.turnsInFlightOfUser.execute({ userId: userId ?? '', now });
-        if ((running?.turns ?? 0) >= turnsInFlightPerUser)
-          throw errors.rateLimited(
-            `At most ${turnsInFlightPerUser} chat turns may run at once; wait for one to finish.`,
-            TURN_LIMIT_RETRY_AFTER_SECONDS,
-          );
-        if (options.newConversation) await turn.insertConversation.execute(options.newConversation);
-        // One statement for all the messages: each round trip holds the user's lock a little longer.
-        if (options.messages.length > 0)
-          await turn
-            .insertMessages(options.messages.length)
-            .execute(Object.assign({ conversationId }, ...options.messages.map(messagePlaceholderValues)));
-        await turn.bumpConversation.execute({ conversationId, now });
-      });
+      try {
+        await turnTransaction(async (turn) => {
+          const userId =
+            options.userId ??
+            options.newConversation?.userId ??
+            (await turn.conversationOwner.execute({ conversationId }))[0]?.userId;
+          if (userId !== undefined) await turn.lockUser.execute({ userId });
+          const [checks] = await turn
+            .startTurn(options.messages.length, options.newConversation !== undefined)
+            .execute(
+              Object.assign(
+                { conversationId, now, userId: userId ?? '' },
+                options.newConversation,
+                ...options.messages.map(messagePlaceholderValues),
+              ),
+            );
+          // Thrown inside the transaction: its rollback takes back what the statement stored.
+          if (checks?.busy) throw errors.conversationBusy();
+          if ((checks?.turns ?? 0) >= turnsInFlightPerUser)
+            throw errors.rateLimited(
+              `At most ${turnsInFlightPerUser} chat turns may run at once; wait for one to finish.`,
+              TURN_LIMIT_RETRY_AFTER_SECONDS,
+            );
+        });
+      } catch (error) {
+        // Two starts of one new conversation: the second's insert waited for the first to commit, then
+        // met its row. The first's turn is what makes the conversation busy, as the check would have said.
+        if (
+          options.newConversation &&
+          isPostgresUniqueViolation(error, 'conversations_pkey') &&
+          (await turnTransaction(
+            async (turn) => (await turn.busy.execute({ conversationId, now })).length > 0,
+          ))
+        )
+          throw errors.conversationBusy();
+        throw error;
+      }
     },
 
     async failUnfinishedTurn(id: string, error: string): Promise<boolean> {
@@ -153,23 +168,19 @@ export function createPostgresConversationsRepository({
       await statements.appendStep.execute({ id, text: storableText(step.text), added });
     },
 
-    /**
-     * Two UPDATEs and no read: the message's row lock orders concurrent ends, and the usage sums and the
-     * appended model messages are computed by the UPDATE itself from the row it locked, so nothing is lost.
-     */
+    /** One statement (see `endTurn` in turn-statements.postgres.ts): no transaction, one round trip. */
     async endTurn(options: EndTurn): Promise<void> {
       const { text, status, error } = storableChanges(options.changes);
-      await turnTransaction(async (turn) => {
-        await turn.endTurn.execute({
-          messageId: options.messageId,
-          text: text ?? null,
-          status: status ?? null,
-          setError: error !== undefined,
-          error: error ?? null,
-          added: JSON.stringify(options.appendModelMessages ?? []),
-          ...(options.usage ?? noUsage()),
-        });
-        await turn.bumpConversation.execute({ conversationId: options.conversationId, now: options.now });
+      await statements.endTurn.execute({
+        messageId: options.messageId,
+        conversationId: options.conversationId,
+        now: options.now,
+        text: text ?? null,
+        status: status ?? null,
+        setError: error !== undefined,
+        error: error ?? null,
+        added: JSON.stringify(options.appendModelMessages ?? []),
+        ...(options.usage ?? noUsage()),
       });
     },
 

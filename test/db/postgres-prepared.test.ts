@@ -50,8 +50,8 @@ describe('named prepared statements on PostgreSQL', () => {
     expect(() => {
       createRepositories({ dialect: 'postgres', db }, { instance });
       const turn = prepareTurnTransactionStatements(db, instance);
-      turn.insertMessages(1);
-      turn.insertMessages(2);
+      for (const rows of [0, 1, 2])
+        for (const newConversation of [true, false]) turn.startTurn(rows, newConversation);
     }).not.toThrow();
   });
 
