@@ -25,6 +25,11 @@ export function openPostgresDatabase(
     idleTimeoutMillis: 300_000,
     statement_timeout: 15_000,
     application_name: 'wps-agent',
+    // A statement issued while an earlier one on the same connection is unanswered is sent at once,
+    // not queued until the answer: a transaction's statements that do not depend on each other's
+    // results (BEGIN and the turn start's first two, see preparedTransactions) cost one round trip.
+    // Awaited one after another, statements run exactly as without it.
+    pipeline: true,
   });
   client.on('error', (error) => options.onPoolError?.(error));
   return drizzle({ client, schema });

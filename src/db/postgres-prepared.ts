@@ -46,6 +46,11 @@ export type PostgresConnection = NodePgDatabase<typeof schema>;
  * free, outside any `db.transaction` (drizzle-orm#2826), and one prepared on the transaction is built
  * anew on every call. So each connection gets a drizzle instance of its own and `prepare`'s statements
  * on it, kept as long as the connection lives; a transaction holds the connection and runs them there.
+ *
+ * BEGIN is not awaited before `work` starts: on the pool's pipelined connections it goes out with the
+ * statements `work` issues before its first await, and the server runs them in order after it. A work
+ * that issues two at once (`Promise.all`) pays one round trip for the three. COMMIT, or ROLLBACK when
+ * anything failed, waits for everything.
  */
 export function preparedTransactions<Statements>(
   pool: pg.Pool,
@@ -57,6 +62,8 @@ export function preparedTransactions<Statements>(
   >();
   return async <Result>(work: (statements: Statements) => Promise<Result>): Promise<Result> => {
     const client = await pool.connect();
+    // A connection whose ROLLBACK failed may still be inside the transaction: it goes, not back.
+    let unusable: Error | undefined;
     try {
       let prepared = byConnection.get(client);
       if (!prepared) {
@@ -64,12 +71,25 @@ export function preparedTransactions<Statements>(
         prepared = { connection, statements: prepare(connection) };
         byConnection.set(client, prepared);
       }
-      const { statements } = prepared;
-      // On a single client drizzle runs BEGIN/COMMIT (or ROLLBACK) there and acquires nothing.
-      return await prepared.connection.transaction(() => work(statements));
+      const begun = client.query('begin');
+      const outcome = work(prepared.statements);
+      try {
+        await begun;
+        const result = await outcome;
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        // Whichever failed first, the other is settled here and its failure is this one's consequence.
+        begun.catch(() => undefined);
+        outcome.catch(() => undefined);
+        await client.query('rollback').catch((rollbackError: Error) => {
+          unusable = rollbackError;
+        });
+        throw error;
+      }
     } finally {
       // A connection that broke is not queryable any more, and pg-pool drops it on release.
-      client.release();
+      client.release(unusable);
     }
   };
 }

@@ -121,8 +121,10 @@ export function createPostgresConversationsRepository({
             options.userId ??
             options.newConversation?.userId ??
             (await turn.conversationOwner.execute({ conversationId }))[0]?.userId;
-          if (userId !== undefined) await turn.lockUser.execute({ userId });
-          const [checks] = await turn
+          // Sent together, with the BEGIN before them (preparedTransactions): the server runs the start
+          // only once the lock is held, and its snapshot is taken then.
+          const locked = userId === undefined ? undefined : turn.lockUser.execute({ userId });
+          const started = turn
             .startTurn(options.messages.length, options.newConversation !== undefined)
             .execute(
               Object.assign(
@@ -131,6 +133,7 @@ export function createPostgresConversationsRepository({
                 ...options.messages.map(messagePlaceholderValues),
               ),
             );
+          const [, [checks]] = await Promise.all([locked, started]);
           // Thrown inside the transaction: its rollback takes back what the statement stored.
           if (checks?.busy) throw errors.conversationBusy();
           if ((checks?.turns ?? 0) >= turnsInFlightPerUser)

@@ -96,6 +96,27 @@ describe.skipIf(!hasPostgres)('transactions with statements prepared per connect
     expect(users).toEqual([{ id: 'usr_kept' }]);
   });
 
+  it('sent together, one failing takes the others back, and the connection serves the next', async () => {
+    const transaction = preparedTransactions(db.$client, (connection) =>
+      prepareNamed(
+        'test_insert_user',
+        connection
+          .insert(usersTable)
+          .values({ id: sql.placeholder('id'), name: sql.placeholder('id'), createdAt: 1 }),
+      ),
+    );
+    // Both inserts go out behind the BEGIN before either is answered; the second meets the first's row.
+    await expect(
+      transaction((insertUser) =>
+        Promise.all([insertUser.execute({ id: 'usr_twice' }), insertUser.execute({ id: 'usr_twice' })]),
+      ),
+    ).rejects.toMatchObject({ cause: { code: '23505' } });
+    await transaction((insertUser) => insertUser.execute({ id: 'usr_after' }));
+    const users = await db.select({ id: usersTable.id }).from(usersTable);
+    expect(users.map((user) => user.id)).not.toContain('usr_twice');
+    expect(users.map((user) => user.id)).toContain('usr_after');
+  });
+
   it('are prepared once per connection, however many transactions run on it', async () => {
     let prepared = 0;
     const transaction = preparedTransactions(db.$client, (connection) => {
