@@ -46,11 +46,19 @@ export function prepareTurnStatements(db: AppDatabase, instance: InstanceIdentit
     lt(messagesTable.sequence, p('before')),
   );
   const newestFirst = desc(messagesTable.sequence);
+  /**
+   * The messages table read through its partial index of `streaming` rows. Without stats SQLite plans
+   * `conversation_id = ?` on the unique (conversation, sequence) index instead, and reads every message
+   * of the conversation (of each of the user's conversations, for the in-flight count) to find the one
+   * or two streaming: a turn start's cost grew with the history. `indexed by` makes it a plan error,
+   * not a slow plan, if a change ever makes the index unusable.
+   */
+  const streamingMessages = sql`${messagesTable} indexed by messages_streaming_idx`;
   const limit = p('limit');
   return {
     busy: db
-      .select({ id: messagesTable.id })
-      .from(messagesTable)
+      .select({ id: sql<string>`${messagesTable.id}` })
+      .from(streamingMessages)
       .where(and(eq(messagesTable.conversationId, p('conversationId')), inFlight))
       .limit(1)
       .prepare(),
@@ -64,11 +72,20 @@ export function prepareTurnStatements(db: AppDatabase, instance: InstanceIdentit
       .from(conversationsTable)
       .where(eq(conversationsTable.id, p('conversationId')))
       .prepare(),
+    /**
+     * Every turn in flight (the streaming index, bounded by load), each checked for its owner by
+     * primary key: not the user's conversations one by one, which grow with the user's history.
+     */
     turnsInFlightOfUser: db
       .select({ turns: count() })
-      .from(messagesTable)
-      .innerJoin(conversationsTable, eq(messagesTable.conversationId, conversationsTable.id))
-      .where(and(eq(conversationsTable.userId, p('userId')), inFlight))
+      .from(streamingMessages)
+      .where(
+        and(
+          inFlight,
+          sql`(select ${conversationsTable.userId} from ${conversationsTable}
+            where ${conversationsTable.id} = ${messagesTable.conversationId}) = ${p('userId')}`,
+        ),
+      )
       .prepare(),
     insertConversation: db
       .insert(conversationsTable)

@@ -93,5 +93,15 @@ describe('query plans of the transcript tables', () => {
     const selects = plans.filter(({ source }) => source.startsWith('select'));
     expect(selects.length).toBeGreaterThan(0);
     for (const { source, plan } of selects) expect(plan, source).not.toMatch(fullScan);
+    // The busy check and the in-flight count read only the streaming rows: not every message of the
+    // conversation, nor of each of the user's conversations (both grow with the history).
+    const inFlight = selects.filter(({ source }) => source.includes("'streaming'"));
+    expect(inFlight).toHaveLength(2);
+    for (const { source, plan } of inFlight) {
+      expect(plan, source).toMatch(/messages USING (COVERING )?INDEX messages_streaming_idx/);
+      expect(plan, source).not.toMatch(
+        /SEARCH messages USING (COVERING )?INDEX messages_conversation_sequence_idx/,
+      );
+    }
   });
 });
