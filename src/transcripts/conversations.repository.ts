@@ -95,7 +95,8 @@ export function createConversationsRepository({
       );
     if (options.newConversation) statements.insertConversation.run(options.newConversation);
     for (const message of options.messages) statements.insertMessage.run({ ...message, conversationId });
-    statements.bumpConversation.run({ conversationId, now });
+    // A new conversation is inserted stamped already (as on PostgreSQL): only an existing one is bumped.
+    if (!options.newConversation) statements.bumpConversation.run({ conversationId, now });
   });
   const endTurnTransaction = db.$client.transaction((options: EndTurn) => {
     const { text, status, error } = options.changes;
