@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, index, pgTable, text } from 'drizzle-orm/pg-core';
 import { exactJson } from '../db/postgres-json.js';
 import { conversationsTable, messagesTable, toolCallsTable } from '../transcripts/transcripts.pg-tables.js';
@@ -36,5 +37,8 @@ export const approvalsTable = pgTable(
   (table) => [
     index('approvals_message_idx').on(table.messageId),
     index('approvals_tool_call_idx').on(table.toolCallId),
+    index('approvals_pending_idx')
+      .on(table.conversationId, table.createdAt, table.id)
+      .where(sql`${table.status} = 'pending'`),
   ],
 );

@@ -1,9 +1,15 @@
-import { and, count, eq, gt, inArray } from 'drizzle-orm';
+import { and, count, eq, gt, inArray, sql } from 'drizzle-orm';
 import { withDatabaseErrors } from '../db/database-errors.js';
 import type { PostgresDatabase } from '../db/postgres-database.js';
 import { toolCallsTable } from '../transcripts/transcripts.pg-tables.js';
 import { approvalsTable } from './approvals.pg-table.js';
 import type { ApprovalRow, ApprovalsRepository } from './approvals.repository.js';
+
+/**
+ * `status = 'pending'` as a literal, not a bound parameter: it matches the partial index
+ * approvals_pending_idx, which SQLite can use with a parameter only by re-preparing every run.
+ */
+const isPending = sql`${approvalsTable.status} = 'pending'`;
 
 /**
  * The PostgreSQL implementation of approvals.repository.ts (same methods, same meaning; the comments
@@ -47,7 +53,7 @@ export function createPostgresApprovalsRepository({ db }: { db: PostgresDatabase
       const [row] = await db
         .select({ pending: count() })
         .from(approvalsTable)
-        .where(and(eq(approvalsTable.status, 'pending'), gt(approvalsTable.expiresAt, now)));
+        .where(and(isPending, gt(approvalsTable.expiresAt, now)));
       return row?.pending ?? 0;
     },
 
@@ -55,7 +61,7 @@ export function createPostgresApprovalsRepository({ db }: { db: PostgresDatabase
       return db
         .select()
         .from(approvalsTable)
-        .where(and(eq(approvalsTable.conversationId, conversationId), eq(approvalsTable.status, 'pending')))
+        .where(and(eq(approvalsTable.conversationId, conversationId), isPending))
         .orderBy(approvalsTable.createdAt, approvalsTable.id);
     },
 

@@ -4,6 +4,12 @@ import { withDatabaseErrors } from '../db/database-errors.js';
 import { toolCallsTable } from '../transcripts/transcripts.tables.js';
 import { approvalsTable } from './approvals.table.js';
 
+/**
+ * `status = 'pending'` as a literal, not a bound parameter: it matches the partial index
+ * approvals_pending_idx, which SQLite can use with a parameter only by re-preparing every run.
+ */
+const isPending = sql`${approvalsTable.status} = 'pending'`;
+
 export type ApprovalRow = typeof approvalsTable.$inferSelect;
 
 export function createApprovalsRepository({ db }: { db: AppDatabase }) {
@@ -11,12 +17,7 @@ export function createApprovalsRepository({ db }: { db: AppDatabase }) {
   const pendingOfConversation = db
     .select()
     .from(approvalsTable)
-    .where(
-      and(
-        eq(approvalsTable.conversationId, sql.placeholder('conversationId')),
-        eq(approvalsTable.status, 'pending'),
-      ),
-    )
+    .where(and(eq(approvalsTable.conversationId, sql.placeholder('conversationId')), isPending))
     .orderBy(approvalsTable.createdAt, approvalsTable.id)
     .prepare();
 
@@ -61,7 +62,7 @@ export function createApprovalsRepository({ db }: { db: AppDatabase }) {
         db
           .select({ pending: count() })
           .from(approvalsTable)
-          .where(and(eq(approvalsTable.status, 'pending'), gt(approvalsTable.expiresAt, now)))
+          .where(and(isPending, gt(approvalsTable.expiresAt, now)))
           .get()?.pending ?? 0
       );
     },

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { conversationsTable, messagesTable, toolCallsTable } from '../transcripts/transcripts.tables.js';
 import { usersTable } from '../users/users.table.js';
@@ -46,5 +47,11 @@ export const approvalsTable = sqliteTable(
   (table) => [
     index('approvals_message_idx').on(table.messageId),
     index('approvals_tool_call_idx').on(table.toolCallId),
+    // Partial: only the approvals still waiting. Every chat message in an existing conversation asks for
+    // its pending ones (a new message supersedes a paused turn), and without this index that was a scan
+    // of every approval ever made. Queries must spell the status as a literal (see pendingApprovals).
+    index('approvals_pending_idx')
+      .on(table.conversationId, table.createdAt, table.id)
+      .where(sql`${table.status} = 'pending'`),
   ],
 );

@@ -47,12 +47,12 @@ async function plansOf(
   await run(repositories);
   return statements
     .slice(before)
-    .filter((source) => /messages|tool_calls/.test(source))
+    .filter((source) => /messages|tool_calls|approvals/.test(source))
     .map((source) => ({ source, plan: plan(source) }));
 }
 
 const fullScan =
-  /SCAN (messages|tool_calls)(?! USING (COVERING )?INDEX (messages_streaming_idx|tool_calls_running_idx))/;
+  /SCAN (messages|tool_calls|approvals)(?! USING (COVERING )?INDEX (messages_streaming_idx|tool_calls_running_idx|approvals_pending_idx))/;
 
 describe('query plans of the transcript tables', () => {
   it('a transcript loads its tool calls through the message index', async () => {
@@ -75,6 +75,24 @@ describe('query plans of the transcript tables', () => {
       expect(plan, source).toMatch(/USING (COVERING )?INDEX (tool_calls_running_idx|messages_streaming_idx)/);
       expect(plan, source).not.toMatch(fullScan);
     }
+  });
+
+  it("a new message reads its conversation's pending approvals through their partial index", async () => {
+    const plans = await plansOf(
+      async ({ approvals }) => {
+        await approvals.listPendingForConversation('conv_1');
+        await approvals.countPending(1);
+      },
+      { preparedUpFront: true },
+    );
+    const pending = plans.filter(({ source }) => source.includes("'pending'"));
+    expect(pending).toHaveLength(2);
+    for (const { source, plan } of pending) {
+      expect(plan, source).toMatch(/approvals USING (COVERING )?INDEX approvals_pending_idx/);
+      expect(plan, source).not.toMatch(fullScan);
+    }
+    // In the index's order: no sort of the conversation's approvals either.
+    expect(pending[0]!.plan).not.toMatch(/TEMP B-TREE/);
   });
 
   it("a turn's start checks busy and in-flight turns without scanning the messages", async () => {

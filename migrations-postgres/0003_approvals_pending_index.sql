@@ -1,0 +1,1 @@
+CREATE INDEX "approvals_pending_idx" ON "approvals" USING btree ("conversation_id","created_at","id") WHERE "approvals"."status" = 'pending';
