@@ -71,17 +71,21 @@ export function preparedTransactions<Statements>(
         prepared = { connection, statements: prepare(connection) };
         byConnection.set(client, prepared);
       }
+      const { statements } = prepared;
       const begun = client.query('begin');
-      const outcome = work(prepared.statements);
+      // Called at once (its first statements follow the BEGIN), but a throw becomes a rejection handled
+      // below: the connection must not go back to the pool inside the transaction.
+      const outcome = (async () => work(statements))();
+      // Each is awaited below, but the other may fail first (a throw before any statement, a broken
+      // connection failing BEGIN): its failure is then this one's consequence, not an unhandled one.
+      begun.catch(() => undefined);
+      outcome.catch(() => undefined);
       try {
         await begun;
         const result = await outcome;
         await client.query('commit');
         return result;
       } catch (error) {
-        // Whichever failed first, the other is settled here and its failure is this one's consequence.
-        begun.catch(() => undefined);
-        outcome.catch(() => undefined);
         await client.query('rollback').catch((rollbackError: Error) => {
           unusable = rollbackError;
         });

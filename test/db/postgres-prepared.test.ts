@@ -76,8 +76,9 @@ describe.skipIf(!hasPostgres)('transactions with statements prepared per connect
     await server?.stop();
   });
 
-  it("run on the transaction's connection: a failing transaction takes their writes back", async () => {
-    const transaction = preparedTransactions(db.$client, (connection) =>
+  /** Transactions whose one statement inserts a user by id. */
+  const userInserts = () =>
+    preparedTransactions(db.$client, (connection) =>
       prepareNamed(
         'test_insert_user',
         connection
@@ -85,6 +86,9 @@ describe.skipIf(!hasPostgres)('transactions with statements prepared per connect
           .values({ id: sql.placeholder('id'), name: sql.placeholder('id'), createdAt: 1 }),
       ),
     );
+
+  it("run on the transaction's connection: a failing transaction takes their writes back", async () => {
+    const transaction = userInserts();
     await transaction((insertUser) => insertUser.execute({ id: 'usr_kept' }));
     await expect(
       transaction(async (insertUser) => {
@@ -97,14 +101,7 @@ describe.skipIf(!hasPostgres)('transactions with statements prepared per connect
   });
 
   it('sent together, one failing takes the others back, and the connection serves the next', async () => {
-    const transaction = preparedTransactions(db.$client, (connection) =>
-      prepareNamed(
-        'test_insert_user',
-        connection
-          .insert(usersTable)
-          .values({ id: sql.placeholder('id'), name: sql.placeholder('id'), createdAt: 1 }),
-      ),
-    );
+    const transaction = userInserts();
     // Both inserts go out behind the BEGIN before either is answered; the second meets the first's row.
     await expect(
       transaction((insertUser) =>
@@ -115,6 +112,21 @@ describe.skipIf(!hasPostgres)('transactions with statements prepared per connect
     const users = await db.select({ id: usersTable.id }).from(usersTable);
     expect(users.map((user) => user.id)).not.toContain('usr_twice');
     expect(users.map((user) => user.id)).toContain('usr_after');
+  });
+
+  it('a work that throws before returning is rolled back too, and its connection is not left inside it', async () => {
+    const transaction = userInserts();
+    await expect(
+      transaction((insertUser) => {
+        void insertUser.execute({ id: 'usr_thrown' }).catch(() => undefined);
+        throw new Error('thrown at once');
+      }),
+    ).rejects.toThrow('thrown at once');
+    // The pool has one connection: were it still in the transaction, this insert would join it.
+    await transaction((insertUser) => insertUser.execute({ id: 'usr_next' }));
+    const users = (await db.select({ id: usersTable.id }).from(usersTable)).map((user) => user.id);
+    expect(users).not.toContain('usr_thrown');
+    expect(users).toContain('usr_next');
   });
 
   it('are prepared once per connection, however many transactions run on it', async () => {
