@@ -5,10 +5,7 @@ import { toolCallsTable } from '../transcripts/transcripts.pg-tables.js';
 import { approvalsTable } from './approvals.pg-table.js';
 import type { ApprovalRow, ApprovalsRepository } from './approvals.repository.js';
 
-/**
- * `status = 'pending'` as a literal, not a bound parameter: it matches the partial index
- * approvals_pending_idx, which SQLite can use with a parameter only by re-preparing every run.
- */
+/** A literal, as in the SQLite twin: it matches the partial index approvals_pending_idx in any plan. */
 const isPending = sql`${approvalsTable.status} = 'pending'`;
 
 /**

@@ -49,7 +49,7 @@ export const approvalsTable = sqliteTable(
     index('approvals_tool_call_idx').on(table.toolCallId),
     // Partial: only the approvals still waiting. Every chat message in an existing conversation asks for
     // its pending ones (a new message supersedes a paused turn), and without this index that was a scan
-    // of every approval ever made. Queries must spell the status as a literal (see pendingApprovals).
+    // of every approval ever made. Queries must spell the status as a literal (`isPending` in approvals.repository.ts).
     index('approvals_pending_idx')
       .on(table.conversationId, table.createdAt, table.id)
       .where(sql`${table.status} = 'pending'`),
