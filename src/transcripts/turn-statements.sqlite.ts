@@ -56,11 +56,14 @@ export function prepareTurnStatements(db: AppDatabase, instance: InstanceIdentit
   const streamingMessages = sql`${messagesTable} indexed by messages_streaming_idx`;
   const limit = p('limit');
   return {
+    /**
+     * No `limit`: `get` stops at the first row anyway, and drizzle binds a limit as a parameter, which
+     * made this read cost ten times what it does without one (4 µs against 0.4 µs inside a transaction).
+     */
     busy: db
       .select({ id: sql<string>`${messagesTable.id}` })
       .from(streamingMessages)
       .where(and(eq(messagesTable.conversationId, p('conversationId')), inFlight))
-      .limit(1)
       .prepare(),
     findConversation: db
       .select()
