@@ -17,6 +17,7 @@ import type { Logger } from '../shared/logger.js';
 import type { TokenManager } from '../wps-auth/token-manager.js';
 import { createAuthenticatedFetch } from './authenticated-fetch.js';
 import { isSessionLost, shouldFallBackToSse } from './mcp-errors.js';
+import { createSharedSchemaValidator } from './shared-schema-validator.js';
 
 interface PooledConnection {
   client: Client;
@@ -50,6 +51,8 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
   const connecting = new Map<string, Promise<PooledConnection>>();
   const toolsChangedListeners = new Set<(userId: string, server: string) => void>();
   const keyOf = (userId: string, server: string) => `${userId}\u0000${server}`;
+  // One for all the pool's clients: the SDK's default is an Ajv per client (shared-schema-validator.ts).
+  const jsonSchemaValidator = createSharedSchemaValidator();
 
   async function open(userId: string, server: string): Promise<PooledConnection> {
     const url = new URL(`${options.mcpUrl}/${server}/message`);
@@ -60,7 +63,7 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
       fetch: options.fetch,
     });
     const attempt = async (kind: PooledConnection['kind']): Promise<PooledConnection> => {
-      const client = new Client(CLIENT_INFO, { capabilities: {} });
+      const client = new Client(CLIENT_INFO, { capabilities: {}, jsonSchemaValidator });
       const transport =
         kind === 'streamable-http'
           ? new StreamableHTTPClientTransport(url, { fetch })
