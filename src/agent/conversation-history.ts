@@ -50,26 +50,45 @@ export interface ReplayableTurns {
   totalChars: number;
 }
 
-/** `checked`: messages that passed the model-message check before are not checked again. */
+/**
+ * `checked`: messages that passed the model-message check before are not checked again, and their
+ * replayed size is not measured again either.
+ */
 export function replayableTurns(
   messages: ReplayedMessage[],
-  checked?: Pick<HistoryCache, 'known'>,
+  checked?: Pick<HistoryCache, 'known' | 'answerChars'>,
 ): ReplayableTurns {
-  const grouped: Array<{ user?: ModelMessage; answer: ModelMessage[] }> = [];
+  const grouped: Array<{ user?: ModelMessage; answer: ModelMessage[]; answerChars: number }> = [];
   for (const message of messages) {
     if (message.role === 'user') {
-      grouped.push({ user: { role: 'user', content: message.text }, answer: [] });
+      grouped.push({ user: { role: 'user', content: message.text }, answer: [], answerChars: 2 });
       continue;
     }
     const stored = readModelMessages(message, checked);
+    const answerChars =
+      checked?.answerChars(message, () => JSON.stringify(stored).length) ?? JSON.stringify(stored).length;
     const current = grouped.at(-1);
     // A second assistant message after one user message is a retry: it replaces the attempt before it.
-    if (current) current.answer = stored;
-    else grouped.push({ answer: stored });
+    if (current) {
+      current.answer = stored;
+      current.answerChars = answerChars;
+    } else grouped.push({ answer: stored, answerChars });
   }
   const turns = grouped.map((turn) => (turn.user ? [turn.user, ...turn.answer] : turn.answer));
-  const sizes = turns.map((turn) => JSON.stringify(turn).length);
+  const sizes = grouped.map((turn) => turnChars(turn.user, turn.answer.length, turn.answerChars));
   return { turns, sizes, totalChars: sizes.reduce((sum, size) => sum + size, 0) };
+}
+
+/**
+ * `JSON.stringify([user, ...answer]).length` from the answer's own JSON length (`[`, its elements with
+ * commas between, `]`): the answer, stored and cached, is not serialised again on every turn that
+ * replays it (it was a tenth of a deep turn's CPU).
+ */
+function turnChars(user: ModelMessage | undefined, answerLength: number, answerChars: number): number {
+  if (!user) return answerChars;
+  // `[user]`, plus a comma and the answer's elements (its JSON without the brackets) if it has any.
+  const userChars = JSON.stringify(user).length + 2;
+  return answerLength === 0 ? userChars : userChars + 1 + (answerChars - 2);
 }
 
 /** The newest turns whose sizes add up to at most `budgetChars`. */

@@ -26,6 +26,11 @@ export interface HistoryCache {
   recall(size: MessageSize): ReplayedMessage | undefined;
   /** Whether this message passed the model-message check in this process (finished ones only). */
   known(message: ReplayedMessage): boolean;
+  /**
+   * The JSON length of a known message's model messages, measured once by `measure`; for a message not
+   * known, `measure()` itself (nothing is kept).
+   */
+  answerChars(message: ReplayedMessage, measure: () => number): number;
   /** A message that passed the check, read whole alongside its sizes; kept if both say it is finished. */
   remember(message: ReplayedMessage, size: MessageSize): void;
   /** A conversation's newest message sizes as this process last read them. */
@@ -77,6 +82,8 @@ export function createHistoryCache(options: { maxChars: number }): HistoryCache 
     const entry = cached?.peek(messageKey(message.id));
     return entry?.kind === 'message' && entry.message === message;
   };
+  // Keyed by the cached (frozen) message objects: an entry goes with its message.
+  const measured = new WeakMap<ReplayedMessage, number>();
   return {
     recall(size) {
       const entry = cached?.get(messageKey(size.id));
@@ -86,6 +93,15 @@ export function createHistoryCache(options: { maxChars: number }): HistoryCache 
       return undefined;
     },
     known,
+    answerChars(message, measure) {
+      if (!known(message)) return measure();
+      let chars = measured.get(message);
+      if (chars === undefined) {
+        chars = measure();
+        measured.set(message, chars);
+      }
+      return chars;
+    },
     remember(message, size) {
       if (!cached || !isFinished(message) || message.status !== size.status) return;
       if (known(message)) return;

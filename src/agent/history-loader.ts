@@ -45,20 +45,24 @@ interface HistoryRequest {
  */
 export async function loadTurnHistory(options: HistoryRequest): Promise<LoadedHistory> {
   const planned = await planHistoryRead(options);
-  const loaded: ReplayedMessage[] = [];
+  const newestFirst: ReplayedMessage[] = [];
   let { beforeSequence, limit, reachesStart } = planned;
-  let page = await readPlannedMessages(planned, options);
+  let { page, read } = await readPlannedMessages(planned, options);
   for (;;) {
     const reachedStart = reachesStart || page.length < limit;
     beforeSequence = page.at(-1)?.sequence ?? beforeSequence;
-    for (const message of page) if (message.id !== options.excludeMessageId) loaded.unshift(message);
+    for (const message of page) if (message.id !== options.excludeMessageId) newestFirst.push(message);
     // A retry needs the user message it runs again: read on until one is in.
-    const needsMore = options.retry && !reachedStart && !loaded.some((message) => message.role === 'user');
+    const needsMore =
+      options.retry && !reachedStart && !newestFirst.some((message) => message.role === 'user');
     if (!needsMore) {
+      const loaded = [...newestFirst].reverse();
       const retried = options.retry ? findRetriedTurn(loaded) : undefined;
       const replayed = retried?.earlier ?? loaded;
       const turns = replayableTurns(replayed, options.cache);
-      rememberChecked(replayed, planned.sizes, options.cache);
+      // Only what was checked: a retry's later messages and the continued turn's own are not replayed.
+      const checked = retried || options.excludeMessageId ? read.filter((m) => replayed.includes(m)) : read;
+      rememberChecked(checked, planned.sizes, options.cache);
       if (reachedStart || turns.totalChars > options.budgetChars)
         return {
           history: fitToBudget(turns, options.budgetChars).flat(),
@@ -71,6 +75,7 @@ export async function loadTurnHistory(options: HistoryRequest): Promise<LoadedHi
       beforeSequence,
       limit,
     });
+    read = [...read, ...page];
   }
 }
 
@@ -86,33 +91,39 @@ interface PlannedRead {
 }
 
 /**
- * The planned messages, newest first: the newest of them read whole, down to the oldest the cache does not
- * have as the size read describes it; the older ones from the cache.
+ * The planned messages, newest first (`page`): the newest of them read whole (`read`), down to the oldest
+ * the cache does not have as the size read describes it; the older ones from the cache.
  */
 async function readPlannedMessages(
   planned: PlannedRead,
   options: HistoryRequest,
-): Promise<ReplayedMessage[]> {
+): Promise<{ page: ReplayedMessage[]; read: ReplayedMessage[] }> {
   const wanted = planned.sizes.slice(0, planned.limit);
   const recalled = wanted.map((size) => options.cache?.recall(size));
   let unread = recalled.length;
   while (unread > 0 && recalled[unread - 1] !== undefined) unread--;
   const fromCache = recalled.slice(unread) as ReplayedMessage[];
   const oldestUnread = wanted[unread - 1];
-  if (!oldestUnread) return fromCache;
-  const read = await options.conversationsRepository.listRecentMessages(options.conversationId, {
+  if (!oldestUnread) return { page: fromCache, read: [] };
+  const whole = await options.conversationsRepository.listRecentMessages(options.conversationId, {
     beforeSequence: planned.beforeSequence,
     limit: unread,
   });
   // Should a message have gone meanwhile, the read reaches further back: not into what the cache gives.
-  return [...read.filter((message) => message.sequence >= oldestUnread.sequence), ...fromCache];
+  const read = whole.filter((message) => message.sequence >= oldestUnread.sequence);
+  return { page: [...read, ...fromCache], read };
 }
 
-/** Caches the finished messages just checked whose sizes were read (history-cache.ts). */
-function rememberChecked(messages: ReplayedMessage[], sizes: MessageSize[], cache: HistoryCache | undefined) {
-  if (!cache) return;
+/**
+ * Caches the finished messages just read whole (newest first) and checked whose sizes were read
+ * (history-cache.ts): usually only the previous turn's; the others came from the cache. Oldest first, so
+ * that a full cache lets go of the oldest.
+ */
+function rememberChecked(read: ReplayedMessage[], sizes: MessageSize[], cache: HistoryCache | undefined) {
+  if (!cache || read.length === 0) return;
   const sizeOf = new Map(sizes.map((size) => [size.id, size]));
-  for (const message of messages) {
+  for (let index = read.length - 1; index >= 0; index--) {
+    const message = read[index] as ReplayedMessage;
     const size = sizeOf.get(message.id);
     if (size) cache.remember(message, size);
   }

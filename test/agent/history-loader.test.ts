@@ -1,13 +1,13 @@
 import { modelMessageSchema } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { historyWithinBudget } from '../../src/agent/conversation-history.js';
+import { historyWithinBudget, replayableTurns } from '../../src/agent/conversation-history.js';
 import { createHistoryCache, type HistoryCache } from '../../src/agent/history-cache.js';
 import { loadTurnHistory } from '../../src/agent/history-loader.js';
 import { findRetriedTurn } from '../../src/agent/retry-turn.js';
 import { migrateDatabase, openDatabase } from '../../src/db/database.js';
 import { createRepositories } from '../../src/db/repositories.js';
-import type { MessageRow } from '../../src/transcripts/conversations.repository.js';
+import type { MessageRow, ReplayedMessage } from '../../src/transcripts/conversations.repository.js';
 
 const NOW = Date.UTC(2026, 11, 2);
 const TURNS = 60;
@@ -346,6 +346,22 @@ describe('the history cache', () => {
     expect(within.messagesRead).toBe(0);
   });
 
+  it('does not take a retried answer it did not replay as checked', async () => {
+    const conversation = await longConversation();
+    // The last (failed) answer is stored in a shape this version cannot replay.
+    conversation.db.$client
+      .prepare(`update messages set model_messages = '[{"role":"robot"}]' where id = ?`)
+      .run(`answer_${TURNS}`);
+    const cache = createHistoryCache({ maxChars: 1_000_000 });
+    // A retry replays what came before that turn: the bad answer is read, but neither checked nor replayed.
+    const retried = await conversation.load({ budgetChars: everything, cache, retry: true });
+    expect(retried.retried?.message).toBe(`question ${TURNS}`);
+    // So the next ordinary turn still checks it, and fails on it.
+    await expect(conversation.load({ budgetChars: everything, cache })).rejects.toMatchObject({
+      code: 'history_unreadable',
+    });
+  });
+
   it('shares frozen messages: a change in place throws instead of reaching the next turn', async () => {
     const conversation = await longConversation();
     const cache = createHistoryCache({ maxChars: 1_000_000 });
@@ -396,6 +412,51 @@ describe('the stored-message check', () => {
       const replayed = () => historyWithinBudget([answer([sample])], 1_000_000);
       if (sdkAccepts) expect(replayed(), JSON.stringify(sample)).toEqual([sample]);
       else expect(replayed, JSON.stringify(sample)).toThrow(/not in the model-message format/);
+    }
+  });
+});
+
+describe('the size of a replayed turn', () => {
+  const message = (
+    sequence: number,
+    role: 'user' | 'assistant',
+    modelMessages: unknown[] | null,
+  ): ReplayedMessage => ({
+    id: `m${sequence}`,
+    role,
+    status: 'complete',
+    sequence,
+    text: role === 'user' ? `question "${sequence}" ✓ 𝄞` : `answer ${sequence}`,
+    modelMessages,
+  });
+  const answer = (text: string) => [{ role: 'assistant', content: [{ type: 'text', text }] }];
+  const messages = [
+    // An answer before any user message (a conversation whose first message is gone).
+    message(1, 'assistant', answer('orphan')),
+    message(2, 'user', null),
+    message(3, 'assistant', answer('first try')),
+    // A retry: the latest attempt replaces the one before it.
+    message(4, 'assistant', [...answer('second try, with "quotes" and \\ slashes'), ...answer('more')]),
+    message(5, 'user', null),
+    // An answer that stored nothing, and a user message with none.
+    message(6, 'assistant', []),
+    message(7, 'user', null),
+  ];
+
+  it('is what the turn weighs as JSON, with or without the sizes the cache keeps', () => {
+    const cache = createHistoryCache({ maxChars: 1_000_000 });
+    const sizeRead = (stored: ReplayedMessage) => ({
+      ...stored,
+      textChars: stored.text.length,
+      modelMessagesChars: JSON.stringify(stored.modelMessages).length,
+    });
+    // Not cached; then cached (measured on first use); then from what the cache measured.
+    for (const pass of ['uncached', 'cached', 'measured']) {
+      const { turns, sizes, totalChars } = replayableTurns(messages, cache);
+      expect(sizes, pass).toEqual(turns.map((turn) => JSON.stringify(turn).length));
+      expect(totalChars).toBe(sizes.reduce((sum, size) => sum + size, 0));
+      for (const stored of messages) cache.remember(stored, sizeRead(stored));
+      expect(messages.every((stored) => cache.known(stored))).toBe(true);
     }
   });
 });
