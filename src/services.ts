@@ -113,6 +113,8 @@ export function createServices(infrastructure: Infrastructure) {
       resolver,
       usersService,
     });
+  // Tool schemas compiled once for the process: the calls' arguments and the clients' results.
+  const validator = createArgumentValidator({ logger });
   const pool = createMcpConnectionPool({
     mcpUrl: config.wps.mcpUrl,
     transport: config.wps.transport,
@@ -122,6 +124,7 @@ export function createServices(infrastructure: Infrastructure) {
     fetch,
     clock,
     logger,
+    outputSchemas: validator.outputSchemas(),
   });
   const catalog = createToolCatalog({
     pool,
@@ -146,7 +149,6 @@ export function createServices(infrastructure: Infrastructure) {
   });
   const reverter = createReverter({ toolCallsRepository, snapshots, reads, catalog, runner });
 
-  const validator = createArgumentValidator({ logger });
   const previews = createPreviews({ reads, destructiveRatio: config.safeEdits.destructiveRemovalRatio });
   const approvals = createApprovals({
     approvalsRepository,

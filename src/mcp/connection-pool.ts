@@ -10,6 +10,7 @@ import {
   type Tool,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { McpTransportSetting } from '../config/config.js';
 import type { Clock } from '../shared/clock.js';
 import type { FetchLike } from '../shared/fetch.js';
@@ -17,7 +18,6 @@ import type { Logger } from '../shared/logger.js';
 import type { TokenManager } from '../wps-auth/token-manager.js';
 import { createAuthenticatedFetch } from './authenticated-fetch.js';
 import { isSessionLost, shouldFallBackToSse } from './mcp-errors.js';
-import { createSharedSchemaValidator } from './shared-schema-validator.js';
 
 interface PooledConnection {
   client: Client;
@@ -36,6 +36,8 @@ export interface McpPoolOptions {
   fetch: FetchLike;
   clock: Clock;
   logger: Logger;
+  /** Checks tool results against their output schemas, for every client (argument-validator.ts). */
+  outputSchemas: jsonSchemaValidator;
 }
 
 const CLIENT_INFO = { name: 'wps-agent', version: '0.1.0' };
@@ -51,8 +53,7 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
   const connecting = new Map<string, Promise<PooledConnection>>();
   const toolsChangedListeners = new Set<(userId: string, server: string) => void>();
   const keyOf = (userId: string, server: string) => `${userId}\u0000${server}`;
-  // One for all the pool's clients: the SDK's default is an Ajv per client (shared-schema-validator.ts).
-  const jsonSchemaValidator = createSharedSchemaValidator();
+  const jsonSchemaValidator = options.outputSchemas;
 
   async function open(userId: string, server: string): Promise<PooledConnection> {
     const url = new URL(`${options.mcpUrl}/${server}/message`);
