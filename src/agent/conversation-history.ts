@@ -65,8 +65,8 @@ export function replayableTurns(
       continue;
     }
     const stored = readModelMessages(message, checked);
-    const answerChars =
-      checked?.answerChars(message, () => JSON.stringify(stored).length) ?? JSON.stringify(stored).length;
+    const measure = () => JSON.stringify(stored).length;
+    const answerChars = checked ? checked.answerChars(message, measure) : measure();
     const current = grouped.at(-1);
     // A second assistant message after one user message is a retry: it replaces the attempt before it.
     if (current) {

@@ -53,7 +53,6 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
   const connecting = new Map<string, Promise<PooledConnection>>();
   const toolsChangedListeners = new Set<(userId: string, server: string) => void>();
   const keyOf = (userId: string, server: string) => `${userId}\u0000${server}`;
-  const jsonSchemaValidator = options.outputSchemas;
 
   async function open(userId: string, server: string): Promise<PooledConnection> {
     const url = new URL(`${options.mcpUrl}/${server}/message`);
@@ -64,7 +63,10 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
       fetch: options.fetch,
     });
     const attempt = async (kind: PooledConnection['kind']): Promise<PooledConnection> => {
-      const client = new Client(CLIENT_INFO, { capabilities: {}, jsonSchemaValidator });
+      const client = new Client(CLIENT_INFO, {
+        capabilities: {},
+        jsonSchemaValidator: options.outputSchemas,
+      });
       const transport =
         kind === 'streamable-http'
           ? new StreamableHTTPClientTransport(url, { fetch })
