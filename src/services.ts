@@ -1,6 +1,7 @@
 import { createToolDefinitionCache } from './agent/catalog-tool-definitions.js';
 import type { ChatDependencies } from './agent/chat-turn.js';
 import { createHistoryCache } from './agent/history-cache.js';
+import { createHistoryPrompts } from './agent/history-prompt.js';
 import { createLanguageModel, modelProviderOptions } from './agent/language-model.js';
 import { createNormalizedSchemaCache } from './agent/schema-normalizer.js';
 import { createTurnDrain } from './agent/turn-drain.js';
@@ -177,6 +178,7 @@ export function createServices(infrastructure: Infrastructure) {
       definitions: createToolDefinitionCache({ schemaCache: createNormalizedSchemaCache({ max: 500 }) }),
     }),
     historyCache: createHistoryCache({ maxChars: config.agent.historyCacheChars }),
+    historyPrompts: createHistoryPrompts(),
     providerOptions: modelProviderOptions(config.openai),
     safeEdits: {
       setting: config.safeEdits.approval,

@@ -1,6 +1,6 @@
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import {
   generateText,
-  type LanguageModel,
   type ModelMessage,
   type StreamTextResult,
   stepCountIs,
@@ -22,7 +22,10 @@ import type { AuthorizationFlow } from '../wps-auth/authorization-flow.js';
 import { authorizationRequiredAnswer } from '../wps-auth/authorization-required.js';
 import type { TokenManager } from '../wps-auth/token-manager.js';
 import { findAuthorizationRequired, WpsAuthorizationRequiredError } from '../wps-auth/wps-auth.errors.js';
+import { flattenTurns } from './conversation-history.js';
 import type { HistoryCache } from './history-cache.js';
+import { type HistoryPrompts, withHistory } from './history-prompt.js';
+import { seededAnswer } from './history-seeds.js';
 import type { ProviderOptions } from './language-model.js';
 import {
   describeModelError,
@@ -66,7 +69,7 @@ export interface StartedTurn {
 }
 
 export interface ChatDependencies {
-  model: LanguageModel;
+  model: LanguageModelV3;
   catalog: ToolCatalog;
   runner: ToolRunner;
   validator: ArgumentValidator;
@@ -86,6 +89,8 @@ export interface ChatDependencies {
   secrets: string[];
   /** The AI SDK tools of each tool list, built once per list (see createWpsToolSets). */
   toolSets: WpsToolSets;
+  /** The history converted to the provider's prompt form once per turn, not per step (history-prompt.ts). */
+  historyPrompts?: HistoryPrompts;
   /** Finished messages of recent histories, read and checked once per process (see history-cache.ts). */
   historyCache?: HistoryCache;
   /** Passed to every model call (see modelProviderOptions). */
@@ -169,6 +174,11 @@ export async function startChatTurn(
     return started.turn;
   }
   const { conversationId, continuation, messageId, history, userText } = started;
+  // The history in the provider's prompt form, converted once (history-prompt.ts); else the SDK converts it
+  // with every step's messages.
+  const historyPrompt = await dependencies.historyPrompts?.convert(history);
+  const model = historyPrompt ? withHistory(dependencies.model, historyPrompt) : dependencies.model;
+  const replayedMessages = historyPrompt ? [] : flattenTurns(history);
 
   const toolCalls: TurnToolCall[] = [];
   const stepTexts: string[] = continuation.kind === 'continue' ? [continuation.text] : [];
@@ -194,15 +204,18 @@ export async function startChatTurn(
   const text = () => stepTexts.filter(Boolean).join('\n\n');
   const describeError = (error: unknown) => describeModelError(error, dependencies.secrets);
   let finalModelMessages: unknown[] | undefined;
-  // The turn's own messages go through the SDK's prompt check; the history joins them in prepareStep. It
-  // passed the same check when it was read back (conversation-history.ts), and re-checking every earlier
-  // message on every turn made a turn's cost grow with the conversation (docs/benchmarks.md, turn depth).
+  // The turn's own messages go through the SDK's prompt check; the history joins them in the model's
+  // prompt (history-prompt.ts; else in prepareStep). It passed the same check when it was read back
+  // (conversation-history.ts), and re-checking every earlier message on every turn made a turn's cost grow
+  // with the conversation (docs/benchmarks.md, turn depth).
   const messages: ModelMessage[] =
     continuation.kind === 'continue' ? continuation.modelMessages : [{ role: 'user', content: userText }];
   // A continued turn's model messages keep what came before the pause (the approval answers included).
   const storedPrefix = continuation.kind === 'continue' ? continuation.modelMessages : [];
   // How many of the turn's model messages the message row holds: each write appends only the rest.
   let storedCount = continuation.kind === 'continue' ? continuation.storedModelMessages : 0;
+  // A new turn's model messages as its row holds them once every step is stored (see seededAnswer).
+  let turnModelMessages: unknown[] = [];
   const deadline = createTurnDeadline({
     clientSignal: request.abortSignal,
     timeoutMs: settings.turnTimeoutMs,
@@ -239,6 +252,12 @@ export async function startChatTurn(
   });
   const { outcome } = ending;
   admission?.track(outcome);
+  const { historyCache } = dependencies;
+  if (historyCache && continuation.kind === 'new-turn')
+    void outcome.then((ended) => {
+      if (ended.status === 'complete')
+        historyCache.seed(seededAnswer({ id: messageId, text: text(), modelMessages: turnModelMessages }));
+    });
   const failed = (cause: unknown) => ending.end({ status: 'model-failed', cause });
   // A run that "finished" with an unreadable last step (an HTML page, `{}`, a cut stream) failed.
   const finished = (lastStep: Parameters<typeof unreadableAnswer>[0] | undefined) => {
@@ -247,7 +266,7 @@ export async function startChatTurn(
   };
 
   const modelCall = {
-    model: dependencies.model,
+    model,
     system: systemPrompt({ now: new Date(clock.now()), userName: user.name }),
     messages,
     tools,
@@ -269,7 +288,7 @@ export async function startChatTurn(
       messages: ModelMessage[];
     }) => {
       currentStep = stepNumber + 1;
-      return history.length > 0 ? { messages: [...history, ...stepMessages] } : undefined;
+      return replayedMessages.length > 0 ? { messages: [...replayedMessages, ...stepMessages] } : undefined;
     },
     onStepFinish: async (step: {
       text: string;
@@ -286,6 +305,7 @@ export async function startChatTurn(
       // written, so a step costs what it adds. A step without tool calls is the model's answer and the
       // last step: endTurn appends it in the same transaction that closes the turn, one write fewer.
       const turnMessages = [...storedPrefix, ...step.response.messages];
+      turnModelMessages = turnMessages;
       const unstored = turnMessages.slice(storedCount);
       if (step.toolCalls.length === 0) {
         finalModelMessages = unstored;

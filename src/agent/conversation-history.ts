@@ -40,12 +40,25 @@ const storedModelMessagesSchema = z.array(
  * version cannot replay fails the turn with `history_unreadable` rather than confusing the model.
  */
 export function historyWithinBudget(messages: ReplayedMessage[], budgetChars: number): ModelMessage[] {
-  return fitToBudget(replayableTurns(messages), budgetChars).flat();
+  return flattenTurns(fitToBudget(replayableTurns(messages), budgetChars));
 }
+
+/**
+ * One earlier turn as the model replays it: the user's message (none when the history starts with an
+ * answer), then the stored model messages of its answer, the stored array itself (frozen when it comes
+ * from the history cache, so that what is made of it can be kept by identity: history-prompt.ts).
+ */
+export interface HistoryTurn {
+  user: ModelMessage | undefined;
+  answer: readonly ModelMessage[];
+}
+
+export const flattenTurns = (turns: readonly HistoryTurn[]): ModelMessage[] =>
+  turns.flatMap((turn) => (turn.user ? [turn.user, ...turn.answer] : turn.answer));
 
 /** A conversation's messages as whole turns (model messages) with their size in characters. */
 export interface ReplayableTurns {
-  turns: ModelMessage[][];
+  turns: HistoryTurn[];
   sizes: number[];
   totalChars: number;
 }
@@ -56,12 +69,17 @@ export interface ReplayableTurns {
  */
 export function replayableTurns(
   messages: ReplayedMessage[],
-  checked?: Pick<HistoryCache, 'known' | 'answerChars'>,
+  checked?: Pick<HistoryCache, 'known' | 'answerChars' | 'replayedUser'>,
 ): ReplayableTurns {
-  const grouped: Array<{ user?: ModelMessage; answer: ModelMessage[]; answerChars: number }> = [];
+  const grouped: Array<{
+    user?: ReplayedUser;
+    answer: readonly ModelMessage[];
+    answerChars: number;
+  }> = [];
   for (const message of messages) {
     if (message.role === 'user') {
-      grouped.push({ user: { role: 'user', content: message.text }, answer: [], answerChars: 2 });
+      const user = checked ? checked.replayedUser(message, replayedUser) : replayedUser(message);
+      grouped.push({ user, answer: [], answerChars: 2 });
       continue;
     }
     const stored = readModelMessages(message, checked);
@@ -74,9 +92,20 @@ export function replayableTurns(
       current.answerChars = answerChars;
     } else grouped.push({ answer: stored, answerChars });
   }
-  const turns = grouped.map((turn) => (turn.user ? [turn.user, ...turn.answer] : turn.answer));
-  const sizes = grouped.map((turn) => turnChars(turn.user, turn.answer.length, turn.answerChars));
+  const turns = grouped.map(({ user, answer }) => ({ user: user?.message, answer }));
+  const sizes = grouped.map((turn) => turnChars(turn.user?.chars, turn.answer.length, turn.answerChars));
   return { turns, sizes, totalChars: sizes.reduce((sum, size) => sum + size, 0) };
+}
+
+/** A user message as the model replays it, with its JSON length. */
+export interface ReplayedUser {
+  message: ModelMessage;
+  chars: number;
+}
+
+export function replayedUser(stored: ReplayedMessage): ReplayedUser {
+  const message: ModelMessage = { role: 'user', content: stored.text };
+  return { message, chars: JSON.stringify(message).length };
 }
 
 /**
@@ -84,10 +113,10 @@ export function replayableTurns(
  * commas between, `]`): the answer, stored and cached, is not serialised again on every turn that
  * replays it (it was a tenth of a deep turn's CPU).
  */
-function turnChars(user: ModelMessage | undefined, answerLength: number, answerChars: number): number {
-  if (!user) return answerChars;
+function turnChars(userJsonChars: number | undefined, answerLength: number, answerChars: number): number {
+  if (userJsonChars === undefined) return answerChars;
   // `[user]`, plus a comma and the answer's elements (its JSON without the brackets) if it has any.
-  const userChars = JSON.stringify(user).length + 2;
+  const userChars = userJsonChars + 2;
   return answerLength === 0 ? userChars : userChars + 1 + (answerChars - 2);
 }
 
@@ -105,7 +134,7 @@ export function fitToBudget({ turns, sizes, totalChars }: ReplayableTurns, budge
 function readModelMessages(
   message: ReplayedMessage,
   checked: Pick<HistoryCache, 'known'> | undefined,
-): ModelMessage[] {
+): readonly ModelMessage[] {
   if (!message.modelMessages || message.modelMessages.length === 0) return [];
   if (checked?.known(message)) return message.modelMessages as ModelMessage[];
   const parsed = storedModelMessagesSchema.safeParse(message.modelMessages);

@@ -1,9 +1,11 @@
 import { LRUCache } from 'lru-cache';
+import { deepFreeze } from '../shared/deep-freeze.js';
 import {
   FINISHED_STATUSES,
   type MessageSize,
   type ReplayedMessage,
 } from '../transcripts/conversations.repository.js';
+import type { ReplayedUser } from './conversation-history.js';
 
 /**
  * The finished messages of recent histories, as this process last read and checked them, so that a
@@ -31,11 +33,36 @@ export interface HistoryCache {
    * known, `measure()` itself (nothing is kept).
    */
   answerChars(message: ReplayedMessage, measure: () => number): number;
+  /**
+   * A known user message as the model replays it, made once by `make` (frozen, so that its converted form
+   * can be kept by identity too: history-prompt.ts); for a message not known, `make()` itself.
+   */
+  replayedUser(message: ReplayedMessage, make: (message: ReplayedMessage) => ReplayedUser): ReplayedUser;
   /** A message that passed the check, read whole alongside its sizes; kept if both say it is finished. */
   remember(message: ReplayedMessage, size: MessageSize): void;
+  /**
+   * A finished message this process has just stored itself, as it stored it: the next turn's size read
+   * then finds it here instead of reading it whole (see SeededMessage).
+   */
+  seed(message: SeededMessage): void;
   /** A conversation's newest message sizes as this process last read them. */
   recallSizes(conversationId: string): KnownSizes | undefined;
   rememberSizes(conversationId: string, sizes: KnownSizes): void;
+}
+
+/**
+ * A message as its turn stored it: `text` as written to the row (storableText), `modelMessagesJson` the
+ * exact JSON text its model messages column holds (null for none). Its place in the conversation is left
+ * to the size read that recalls it, which states it. Its model messages are taken as checked: they are the
+ * AI SDK's own response messages, which the SDK documents as input for the next call, parsed back from
+ * the very text stored, so they are what a read of the row would give.
+ */
+export interface SeededMessage {
+  id: string;
+  role: ReplayedMessage['role'];
+  status: (typeof FINISHED_STATUSES)[number];
+  text: string;
+  modelMessagesJson: string | null;
 }
 
 export interface KnownSizes {
@@ -46,6 +73,19 @@ export interface KnownSizes {
 }
 
 const FINISHED = new Set<string>(FINISHED_STATUSES);
+/** A place not known yet: a seeded message takes the one the size read that first recalls it states. */
+const UNPLACED = -1;
+
+/**
+ * What `length()` makes of stored text in SQLite and PostgreSQL: characters (code points), so a pair of
+ * UTF-16 surrogates counts once. Stored text holds no NUL (storableText; JSON escapes it).
+ */
+export function storedLength(text: string): number {
+  if (!/[\uD800-\uDBFF]/.test(text)) return text.length;
+  let characters = 0;
+  for (const _ of text) characters++;
+  return characters;
+}
 export const isFinished = (message: { status: string }) => FINISHED.has(message.status);
 
 type StoredSizes = Pick<MessageSize, 'status' | 'textChars' | 'modelMessagesChars'>;
@@ -84,13 +124,22 @@ export function createHistoryCache(options: { maxChars: number }): HistoryCache 
   };
   // Keyed by the cached (frozen) message objects: an entry goes with its message.
   const measured = new WeakMap<ReplayedMessage, number>();
+  const users = new WeakMap<ReplayedMessage, ReplayedUser>();
   return {
     recall(size) {
       const entry = cached?.get(messageKey(size.id));
       if (entry?.kind !== 'message') return undefined;
-      if (sameSizes(size, entry.size)) return entry.message;
-      cached?.delete(messageKey(size.id));
-      return undefined;
+      if (!sameSizes(size, entry.size) || entry.message.role !== size.role) {
+        cached?.delete(messageKey(size.id));
+        return undefined;
+      }
+      if (entry.message.sequence !== UNPLACED) return entry.message;
+      // A seeded message, now placed: kept as any message read whole (it stays the same object from here).
+      const placed = Object.freeze({ ...entry.message, sequence: size.sequence });
+      const chars = measured.get(entry.message);
+      if (chars !== undefined) measured.set(placed, chars);
+      cached?.set(messageKey(size.id), { ...entry, message: placed });
+      return placed;
     },
     known,
     answerChars(message, measure) {
@@ -102,6 +151,15 @@ export function createHistoryCache(options: { maxChars: number }): HistoryCache 
       }
       return chars;
     },
+    replayedUser(message, make) {
+      if (!known(message)) return make(message);
+      let user = users.get(message);
+      if (!user) {
+        user = deepFreeze(make(message));
+        users.set(message, user);
+      }
+      return user;
+    },
     remember(message, size) {
       if (!cached || !isFinished(message) || message.status !== size.status) return;
       if (known(message)) return;
@@ -109,6 +167,29 @@ export function createHistoryCache(options: { maxChars: number }): HistoryCache 
         kind: 'message',
         message: deepFreeze(message),
         size: { status: size.status, textChars: size.textChars, modelMessagesChars: size.modelMessagesChars },
+      });
+    },
+    seed(seeded) {
+      if (!cached) return;
+      const { modelMessagesJson } = seeded;
+      const message = deepFreeze({
+        id: seeded.id,
+        role: seeded.role,
+        status: seeded.status,
+        sequence: UNPLACED,
+        text: seeded.text,
+        modelMessages: modelMessagesJson === null ? null : (JSON.parse(modelMessagesJson) as unknown[]),
+      });
+      // JSON.stringify of the parsed text is that text: the replayed size needs no serialising either.
+      if (modelMessagesJson !== null) measured.set(message, modelMessagesJson.length);
+      cached.set(messageKey(seeded.id), {
+        kind: 'message',
+        message,
+        size: {
+          status: seeded.status,
+          textChars: storedLength(seeded.text),
+          modelMessagesChars: modelMessagesJson === null ? 0 : storedLength(modelMessagesJson),
+        },
       });
     },
     recallSizes(conversationId) {
@@ -119,12 +200,4 @@ export function createHistoryCache(options: { maxChars: number }): HistoryCache 
       cached?.set(sizesKey(conversationId), { kind: 'sizes', known: deepFreeze(known) });
     },
   };
-}
-
-function deepFreeze<Value>(value: Value): Value {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }

@@ -4,7 +4,7 @@ import type {
   MessageSize,
   ReplayedMessage,
 } from '../transcripts/conversations.repository.js';
-import { fitToBudget, replayableTurns } from './conversation-history.js';
+import { fitToBudget, flattenTurns, type HistoryTurn, replayableTurns } from './conversation-history.js';
 import { type HistoryCache, isFinished, type KnownSizes, sameSizes } from './history-cache.js';
 import { findRetriedTurn } from './retry-turn.js';
 
@@ -17,6 +17,8 @@ const USER_MESSAGE_OVERHEAD_CHARS = 28;
 
 export interface LoadedHistory {
   history: ModelMessage[];
+  /** The same history as whole turns. */
+  turns: HistoryTurn[];
   /** With `retry`: the user message that runs again (see retry-turn.ts). */
   retried: { message: string } | undefined;
 }
@@ -63,11 +65,14 @@ export async function loadTurnHistory(options: HistoryRequest): Promise<LoadedHi
       // Only what was checked: a retry's later messages and the continued turn's own are not replayed.
       const checked = retried || options.excludeMessageId ? read.filter((m) => replayed.includes(m)) : read;
       rememberChecked(checked, planned.sizes, options.cache);
-      if (reachedStart || turns.totalChars > options.budgetChars)
+      if (reachedStart || turns.totalChars > options.budgetChars) {
+        const kept = fitToBudget(turns, options.budgetChars);
         return {
-          history: fitToBudget(turns, options.budgetChars).flat(),
+          history: flattenTurns(kept),
+          turns: kept,
           retried: retried && { message: retried.message },
         };
+      }
     }
     limit = nextPage(limit);
     reachesStart = false;

@@ -1,5 +1,6 @@
 import { createOpenAI } from '@ai-sdk/openai';
-import { type generateText, type LanguageModel, wrapLanguageModel } from 'ai';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import { type generateText, wrapLanguageModel } from 'ai';
 import type { Config } from '../config/config.js';
 import type { FetchLike } from '../shared/fetch.js';
 import { boundToolInputs } from './tool-input-bounds.js';
@@ -9,17 +10,31 @@ import { boundToolInputs } from './tool-input-bounds.js';
  * OpenAI-compatible provider (DeepSeek, Qwen, Moonshot, Ollama, vLLM) implements; `responses` is OpenAI's
  * newer API. Keyless local endpoints (Ollama) work: a placeholder key is sent when none is configured.
  */
-export function createLanguageModel(options: { openai: Config['openai']; fetch?: FetchLike }): LanguageModel {
+export function createLanguageModel(options: {
+  openai: Config['openai'];
+  fetch?: FetchLike;
+}): LanguageModelV3 {
   const provider = createOpenAI({
     apiKey: options.openai.apiKey ?? 'not-configured',
     baseURL: options.openai.baseUrl,
-    ...(options.fetch ? { fetch: options.fetch as typeof globalThis.fetch } : {}),
+    fetch: bodyAsBytes(options.fetch ?? globalThis.fetch) as typeof globalThis.fetch,
   });
   const model =
     options.openai.apiMode === 'chat'
       ? provider.chat(options.openai.model)
       : provider.responses(options.openai.model);
   return wrapLanguageModel({ model, middleware: boundToolInputs });
+}
+
+/**
+ * Sends a request's JSON text as UTF-8 bytes. Given a string, fetch (undici) first scans all of it for
+ * unpaired surrogates (toUSVString) and then encodes it with TextEncoder; Buffer.from does both in one
+ * native pass, with the same bytes (an unpaired surrogate becomes U+FFFD either way). A model request
+ * carries the whole replayed history, so this is paid per character of it on every step (issue 12).
+ */
+export function bodyAsBytes(fetch: FetchLike): FetchLike {
+  return (url, init) =>
+    fetch(url, typeof init?.body === 'string' ? { ...init, body: Buffer.from(init.body, 'utf8') } : init);
 }
 
 /** Provider-specific settings of a model call, as the AI SDK types them. */

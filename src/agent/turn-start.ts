@@ -1,13 +1,13 @@
-import type { ModelMessage } from 'ai';
 import type { ApprovalAnswer } from '../approvals/approvals.usecases.js';
 import type { Clock } from '../shared/clock.js';
 import { createId } from '../shared/ids.js';
 import type { ConversationRow, ConversationsRepository } from '../transcripts/conversations.repository.js';
 import type { User } from '../users/users.repository.js';
 import type { StartedTurn } from './chat-turn.js';
-import { titleFrom } from './conversation-history.js';
+import { type HistoryTurn, titleFrom } from './conversation-history.js';
 import type { HistoryCache } from './history-cache.js';
 import { loadTurnHistory } from './history-loader.js';
+import { seededUserMessage } from './history-seeds.js';
 import { describeModelError } from './model-errors.js';
 import { findRetriedTurn } from './retry-turn.js';
 import {
@@ -25,7 +25,8 @@ export type TurnStart =
       conversationId: string;
       messageId: string;
       continuation: Exclude<Continuation, { kind: 'waiting' }>;
-      history: ModelMessage[];
+      /** The earlier turns the model replays. */
+      history: HistoryTurn[];
       userText: string;
     };
 
@@ -66,7 +67,7 @@ export async function storeTurnStart(
         describeModelError(error, dependencies.secrets),
       ),
     };
-  const { history, retried } = existing
+  const { turns: history, retried } = existing
     ? await loadTurnHistory({
         conversationsRepository,
         conversationId,
@@ -75,10 +76,21 @@ export async function storeTurnStart(
         budgetChars: dependencies.settings.contextBudgetChars,
         cache: dependencies.historyCache,
       })
-    : { history: [], retried: request.retry ? findRetriedTurn([]) : undefined };
+    : { turns: [], retried: request.retry ? findRetriedTurn([]) : undefined };
   const userText = retried?.message ?? request.message ?? '';
   const messageId = continuation.messageId ?? createId('msg');
-  if (continuation.kind === 'new-turn')
+  if (continuation.kind === 'new-turn') {
+    const userMessage = retried
+      ? undefined
+      : {
+          id: createId('msg'),
+          role: 'user' as const,
+          text: userText,
+          status: 'complete' as const,
+          modelMessages: null,
+          error: null,
+          createdAt: now,
+        };
     await conversationsRepository.beginTurn({
       userId: user.id,
       newConversation: existing
@@ -86,19 +98,7 @@ export async function storeTurnStart(
         : { id: conversationId, userId: user.id, title: titleFrom(userText), createdAt: now, updatedAt: now },
       conversationId,
       messages: [
-        ...(retried
-          ? []
-          : [
-              {
-                id: createId('msg'),
-                role: 'user' as const,
-                text: userText,
-                status: 'complete' as const,
-                modelMessages: null,
-                error: null,
-                createdAt: now,
-              },
-            ]),
+        ...(userMessage ? [userMessage] : []),
         {
           id: messageId,
           role: 'assistant',
@@ -111,5 +111,8 @@ export async function storeTurnStart(
       ],
       now,
     });
+    // Finished as stored: the conversation's next turn on this instance need not read it back.
+    if (userMessage) dependencies.historyCache?.seed(seededUserMessage(userMessage));
+  }
   return { kind: 'started', conversationId, messageId, continuation, history, userText };
 }

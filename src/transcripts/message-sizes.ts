@@ -31,7 +31,9 @@ export function messageSizeColumns<Columns extends SizedColumns>(
     status: messages.status,
     sequence: messages.sequence,
     textChars: sql<number>`length(${messages.text})`.mapWith(Number),
-    modelMessagesChars: sql<number>`coalesce(length(${jsonText(messages.modelMessages)}), 0)`.mapWith(Number),
+    // No model messages are SQL NULL, or JSON `null` where SQLite's JSON column wrote it so: both weigh 0.
+    modelMessagesChars:
+      sql<number>`coalesce(length(nullif(${jsonText(messages.modelMessages)}, 'null')), 0)`.mapWith(Number),
   };
 }
 

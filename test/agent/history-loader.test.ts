@@ -1,13 +1,14 @@
 import { modelMessageSchema } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { historyWithinBudget, replayableTurns } from '../../src/agent/conversation-history.js';
+import { flattenTurns, historyWithinBudget, replayableTurns } from '../../src/agent/conversation-history.js';
 import { createHistoryCache, type HistoryCache } from '../../src/agent/history-cache.js';
 import { loadTurnHistory } from '../../src/agent/history-loader.js';
 import { findRetriedTurn } from '../../src/agent/retry-turn.js';
 import { migrateDatabase, openDatabase } from '../../src/db/database.js';
 import { createRepositories } from '../../src/db/repositories.js';
 import type { MessageRow, ReplayedMessage } from '../../src/transcripts/conversations.repository.js';
+import { testToolTurn, testTurnStart } from '../support/turn-start.js';
 
 const NOW = Date.UTC(2026, 11, 2);
 const TURNS = 60;
@@ -28,55 +29,16 @@ async function longConversation(
   await repositories.users.insertUser({ id: 'usr_1', name: 'ann', createdAt: NOW });
   const conversations = repositories.conversations;
   const addTurn = async (turn: number) => {
-    await conversations.beginTurn({
-      userId: 'usr_1',
-      newConversation:
-        turn === 1
-          ? { id: 'conv_1', userId: 'usr_1', title: 't', createdAt: NOW, updatedAt: NOW }
-          : undefined,
-      conversationId: 'conv_1',
-      messages: [
-        {
-          id: `user_${turn}`,
-          role: 'user',
-          text: texts.question(turn),
-          status: 'complete',
-          modelMessages: null,
-          error: null,
-          createdAt: NOW,
-        },
-        {
-          id: `answer_${turn}`,
-          role: 'assistant',
-          text: '',
-          status: 'streaming',
-          modelMessages: [],
-          error: null,
-          createdAt: NOW,
-        },
-      ],
-      now: NOW,
+    await conversations.beginTurn(testTurnStart(turn, texts.question(turn), NOW));
+    const { toolStep, answerStep } = testToolTurn(turn, {
+      result: texts.result(turn),
+      answer: `answer ${turn}`,
     });
-    const callId = `call_${turn}`;
     await conversations.endTurn({
       conversationId: 'conv_1',
       messageId: `answer_${turn}`,
       changes: { text: `answer ${turn}`, status: turn === TURNS ? 'error' : 'complete', error: null },
-      appendModelMessages: [
-        { role: 'assistant', content: [{ type: 'tool-call', toolCallId: callId, toolName: 's', input: {} }] },
-        {
-          role: 'tool',
-          content: [
-            {
-              type: 'tool-result',
-              toolCallId: callId,
-              toolName: 's',
-              output: { type: 'text', value: texts.result(turn) },
-            },
-          ],
-        },
-        { role: 'assistant', content: [{ type: 'text', text: `answer ${turn}` }] },
-      ],
+      appendModelMessages: [...toolStep, ...answerStep],
       now: NOW,
     });
   };
@@ -453,7 +415,7 @@ describe('the size of a replayed turn', () => {
     // Not cached; then cached (measured on first use); then from what the cache measured.
     for (const pass of ['uncached', 'cached', 'measured']) {
       const { turns, sizes, totalChars } = replayableTurns(messages, cache);
-      expect(sizes, pass).toEqual(turns.map((turn) => JSON.stringify(turn).length));
+      expect(sizes, pass).toEqual(turns.map((turn) => JSON.stringify(flattenTurns([turn])).length));
       expect(totalChars).toBe(sizes.reduce((sum, size) => sum + size, 0));
       for (const stored of messages) cache.remember(stored, sizeRead(stored));
       expect(messages.every((stored) => cache.known(stored))).toBe(true);
