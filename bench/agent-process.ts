@@ -3,7 +3,9 @@
  * test harness, in front of the sandbox and the scripted model that the parent process runs.
  */
 import { statSync } from 'node:fs';
+import type { HistoryCache } from '../src/agent/history-cache.js';
 import { loadTurnHistory } from '../src/agent/history-loader.js';
+import type { HistoryPrompts } from '../src/agent/history-prompt.js';
 import type { WpsSandbox } from '../src/sandbox/index.js';
 import { startAgentHarness } from '../test/support/agent-harness.js';
 import { serveParent } from './child-process-rpc.js';
@@ -18,6 +20,9 @@ export interface AgentProcessOptions {
 
 let harness: Awaited<ReturnType<typeof startAgentHarness>> | undefined;
 let profiler: ReturnType<typeof createProfiler> | undefined;
+let originalReplay:
+  | { historyPrompts: HistoryPrompts | undefined; seed: HistoryCache['seed'] | undefined }
+  | undefined;
 
 serveParent({
   async start(options: AgentProcessOptions) {
@@ -70,6 +75,19 @@ serveParent({
       budgetChars: chat.settings.contextBudgetChars,
     });
     return loaded.history;
+  },
+  /**
+   * bench/history-replay.ts: this turn's history converted once (history-prompt.ts) or by the SDK on every
+   * step, and finished messages seeded into the history cache or read back: the code before and after
+   * issue 12's tenth round, side by side in one process.
+   */
+  historyReplay({ convertOnce, seed }: { convertOnce: boolean; seed: boolean }) {
+    if (!harness) throw new Error('start first');
+    const { chat } = harness.services;
+    originalReplay ??= { historyPrompts: chat.historyPrompts, seed: chat.historyCache?.seed };
+    chat.historyPrompts = convertOnce ? originalReplay.historyPrompts : undefined;
+    if (chat.historyCache && originalReplay.seed)
+      chat.historyCache.seed = seed ? originalReplay.seed : () => undefined;
   },
   async profileStart() {
     profiler = createProfiler();

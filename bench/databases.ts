@@ -21,16 +21,13 @@ import {
   type TurnMeasure,
 } from './agent-load.js';
 import { type ChildProcessClient, startChildProcess } from './child-process-rpc.js';
+import { positiveNumberFromEnvironment } from './environment.js';
 import { startTimedModel, type TimedModel } from './model-timing.js';
 import { writePageBlock } from './page-block.js';
 import { loadBetween, type ProcessSample } from './process-metrics.js';
 import { distribution, formatNumber } from './stats.js';
 
-const fromEnvironment = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-};
+const fromEnvironment = positiveNumberFromEnvironment;
 const USERS = fromEnvironment('BENCH_DB_USERS', 50);
 const TURNS = fromEnvironment('BENCH_DB_TURNS', 4);
 const LATENCY_MS = fromEnvironment('BENCH_MODEL_LATENCY_MS', 50);
