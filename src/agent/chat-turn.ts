@@ -253,7 +253,8 @@ export async function startChatTurn(
   const { outcome } = ending;
   admission?.track(outcome);
   const { historyCache } = dependencies;
-  if (historyCache && continuation.kind === 'new-turn')
+  // As its user message is (turn-start.ts): in a conversation that already had a turn.
+  if (historyCache && continuation.kind === 'new-turn' && existing)
     void outcome.then((ended) => {
       if (ended.status === 'complete')
         historyCache.seed(seededAnswer({ id: messageId, text: text(), modelMessages: turnModelMessages }));

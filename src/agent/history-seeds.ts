@@ -5,7 +5,8 @@ import type { SeededMessage } from './history-cache.js';
  * What a turn hands the history cache of the messages it has just stored finished (history-cache.ts,
  * `seed`), so that the conversation's next turn on this instance reads and checks none of them again.
  * Each is built as the repositories store it: text through storableText, model messages as the JSON text
- * the row holds.
+ * the row holds. Only turns of a conversation that already had one seed (turn-start.ts, chat-turn.ts):
+ * a first turn's messages would mostly fill the cache for conversations that never go on.
  */
 
 /** A new turn's user message, stored `complete` by beginTurn. */

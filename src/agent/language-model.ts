@@ -17,24 +17,13 @@ export function createLanguageModel(options: {
   const provider = createOpenAI({
     apiKey: options.openai.apiKey ?? 'not-configured',
     baseURL: options.openai.baseUrl,
-    fetch: bodyAsBytes(options.fetch ?? globalThis.fetch) as typeof globalThis.fetch,
+    ...(options.fetch ? { fetch: options.fetch as typeof globalThis.fetch } : {}),
   });
   const model =
     options.openai.apiMode === 'chat'
       ? provider.chat(options.openai.model)
       : provider.responses(options.openai.model);
   return wrapLanguageModel({ model, middleware: boundToolInputs });
-}
-
-/**
- * Sends a request's JSON text as UTF-8 bytes. Given a string, fetch (undici) first scans all of it for
- * unpaired surrogates (toUSVString) and then encodes it with TextEncoder; Buffer.from does both in one
- * native pass, with the same bytes (an unpaired surrogate becomes U+FFFD either way). A model request
- * carries the whole replayed history, so this is paid per character of it on every step (issue 12).
- */
-export function bodyAsBytes(fetch: FetchLike): FetchLike {
-  return (url, init) =>
-    fetch(url, typeof init?.body === 'string' ? { ...init, body: Buffer.from(init.body, 'utf8') } : init);
 }
 
 /** Provider-specific settings of a model call, as the AI SDK types them. */

@@ -111,8 +111,10 @@ export async function storeTurnStart(
       ],
       now,
     });
-    // Finished as stored: the conversation's next turn on this instance need not read it back.
-    if (userMessage) dependencies.historyCache?.seed(seededUserMessage(userMessage));
+    // Finished as stored: the conversation's next turn on this instance need not read it back. Not a new
+    // conversation's first message: most conversations never get a second turn, and the cache would fill
+    // with them; a conversation that does reads its first turn back once.
+    if (userMessage && existing) dependencies.historyCache?.seed(seededUserMessage(userMessage));
   }
   return { kind: 'started', conversationId, messageId, continuation, history, userText };
 }

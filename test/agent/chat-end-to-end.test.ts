@@ -181,6 +181,48 @@ describe('asking the agent to edit a document', () => {
     expect(answerStep).toEqual([...(toolStep ?? []), 'assistant:tool-calls', 'tool']);
   });
 
+  it('reads a conversation back whole only for what this instance did not store itself: its first turn, once', async () => {
+    harness = await startChatHarness();
+    const { agent, model, user } = harness;
+    const repository = agent.services.chat.conversationsRepository;
+    const listRecentMessages = repository.listRecentMessages.bind(repository);
+    let readWhole = 0;
+    repository.listRecentMessages = async (...parameters) => {
+      const read = await listRecentMessages(...parameters);
+      readWhole += read.length;
+      return read;
+    };
+    const turn = async (message: string, conversationId?: string) => {
+      model.script(
+        { toolCalls: [{ name: 'kso_yundoc_search_yundoc', arguments: { keyword: 'Q3 计划 🚀' } }] },
+        { text: `Answer to ${message} 🚀` },
+      );
+      readWhole = 0;
+      const reply = await agent.api(user.apiKey, 'POST', '/v1/chat', { message, conversationId });
+      expect(reply.body.status).toBe('complete');
+      return { conversationId: reply.body.conversationId as string, readWhole };
+    };
+    const first = await turn('Find the Q3 plan 🚀');
+    // A new conversation's first turn is not kept: its second reads it back (2 messages), once.
+    expect((await turn('And the Q4 one?', first.conversationId)).readWhole).toBe(2);
+    expect((await turn('Compare them', first.conversationId)).readWhole).toBe(0);
+    expect((await turn('Thanks', first.conversationId)).readWhole).toBe(0);
+    // Still every earlier turn replayed, the seeded ones included, in order.
+    const lastRequest = model.requests.at(-1);
+    const users = (lastRequest?.body.messages ?? [])
+      .filter((message: any) => message.role === 'user')
+      .map((message: any) => message.content);
+    expect(users).toEqual(['Find the Q3 plan 🚀', 'And the Q4 one?', 'Compare them', 'Thanks']);
+    const answers = (lastRequest?.body.messages ?? [])
+      .filter((message: any) => message.role === 'assistant' && typeof message.content === 'string')
+      .map((message: any) => message.content);
+    expect(answers).toEqual([
+      'Answer to Find the Q3 plan 🚀 🚀',
+      'Answer to And the Q4 one? 🚀',
+      'Answer to Compare them 🚀',
+    ]);
+  });
+
   it('streams the same turn as an AI SDK UI message stream that readUIMessageStream reads', async () => {
     harness = await startChatHarness();
     const { agent, model, user } = harness;
