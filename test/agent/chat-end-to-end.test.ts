@@ -223,6 +223,36 @@ describe('asking the agent to edit a document', () => {
     ]);
   });
 
+  it('a streamed follow-up turn replays the earlier turns in every step, as a JSON one does', async () => {
+    harness = await startChatHarness();
+    const { agent, model, user } = harness;
+    model.script({ text: 'Noted: the plan is called Q3.' });
+    const first = await agent.api(user.apiKey, 'POST', '/v1/chat', { message: 'Remember the Q3 plan' });
+    model.script(
+      { toolCalls: [{ name: 'kso_yundoc_search_yundoc', arguments: { keyword: 'Q3' } }] },
+      { text: 'Found it again.' },
+    );
+    const streamed = await postChatStream(harness, {
+      message: 'Find it for me',
+      conversationId: first.body.conversationId,
+    });
+    expect(await readStream(streamed)).toMatchObject({ role: 'assistant' });
+    const steps = model.requests
+      .slice(-2)
+      .map((request) =>
+        (request.body.messages ?? [])
+          .filter((message: any) => message.role === 'user' || typeof message.content === 'string')
+          .map((message: any) => `${message.role}:${message.content}`),
+      );
+    for (const step of steps)
+      expect(step.slice(1, 4)).toEqual([
+        'user:Remember the Q3 plan',
+        'assistant:Noted: the plan is called Q3.',
+        'user:Find it for me',
+      ]);
+    expect(model.requests.slice(-2).every((request) => request.body.stream === true)).toBe(true);
+  });
+
   it('streams the same turn as an AI SDK UI message stream that readUIMessageStream reads', async () => {
     harness = await startChatHarness();
     const { agent, model, user } = harness;
