@@ -10,8 +10,10 @@
  *   - after: the history is converted once per turn (history-prompt.ts) and the turn's own messages are
  *     seeded into the history cache as stored (history-seeds.ts).
  *
- * BENCH_ROUNDS (8) blocks of BENCH_BLOCK (25) turns per code and kind; BENCH_CONTEXT_BUDGET_CHARS (16000).
- * Prints a JSON line and a sentence per code: first and deep turns' CPU, and the deep turn's extra. With
+ * BENCH_ROUNDS (8) blocks of BENCH_BLOCK (25) turns per code and kind, at the turn depth table's budget
+ * (16,000 chars) and the default one (120,000), or only at BENCH_CONTEXT_BUDGET_CHARS. Part of `npm run
+ * bench`: writes the "History" block of docs/benchmarks.md (not with BENCH_WRITE_DOCS=0, nor for a budget
+ * of one's own). Prints a JSON line and a sentence per budget and code. With
  * BENCH_AGENT_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=x`) the agent is profiled; the JSON lines hold each
  * block's window (monotonic µs, the clock of V8's profiles) to compare deep and first turns' profiles.
  */
@@ -20,15 +22,20 @@ import { agentStartOptions, type BenchUser, connectWps, openToolConnections } fr
 import { startChildProcess } from './child-process-rpc.js';
 import { positiveNumberFromEnvironment } from './environment.js';
 import { startTimedModel, turnTag } from './model-timing.js';
+import { writePageBlock } from './page-block.js';
 import { loadBetween, type ProcessSample } from './process-metrics.js';
 import { formatNumber } from './stats.js';
 
 const fromEnvironment = positiveNumberFromEnvironment;
 const ROUNDS = fromEnvironment('BENCH_ROUNDS', 8);
 const BLOCK = fromEnvironment('BENCH_BLOCK', 25);
-const BUDGET = fromEnvironment('BENCH_CONTEXT_BUDGET_CHARS', 16_000);
+/** The turn depth table's budget and the default one (config.schema.ts), unless one is given. */
+const BUDGETS = process.env.BENCH_CONTEXT_BUDGET_CHARS
+  ? [fromEnvironment('BENCH_CONTEXT_BUDGET_CHARS', 16_000)]
+  : [16_000, 120_000];
+const WRITE_DOCS = process.env.BENCH_WRITE_DOCS !== '0' && !process.env.BENCH_CONTEXT_BUDGET_CHARS;
 /** Turns that fill the long conversation's history past the budget (a bench turn replays ≈ 900 chars). */
-const FILL_TURNS = Math.ceil(BUDGET / 800) + 5;
+const fillTurns = (budget: number) => Math.ceil(budget / 800) + 5;
 
 const CODES = {
   before: { convertOnce: false, seed: false },
@@ -36,7 +43,35 @@ const CODES = {
 } as const;
 type Code = keyof typeof CODES;
 
+interface Measured {
+  budgetChars: number;
+  code: Code;
+  first: { cpuMs: number; requestChars: number };
+  deep: { cpuMs: number; requestChars: number };
+}
+
 async function main(): Promise<void> {
+  const measured: Measured[] = [];
+  for (const budget of BUDGETS) measured.push(...(await measureAtBudget(budget)));
+  if (!WRITE_DOCS) return;
+  const ms = (value: number) => formatNumber(value, 2);
+  const block = await writePageBlock('history', [
+    '### History: what carrying a conversation costs a turn (bench/history-replay.ts)',
+    '',
+    `One user, turns one after another, the model answering at once; agent CPU per turn for first turns and for turns in one conversation whose history fills the context budget, ${ROUNDS} rounds of ${BLOCK}-turn blocks per kind, the two codes alternating in one agent process. Before: the history joins each step's messages (the AI SDK converts all of it per request) and the previous turn is read back whole and checked; after: converted once per turn, a turn's own messages kept as stored. Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+    '',
+    '| budget chars | code | first turn ms | deep turn ms | deep ÷ first | deep − first ms | model chars, first → deep |',
+    '|--:|---|--:|--:|--:|--:|---|',
+    ...measured.map(
+      (row) =>
+        `| ${row.budgetChars} | ${row.code} | ${ms(row.first.cpuMs)} | ${ms(row.deep.cpuMs)} | ${formatNumber(row.deep.cpuMs / row.first.cpuMs, 2)}× | ${ms(row.deep.cpuMs - row.first.cpuMs)} | ${formatNumber(row.first.requestChars, 0)} → ${formatNumber(row.deep.requestChars, 0)} |`,
+    ),
+  ]);
+  console.log(block);
+}
+
+async function measureAtBudget(budget: number): Promise<Measured[]> {
+  const results: Measured[] = [];
   const sandbox = await createWpsSandbox({ allowLoopbackRedirects: true });
   const timedModel = await startTimedModel({ latencyMs: 0 });
   const agent = startChildProcess({
@@ -46,7 +81,7 @@ async function main(): Promise<void> {
   try {
     const { url } = await agent.call<{ url: string }>(
       'start',
-      agentStartOptions(sandbox, timedModel.model.baseUrl, { CONTEXT_BUDGET_CHARS: String(BUDGET) }),
+      agentStartOptions(sandbox, timedModel.model.baseUrl, { CONTEXT_BUDGET_CHARS: String(budget) }),
     );
     const [user] = await agent.call<BenchUser[]>('createUsers', { count: 1, prefix: 'history-user' });
     if (!user) throw new Error('no user');
@@ -66,7 +101,7 @@ async function main(): Promise<void> {
       return { conversationId: reply.conversationId, requestChars: timedModel.takeTurn(id).requestChars };
     };
     const long = (await chat()).conversationId;
-    for (let turn = 1; turn < FILL_TURNS; turn++) await chat(long);
+    for (let turn = 1; turn < fillTurns(budget); turn++) await chat(long);
 
     const totals = new Map<
       string,
@@ -116,14 +151,15 @@ async function main(): Promise<void> {
         JSON.stringify({
           code,
           turns: ROUNDS * BLOCK,
-          budgetChars: BUDGET,
+          budgetChars: budget,
           extraMs: deep.cpuMs - first.cpuMs,
           first,
           deep,
         }),
       );
+      results.push({ budgetChars: budget, code, first, deep });
       console.log(
-        `${code}: first turn ${formatNumber(first.cpuMs, 3)} ms, deep turn ${formatNumber(deep.cpuMs, 3)} ms ` +
+        `${budget} chars, ${code}: first turn ${formatNumber(first.cpuMs, 3)} ms, deep turn ${formatNumber(deep.cpuMs, 3)} ms ` +
           `(${formatNumber(deep.cpuMs / first.cpuMs, 2)}×, +${formatNumber((deep.cpuMs - first.cpuMs) * 1000, 0)} µs; model sent ${formatNumber(first.requestChars, 0)} → ${formatNumber(deep.requestChars, 0)} chars)`,
       );
     }
@@ -133,6 +169,7 @@ async function main(): Promise<void> {
     await timedModel.close();
     await sandbox.close();
   }
+  return results;
 }
 
 main().catch((error: unknown) => {
