@@ -3,6 +3,7 @@
  * test harness, in front of the sandbox and the scripted model that the parent process runs.
  */
 import { statSync } from 'node:fs';
+import { flattenTurns } from '../src/agent/conversation-history.js';
 import type { HistoryCache } from '../src/agent/history-cache.js';
 import { loadTurnHistory } from '../src/agent/history-loader.js';
 import type { HistoryPrompts } from '../src/agent/history-prompt.js';
@@ -74,7 +75,7 @@ serveParent({
       retry: false,
       budgetChars: chat.settings.contextBudgetChars,
     });
-    return loaded.history;
+    return flattenTurns(loaded.turns);
   },
   /**
    * bench/history-replay.ts: this turn's history converted once (history-prompt.ts) or by the SDK on every

@@ -1,10 +1,9 @@
-import type { ModelMessage } from 'ai';
 import type {
   ConversationsRepository,
   MessageSize,
   ReplayedMessage,
 } from '../transcripts/conversations.repository.js';
-import { fitToBudget, flattenTurns, type HistoryTurn, replayableTurns } from './conversation-history.js';
+import { fitToBudget, type HistoryTurn, replayableTurns } from './conversation-history.js';
 import { type HistoryCache, isFinished, type KnownSizes, sameSizes } from './history-cache.js';
 import { findRetriedTurn } from './retry-turn.js';
 
@@ -16,8 +15,7 @@ const KEPT_SIZES_MARGIN = 8;
 const USER_MESSAGE_OVERHEAD_CHARS = 28;
 
 export interface LoadedHistory {
-  history: ModelMessage[];
-  /** The same history as whole turns. */
+  /** The earlier turns the model replays (flattenTurns makes them the model messages in order). */
   turns: HistoryTurn[];
   /** With `retry`: the user message that runs again (see retry-turn.ts). */
   retried: { message: string } | undefined;
@@ -65,14 +63,11 @@ export async function loadTurnHistory(options: HistoryRequest): Promise<LoadedHi
       // Only what was checked: a retry's later messages and the continued turn's own are not replayed.
       const checked = retried || options.excludeMessageId ? read.filter((m) => replayed.includes(m)) : read;
       rememberChecked(checked, planned.sizes, options.cache);
-      if (reachedStart || turns.totalChars > options.budgetChars) {
-        const kept = fitToBudget(turns, options.budgetChars);
+      if (reachedStart || turns.totalChars > options.budgetChars)
         return {
-          history: flattenTurns(kept),
-          turns: kept,
+          turns: fitToBudget(turns, options.budgetChars),
           retried: retried && { message: retried.message },
         };
-      }
     }
     limit = nextPage(limit);
     reachesStart = false;

@@ -88,7 +88,7 @@ async function longConversation(
         budgetChars: options.budgetChars,
         cache: options.cache,
       });
-      return { ...loaded, messagesRead, sizesRead };
+      return { ...loaded, history: flattenTurns(loaded.turns), messagesRead, sizesRead };
     },
   };
 }

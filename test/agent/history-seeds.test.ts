@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { flattenTurns } from '../../src/agent/conversation-history.js';
 import { createHistoryCache, storedLength } from '../../src/agent/history-cache.js';
 import { loadTurnHistory } from '../../src/agent/history-loader.js';
 import { seededAnswer, seededUserMessage } from '../../src/agent/history-seeds.js';
@@ -46,7 +47,7 @@ describeOnEachDatabase('messages a turn stored, seeded into the history cache', 
         budgetChars: 1_000_000,
         cache: useCache ? cache : undefined,
       });
-      return { history: loaded.history, wholeReads };
+      return { history: flattenTurns(loaded.turns), wholeReads };
     };
     const addTurn = async (turn: number, seed: { text?: string } = {}) => {
       const user = { id: `user_${turn}`, text: `${AWKWARD} question ${turn}` };
