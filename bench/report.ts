@@ -51,7 +51,7 @@ export interface BenchResults {
     heapBeforeBytes: number;
     heapAfterBytes: number;
   };
-  turnDepth: { contextBudgetChars: number; rows: TurnDepthRow[]; baseline?: BaselineDepth };
+  turnDepth: TurnDepthResults;
   /**
    * Issue 12's compared phases, round by round: each agent round's figure ÷ the baseline round that
    * followed it. How far these spread is how far one run's pooled ratio can be trusted.
@@ -62,6 +62,20 @@ export interface BenchResults {
   runSeconds: number;
   loadAverageAtStart: number[];
 }
+
+export interface TurnDepthResults {
+  contextBudgetChars: number;
+  rows: TurnDepthRow[];
+  baseline?: BaselineDepth;
+  /** What the bytes written count (BytesWritten.description). */
+  bytesWritten: string;
+}
+
+/** What issue 12's goals are judged on: one database's compared phases and turn depth. */
+export type GoalFigures = Pick<
+  BenchResults,
+  'comparedModelLatencyMs' | 'agentRows' | 'baselineRows' | 'comparedRounds' | 'turnDepth'
+>;
 
 /** The issue's targets, at 200 concurrent users on 2 cores. */
 export const TARGETS = { overheadP50Ms: 5, overheadP99Ms: 25, extraUpstreamPerTurn: 0 };
@@ -111,7 +125,7 @@ function targetVerdict(results: BenchResults): {
   };
 }
 
-function latencyTable(rows: LatencyRow[]): string[] {
+export function latencyTable(rows: LatencyRow[]): string[] {
   const lines = [
     '| run | users | model ms/step | turns | overhead p50 | overhead p99 | turn p50 | turn p99 | model p50 | tool p50 | turns/s | agent CPU ms/turn | agent loop busy | driver loop busy | model chars/turn |',
     '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
@@ -139,7 +153,10 @@ function figures(results: BenchResults): string[] {
     '',
     ...latencyTable(results.baselineRows),
     '',
-    ...costGoals(results),
+    ...costGoals(
+      results,
+      `### Issue 12: the agent against the baseline (same model requests, same fakes, one run, ${results.comparedModelLatencyMs} ms a model request)`,
+    ),
     '',
     '### Targets (200 concurrent users, 2 cores)',
     '',
@@ -178,8 +195,8 @@ function figures(results: BenchResults): string[] {
   return lines;
 }
 
-/** Issue 12's goals: agent ÷ baseline at the same users, latency and model requests. */
-function costGoals(results: BenchResults): string[] {
+/** Issue 12's goals under `heading`: agent ÷ baseline at the same users, latency and model requests. */
+export function costGoals(results: GoalFigures, heading: string): string[] {
   const pair = (users: number) => ({
     agent: results.agentRows.find((row) => row.users === users),
     baseline: results.baselineRows.find((row) => row.users === users),
@@ -215,7 +232,7 @@ function costGoals(results: BenchResults): string[] {
       ? `- turns ${last.turn} ${what} ≤ ${COST_GOALS.depth}× turn 1's: ${pick(last) / pick(first) <= COST_GOALS.depth ? 'met' : '**missed**'} (${formatNumber(pick(last) / pick(first), 2)}×${baselineRatio === undefined ? '' : `; the baseline sending the same history: ${formatNumber(baselineRatio, 2)}×`})`
       : `- turn depth ${what}: not measured`;
   return [
-    `### Issue 12: the agent against the baseline (same model requests, same fakes, one run, ${results.comparedModelLatencyMs} ms a model request)`,
+    heading,
     '',
     line('CPU per turn', many, (row) => row.agentCpuMsPerTurn, COST_GOALS.cpu),
     line('turn p50', many, (row) => row.wall.p50, COST_GOALS.p50),
@@ -233,7 +250,12 @@ function costGoals(results: BenchResults): string[] {
   ];
 }
 
-function turnDepthTable({ contextBudgetChars, rows, baseline }: BenchResults['turnDepth']): string[] {
+export function turnDepthTable({
+  contextBudgetChars,
+  rows,
+  baseline,
+  bytesWritten,
+}: TurnDepthResults): string[] {
   const first = rows[0];
   const last = rows.at(-1);
   const ratio = (value: number | undefined, base: number | undefined) =>
@@ -241,7 +263,7 @@ function turnDepthTable({ contextBudgetChars, rows, baseline }: BenchResults['tu
   return [
     `### Turn depth: turn 1 against turns ${last?.turn ?? 'n/a'} of the same conversations (context budget ${contextBudgetChars} chars)`,
     '',
-    '| turn | conversations | waves | agent CPU ms/turn | bytes written/turn (SQLite WAL pages) | model request chars/turn | turn p50 ms |',
+    `| turn | conversations | waves | agent CPU ms/turn | bytes written/turn (${bytesWritten}) | model request chars/turn | turn p50 ms |`,
     '|--:|--:|--:|--:|--:|--:|--:|',
     ...rows.map(
       (row) =>

@@ -19,13 +19,18 @@ import {
   runAgentTurns,
   type TurnMeasure,
 } from './agent-load.js';
-import type { BaselineTurn } from './baseline-process.js';
 import { startChildProcess } from './child-process-rpc.js';
+import {
+  createPhaseRunners,
+  measureBaselineDepth,
+  measureComparedPhases,
+  startBaseline,
+  warmUpAgent,
+} from './compared-phases.js';
 import { startTimedModel } from './model-timing.js';
-import { loadBetween, type ProcessSample, type ProfileSummary, sampleProcess } from './process-metrics.js';
+import type { ProfileSummary } from './process-metrics.js';
 import { type BenchResults, type LatencyRow, printReport, writeReport } from './report.js';
-import { distribution } from './stats.js';
-import { type BaselineDepth, measureTurnDepth } from './turn-depth.js';
+import { DEPTH_PHASE, measureTurnDepth, sqliteBytesWritten } from './turn-depth.js';
 import { upstreamBeyondToolCalls } from './upstream-counts.js';
 
 const numberFromEnvironment = (name: string, fallback: number) => {
@@ -43,29 +48,11 @@ const MODEL_LATENCY_MS = numberFromEnvironment('BENCH_MODEL_LATENCY_MS', 20);
 /** Agent alone (issue 4's 200-user targets and the upstream request count). */
 const PHASES = [{ users: 200, turnsEach: 3 }] as const;
 const THROUGHPUT = { users: 50, turnsEach: 6 };
-/**
- * Turn depth: 40 conversations of 50 turns; turn 1 (in new conversations) and turns 45–50 measured in 6
- * alternating rounds (240 turns a side: one wave of 40 was too few to tell 20% apart, and 3 rounds still
- * differed by 15% between runs), turns 2 and 25 once.
- */
-const DEPTH = { users: 40, turns: 50, measured: [2, 25], rounds: 6, contextBudgetChars: 16_000 };
+/** Turn depth (bench/turn-depth.ts), with the agent's context budget set to its budget for the whole run. */
+const DEPTH = DEPTH_PHASE;
 const PROFILED = { users: 50, turnsEach: 2 };
-/**
- * Issue 12's comparisons, agent against baseline at 1 and 100 concurrent users: each phase's rounds
- * (COMPARED_PHASES), agent and baseline alternating, pooled per side, with each round pair's ratio kept
- * for the report's spread. The machine's speed drifts (a shared VM: the
- * same phase measured minutes apart differed by 1.5×), and alternating spreads that drift over both.
- * At the model latency the issue states its goals at (50 ms a request), not the overhead phases' 20 ms:
- * a fixed cost is a larger share of a shorter turn, so the ratio depends on it. 1 user takes 40 turns a
- * round, so that its p99 is not simply the slowest of a handful.
- */
-const COMPARED_PHASES = [
-  { users: 1, turnsEach: 40, rounds: 5 },
-  { users: 100, turnsEach: 5, rounds: 12 },
-] as const;
+/** Issue 12's compared phases (bench/compared-phases.ts) run at the latency the issue states its goals at. */
 const COMPARED_MODEL_LATENCY_MS = numberFromEnvironment('BENCH_COMPARED_MODEL_LATENCY_MS', 50);
-/** Unmeasured turns under load before the measured phases, the same for agent and baseline. */
-const WARM_TURNS = { users: 100, turnsEach: 6 };
 const TOTAL_USERS = Math.max(...PHASES.map((phase) => phase.users));
 const ACCOUNTS = ['alice', 'bob', 'carol'];
 /** Parallel connects: each is five HTTP requests and a token exchange; more only queues. */
@@ -107,53 +94,15 @@ async function main(): Promise<void> {
     const memoryAfter = await agent.call<{ heapUsedBytes: number; rssBytes: number }>('memory');
     const poolStats = await agent.call<{ connections: number }>('poolStats');
 
-    // Warm-up, excluded: one turn per user (prepared statements, first model and tool requests), then
-    // WARM_TURNS more under load: the first few hundred turns still run code V8 has not optimised yet
-    // (bench:turn-cpu's first round costs about 1.4× its later ones), on both sides alike.
     log('warm-up');
-    for (const [turnsEach, warmUsers] of [
-      [1, users],
-      [WARM_TURNS.turnsEach, users.slice(0, WARM_TURNS.users)],
-    ] as const) {
-      const warmUp = await runAgentTurns({
-        agentUrl,
-        users: warmUsers,
-        turnsEach,
-        timedModel,
-        prefix: `warm-${turnsEach}`,
-        staggerMs: 0,
-      });
-      if (warmUp.failures.length > 0)
-        throw new Error(`warm-up failed: ${warmUp.failures.slice(0, 3).join('; ')}`);
-    }
+    await warmUpAgent({ agentUrl, users, timedModel, prefix: 'warm' });
 
     sandbox.resetCounts();
+    const run = createPhaseRunners({ agent, agentUrl, users, baseline, timedModel, log });
     const agentRows: LatencyRow[] = [];
     const measured: TurnMeasure[] = [];
-    const failures: string[] = [];
-    const measureAgent = async (
-      label: string,
-      phase: { users: number; turnsEach: number },
-      latencyMs: number,
-    ) => {
-      log(`agent: ${label}`);
-      timedModel.model.setLatency(latencyMs);
-      const before = await sampleBoth(agent);
-      const result = await runAgentTurns({
-        agentUrl,
-        users: users.slice(0, phase.users),
-        turnsEach: phase.turnsEach,
-        timedModel,
-        prefix: `${label}`,
-        staggerMs: 2 * latencyMs,
-      });
-      const after = await sampleBoth(agent);
-      failures.push(...result.failures);
-      const round: Round = { turns: result.turns, elapsedMs: result.elapsedMs, before, after };
-      return { result, round, row: latencyRow(label, phase.users, latencyMs, [round]) };
-    };
     for (const phase of PHASES) {
-      const { result, row } = await measureAgent(`agent-${phase.users}`, phase, MODEL_LATENCY_MS);
+      const { result, row } = await run.agent(`agent-${phase.users}`, phase, MODEL_LATENCY_MS);
       measured.push(...result.turns);
       agentRows.push(row);
     }
@@ -161,10 +110,11 @@ async function main(): Promise<void> {
     const upstream = upstreamBeyondToolCalls(counts, measured.length);
 
     // Turns per second with an instant model: the agent's own ceiling.
-    const throughputPhase = await measureAgent(`throughput-${THROUGHPUT.users}`, THROUGHPUT, 0);
+    const throughputPhase = await run.agent(`throughput-${THROUGHPUT.users}`, THROUGHPUT, 0);
 
     log(`turn depth: ${DEPTH.users} conversations × ${DEPTH.turns} turns`);
     timedModel.model.setLatency(MODEL_LATENCY_MS);
+    const bytesWritten = sqliteBytesWritten(agent);
     const { rows: depthRows, deepConversations } = await measureTurnDepth({
       agentUrl,
       agent,
@@ -174,6 +124,7 @@ async function main(): Promise<void> {
       measured: DEPTH.measured,
       rounds: DEPTH.rounds,
       prefix: 'depth',
+      bytesWritten,
     });
 
     // What a deep turn replays, for the baseline to send the same (see measureBaselineDepth).
@@ -201,82 +152,13 @@ async function main(): Promise<void> {
         description: `${PROFILED.users} users × ${PROFILED.turnsEach} turns at ${MODEL_LATENCY_MS} ms per model step`,
       };
     }
-    // The reference, the same turn with one MCP client and generateText, at the same model latency,
-    // offering the model what the agent offered it; its rounds alternate with the agent's.
     log('baseline: start and warm up');
     timedModel.model.setLatency(MODEL_LATENCY_MS);
-    const offered = timedModel.offered();
-    if (!offered) throw new Error('the agent never offered the model a system prompt and tools');
-    await baseline.call('start', {
-      modelBaseUrl: timedModel.model.baseUrl,
-      mcpServerUrl: `${sandbox.mcpBaseUrl}/kso-yundoc/message`,
-      accessToken: sandbox.issueTokens('alice').access_token,
-      offered,
-    });
-    await baseline.call('run', {
-      concurrency: WARM_TURNS.users,
-      turnsEach: WARM_TURNS.turnsEach,
-      prefix: 'baseline-warm',
-    });
-    const measureBaseline = async (
-      label: string,
-      phase: { users: number; turnsEach: number },
-      latencyMs: number,
-    ) => {
-      log(label);
-      timedModel.model.setLatency(latencyMs);
-      const before = await sampleBoth(baseline);
-      const started = performance.now();
-      const turns = await baseline.call<BaselineTurn[]>('run', {
-        concurrency: phase.users,
-        turnsEach: phase.turnsEach,
-        prefix: label,
-      });
-      const elapsedMs = performance.now() - started;
-      const after = await sampleBoth(baseline);
-      const measures = turns.map((turn): TurnMeasure => {
-        const model = timedModel.takeTurn(turn.id);
-        return {
-          wallMs: turn.wallMs,
-          modelMs: model.modelMs,
-          modelRequests: model.requests,
-          toolMs: turn.toolMs,
-          toolCalls: turn.toolCalls,
-          overheadMs: turn.wallMs - model.modelMs - turn.toolMs,
-          modelRequestChars: model.requestChars,
-        };
-      });
-      return { turns: measures, elapsedMs, before, after } satisfies Round;
-    };
+    await startBaseline(baseline, sandbox, timedModel);
     log('baseline: turn depth');
-    const baselineDepth = await measureBaselineDepth(baseline, timedModel, replayed);
-    const comparedAgentRows: LatencyRow[] = [];
-    const baselineRows: LatencyRow[] = [];
-    const comparedRounds: BenchResults['comparedRounds'] = [];
-    for (const phase of COMPARED_PHASES) {
-      const agentRounds: Round[] = [];
-      const baselineRounds: Round[] = [];
-      for (let round = 0; round < phase.rounds; round++) {
-        agentRounds.push(
-          (await measureAgent(`agent-${phase.users}-${round}`, phase, COMPARED_MODEL_LATENCY_MS)).round,
-        );
-        baselineRounds.push(
-          await measureBaseline(`baseline-${phase.users}-${round}`, phase, COMPARED_MODEL_LATENCY_MS),
-        );
-      }
-      comparedRounds.push({
-        users: phase.users,
-        cpuRatios: agentRounds.map((round, index) => ratioOfRounds(round, baselineRounds[index], cpuPerTurn)),
-        p50Ratios: agentRounds.map((round, index) => ratioOfRounds(round, baselineRounds[index], wallP50)),
-      });
-      comparedAgentRows.push(
-        latencyRow(`agent-${phase.users}`, phase.users, COMPARED_MODEL_LATENCY_MS, agentRounds),
-      );
-      baselineRows.push(
-        latencyRow(`baseline-${phase.users}`, phase.users, COMPARED_MODEL_LATENCY_MS, baselineRounds),
-      );
-    }
-    agentRows.unshift(...comparedAgentRows);
+    const baselineDepth = await measureBaselineDepth(baseline, timedModel, replayed, DEPTH);
+    const compared = await measureComparedPhases(run, COMPARED_MODEL_LATENCY_MS);
+    agentRows.unshift(...compared.agentRows);
     await agent.stop();
     await baseline.stop();
 
@@ -285,8 +167,8 @@ async function main(): Promise<void> {
       modelLatencyMs: MODEL_LATENCY_MS,
       comparedModelLatencyMs: COMPARED_MODEL_LATENCY_MS,
       agentRows,
-      baselineRows,
-      comparedRounds,
+      baselineRows: compared.baselineRows,
+      comparedRounds: compared.comparedRounds,
       upstream,
       throughput: {
         users: THROUGHPUT.users,
@@ -306,9 +188,14 @@ async function main(): Promise<void> {
         heapBeforeBytes: memoryBefore.heapUsedBytes,
         heapAfterBytes: memoryAfter.heapUsedBytes,
       },
-      turnDepth: { contextBudgetChars: DEPTH.contextBudgetChars, rows: depthRows, baseline: baselineDepth },
+      turnDepth: {
+        contextBudgetChars: DEPTH.contextBudgetChars,
+        rows: depthRows,
+        baseline: baselineDepth,
+        bytesWritten: bytesWritten.description,
+      },
       profile,
-      failures,
+      failures: run.failures,
       runSeconds: (performance.now() - runStarted) / 1000,
       loadAverageAtStart,
     };
@@ -320,94 +207,6 @@ async function main(): Promise<void> {
     await timedModel.close();
     await sandbox.close();
   }
-}
-
-/**
- * The baseline's own turn depth: its first turn against the same turn sending `history` (what the agent's
- * deep turns replay), in alternating rounds of DEPTH.users concurrent turns, as the agent's are measured.
- * What a turn costs more for carrying the history to the model, with no history store of any kind.
- */
-async function measureBaselineDepth(
-  baseline: { call<T>(method: string, parameters?: unknown): Promise<T> },
-  timedModel: Awaited<ReturnType<typeof startTimedModel>>,
-  history: unknown[],
-): Promise<BaselineDepth> {
-  const sides = {
-    first: { cpuMs: 0, chars: [] as number[] },
-    replaying: { cpuMs: 0, chars: [] as number[] },
-  };
-  for (let round = 0; round < DEPTH.rounds; round++) {
-    for (const side of ['first', 'replaying'] as const) {
-      const before = await baseline.call<ProcessSample>('sample');
-      const turns = await baseline.call<BaselineTurn[]>('run', {
-        concurrency: DEPTH.users,
-        turnsEach: 1,
-        prefix: `baseline-depth-${side}-${round}`,
-        ...(side === 'replaying' ? { history } : {}),
-      });
-      const after = await baseline.call<ProcessSample>('sample');
-      sides[side].cpuMs += loadBetween(before, after).cpuMs;
-      for (const turn of turns) sides[side].chars.push(timedModel.takeTurn(turn.id).requestChars);
-    }
-  }
-  const turns = DEPTH.rounds * DEPTH.users;
-  const summary = (side: { cpuMs: number; chars: number[] }) => ({
-    cpuMsPerTurn: side.cpuMs / turns,
-    modelRequestChars: distribution(side.chars).mean,
-  });
-  return { turns, first: summary(sides.first), replaying: summary(sides.replaying) };
-}
-
-/** Samples both processes, so a saturated load generator would show instead of being blamed on the agent. */
-async function sampleBoth(child: {
-  call<T>(method: string): Promise<T>;
-}): Promise<{ child: ProcessSample; driver: ProcessSample }> {
-  return { child: await child.call<ProcessSample>('sample'), driver: sampleProcess() };
-}
-
-/** One phase's turns with the two processes' samples around them. */
-interface Round {
-  turns: TurnMeasure[];
-  elapsedMs: number;
-  before: { child: ProcessSample; driver: ProcessSample };
-  after: { child: ProcessSample; driver: ProcessSample };
-}
-
-const cpuPerTurn = (round: Round) =>
-  loadBetween(round.before.child, round.after.child).cpuMs / Math.max(1, round.turns.length);
-const wallP50 = (round: Round) => distribution(round.turns.map((turn) => turn.wallMs)).p50;
-const ratioOfRounds = (agent: Round, baseline: Round | undefined, pick: (round: Round) => number) =>
-  baseline ? pick(agent) / pick(baseline) : Number.NaN;
-
-/** A phase's row, its rounds pooled: every turn in the distributions, CPU and time summed. */
-function latencyRow(label: string, users: number, latencyMs: number, rounds: Round[]): LatencyRow {
-  const turns = rounds.flatMap((round) => round.turns);
-  const elapsedMs = rounds.reduce((sum, round) => sum + round.elapsedMs, 0);
-  const loads = rounds.map((round) => ({
-    child: loadBetween(round.before.child, round.after.child),
-    driver: loadBetween(round.before.driver, round.after.driver),
-    elapsedMs: round.elapsedMs,
-  }));
-  const weighted = (pick: (load: (typeof loads)[number]) => number) =>
-    loads.reduce((sum, load) => sum + pick(load) * load.elapsedMs, 0) / Math.max(1e-9, elapsedMs);
-  return {
-    label,
-    users,
-    latencyMs,
-    turns: turns.length,
-    overhead: distribution(turns.map((turn) => turn.overheadMs)),
-    wall: distribution(turns.map((turn) => turn.wallMs)),
-    model: distribution(turns.map((turn) => turn.modelMs)),
-    tool: distribution(turns.map((turn) => turn.toolMs)),
-    modelRequestsPerTurn:
-      turns.reduce((sum, turn) => sum + turn.modelRequests, 0) / Math.max(1, turns.length),
-    modelRequestChars:
-      turns.reduce((sum, turn) => sum + turn.modelRequestChars, 0) / Math.max(1, turns.length),
-    turnsPerSecond: turns.length / (elapsedMs / 1000),
-    agentCpuMsPerTurn: loads.reduce((sum, load) => sum + load.child.cpuMs, 0) / Math.max(1, turns.length),
-    agentLoopUtilization: weighted((load) => load.child.loopUtilization),
-    driverLoopUtilization: weighted((load) => load.driver.loopUtilization),
-  };
 }
 
 // No process.exit(): the run must end because everything it opened is closed.

@@ -36,9 +36,10 @@ import {
 import type { BaselineTurn } from './baseline-process.js';
 import { startChildProcess } from './child-process-rpc.js';
 import { startTimedModel } from './model-timing.js';
+import { postgresBytesWritten } from './postgres-wal.js';
 import { loadBetween, type ProcessSample } from './process-metrics.js';
 import { distribution, formatNumber } from './stats.js';
-import { measureTurnDepth } from './turn-depth.js';
+import { measureTurnDepth, sqliteBytesWritten } from './turn-depth.js';
 
 const fromEnvironment = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
       runAgentTurns({ agentUrl, users, turnsEach: TURNS, timedModel, prefix, staggerMs: 2 * LATENCY_MS });
     await run('warm');
     if (DEPTH > 0) {
+      const postgresWal = postgres ? await postgresBytesWritten(postgres.url) : undefined;
       const { rows } = await measureTurnDepth({
         agentUrl,
         agent,
@@ -101,7 +103,9 @@ async function main(): Promise<void> {
         measured: [2, Math.ceil(DEPTH / 2)],
         rounds: Math.max(1, REPEAT),
         prefix: 'depth',
+        bytesWritten: postgresWal ?? sqliteBytesWritten(agent),
       });
+      await postgresWal?.close();
       for (const row of rows) console.log(JSON.stringify(row));
       return;
     }

@@ -4,6 +4,9 @@
  * samples belong to one turn index. The history each turn replays is capped by the context budget the
  * agent runs with (CONTEXT_BUDGET_CHARS), which is the point: past the budget, a turn must stop growing.
  *
+ * Bytes written are the database's (`BytesWritten`): SQLite's write-ahead log pages, or the WAL PostgreSQL
+ * generates.
+ *
  * One wave of turns is too few to tell 20% apart on a shared VM (the same wave measured twice differed by
  * 1.5×), so the comparison itself alternates: the last `rounds` turns of the conversations (the deep
  * turns) each follow a wave of first turns in new conversations, and each side is pooled over its waves,
@@ -14,6 +17,38 @@ import type { BenchUser } from './agent-load.js';
 import { type TimedModel, turnTag } from './model-timing.js';
 import { loadBetween, type ProcessSample } from './process-metrics.js';
 import { distribution } from './stats.js';
+
+/**
+ * Turn depth as `npm run bench` measures it, on either database: 40 conversations of 50 turns; turn 1 (in
+ * new conversations) and turns 45–50 measured in 6 alternating rounds (240 turns a side: one wave of 40
+ * was too few to tell 20% apart, and 3 rounds still differed by 15% between runs), turns 2 and 25 once.
+ */
+export const DEPTH_PHASE = { users: 40, turns: 50, measured: [2, 25], rounds: 6, contextBudgetChars: 16_000 };
+
+/** What the database writes while a wave of turns runs: `start` before it, `bytesSince` after. */
+export interface BytesWritten {
+  /** Below the bytes column's heading: what is counted. */
+  description: string;
+  start(): Promise<void>;
+  bytesSince(): Promise<number>;
+}
+
+/**
+ * Bytes SQLite writes, read from its write-ahead log (bench/agent-process.ts): automatic checkpoints off
+ * and the log emptied before, so its size after is every page the statements since wrote.
+ */
+export function sqliteBytesWritten(agent: AgentCalls): BytesWritten {
+  return {
+    description: 'SQLite WAL pages',
+    start: () => agent.call('walReset'),
+    async bytesSince() {
+      const bytes = await agent.call<number>('walBytes');
+      // Checkpoints back on: a log left to grow over the unmeasured turns would slow every read.
+      await agent.call('walRestore');
+      return bytes;
+    },
+  };
+}
 
 /** The baseline's first turn against a turn sending the same history as a deep turn of the agent. */
 export interface BaselineDepth {
@@ -29,7 +64,7 @@ export interface TurnDepthRow {
   /** Waves of `users` turns pooled in the row. */
   waves: number;
   agentCpuMsPerTurn: number;
-  /** Pages SQLite appended to its write-ahead log during the turn, per turn (frame headers included). */
+  /** What the database wrote during the turn, per turn (see BytesWritten). */
   walBytesPerTurn: number;
   wallP50Ms: number;
   /** Characters the model was sent over the turn's requests (both steps), mean per turn: the history's growth. */
@@ -76,6 +111,7 @@ export async function measureTurnDepth(options: {
   measured: number[];
   rounds: number;
   prefix: string;
+  bytesWritten: BytesWritten;
 }): Promise<{ rows: TurnDepthRow[]; deepConversations: string[] }> {
   const { agent, users } = options;
   let waveNumber = 0;
@@ -85,7 +121,7 @@ export async function measureTurnDepth(options: {
     measuring: boolean,
   ): Promise<Wave | undefined> => {
     const tag = `${options.prefix}-${waveNumber++}`;
-    if (measuring) await agent.call('walReset');
+    if (measuring) await options.bytesWritten.start();
     const before = await agent.call<ProcessSample>('sample');
     const startUs = monotonicMicros();
     const turns = await Promise.all(
@@ -105,9 +141,7 @@ export async function measureTurnDepth(options: {
     const endUs = monotonicMicros();
     const after = await agent.call<ProcessSample>('sample');
     if (!measuring) return undefined;
-    const walBytes = await agent.call<number>('walBytes');
-    // Checkpoints back on: a log left to grow over the unmeasured turns would slow every read.
-    await agent.call('walRestore');
+    const walBytes = await options.bytesWritten.bytesSince();
     return {
       cpuMs: loadBetween(before, after).cpuMs,
       walBytes,
