@@ -354,6 +354,13 @@ const howToRead = (modelLatencyMs: number, comparedModelLatencyMs: number) => `#
   \`CONTEXT_BUDGET_CHARS\` set for this phase (fresh conversations elsewhere replay no history): the history
   a turn replays stops growing at the budget, and the turns past it show whether anything else grows.
   **model request chars** is what the model server received over the turn's two requests.
+- **Issue 12 on PostgreSQL** (its own block below, \`npm run bench:postgres\`): the compared phases and
+  the turn depth above, the same users, rounds and baseline, with the agent on a throwaway PostgreSQL
+  cluster (test/support/postgres.ts: \`fsync\` and \`full_page_writes\` off) on the same 2 cores. Its
+  server processes' CPU is in neither side's figures, but they compete with the agent for the cores.
+  Bytes written there are the WAL PostgreSQL generates during the wave (\`pg_current_wal_lsn()\` before
+  and after, autovacuum off for the bench database's tables): the turns' log records, with no page images,
+  so they are not comparable with SQLite's pages, only turn 1 with turn 50 on the same database.
 - **Turns per second**: 50 users, model latency 0, fixed number of turns; bounded by the agent process's
   single event loop, and by the parent process doing the model's and the sandbox's share.
 - **Memory per connected idle user**: the agent process's heap and RSS after forced garbage collection
