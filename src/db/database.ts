@@ -39,7 +39,28 @@ export function openDatabase(filePath: string): AppDatabase {
   return drizzle({ client, schema });
 }
 
-/** Applies every drizzle-kit migration in `migrations/` that this database has not seen yet. */
+/**
+ * Applies every drizzle-kit migration in `migrations/` that this database has not seen yet, with foreign
+ * keys off. drizzle-kit changes a table's keys by rebuilding it (copy, DROP, rename) between
+ * `PRAGMA foreign_keys` lines, but its migrator runs every migration in one transaction, where SQLite
+ * ignores that pragma: the DROP would run with keys on and cascade into every table referencing the old
+ * one (dropping `tool_calls` deletes every approval). So keys are off around the transaction, and checked
+ * before they are on again: a migration that left a dangling reference fails the start.
+ */
 export function migrateDatabase(database: AppDatabase): void {
-  migrate(database, { migrationsFolder });
+  const client = database.$client;
+  const enforced = client.pragma('foreign_keys', { simple: true }) === 1;
+  client.pragma('foreign_keys = OFF');
+  try {
+    migrate(database, { migrationsFolder });
+    const dangling = client.pragma('foreign_key_check') as Array<{ table: string; parent: string }>;
+    if (dangling.length > 0) {
+      const first = dangling[0] as { table: string; parent: string };
+      throw new Error(
+        `The database has ${dangling.length} rows whose references are missing after its migrations (first: ${first.table} → ${first.parent}).`,
+      );
+    }
+  } finally {
+    if (enforced) client.pragma('foreign_keys = ON');
+  }
 }

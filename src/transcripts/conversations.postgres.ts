@@ -20,9 +20,9 @@ import {
   type RecentMessagesPage,
   type ReplayedMessage,
 } from './conversations.repository.js';
-import { olderThan } from './list-conditions.js';
+import { olderThan, unattachedCallsOf } from './list-conditions.js';
 import { storableChanges, storableText } from './message-text.js';
-import { conversationsTable, messagesTable } from './transcripts.pg-tables.js';
+import { conversationsTable, messagesTable, toolCallsTable } from './transcripts.pg-tables.js';
 import {
   isStreaming,
   messagePlaceholderValues,
@@ -96,8 +96,19 @@ export function createPostgresConversationsRepository({
         .orderBy(asc(conversationsTable.createdAt), asc(conversationsTable.id));
     },
 
+    /**
+     * The conversation, its messages and their tool calls, and the calls with no message that name it:
+     * one statement, so atomic without a transaction.
+     */
     async deleteConversation(userId: string, id: string): Promise<boolean> {
+      const unattachedCalls = db.$with('deleted_unattached_calls').as(
+        db
+          .delete(toolCallsTable)
+          .where(unattachedCallsOf(toolCallsTable, userId, id))
+          .returning({ id: toolCallsTable.id }),
+      );
       const deleted = await db
+        .with(unattachedCalls)
         .delete(conversationsTable)
         .where(and(eq(conversationsTable.id, id), eq(conversationsTable.userId, userId)));
       return (deleted.rowCount ?? 0) > 0;

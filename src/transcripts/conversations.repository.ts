@@ -9,9 +9,9 @@ import {
 } from '../instances/instance-liveness.js';
 import { errors } from '../shared/errors.js';
 import { noUsage, type TurnUsage } from '../usage/turn-usage.js';
-import { olderThan } from './list-conditions.js';
+import { olderThan, unattachedCallsOf } from './list-conditions.js';
 import { storableChanges, storableText } from './message-text.js';
-import { conversationsTable, messagesTable } from './transcripts.tables.js';
+import { conversationsTable, messagesTable, toolCallsTable } from './transcripts.tables.js';
 import { isStreaming, prepareTurnStatements } from './turn-statements.sqlite.js';
 
 export type ConversationRow = typeof conversationsTable.$inferSelect;
@@ -155,12 +155,23 @@ export function createConversationsRepository({
         .all();
     },
 
+    /** The conversation, its messages and their tool calls, and the calls with no message that name it. */
     async deleteConversation(userId: string, id: string): Promise<boolean> {
-      return (
-        db
-          .delete(conversationsTable)
-          .where(and(eq(conversationsTable.id, id), eq(conversationsTable.userId, userId)))
-          .run().changes > 0
+      return db.transaction(
+        (transaction) => {
+          // Only the user's own calls: nothing of another user's goes, whoever's the conversation is.
+          transaction
+            .delete(toolCallsTable)
+            .where(unattachedCallsOf(toolCallsTable, userId, id))
+            .run();
+          return (
+            transaction
+              .delete(conversationsTable)
+              .where(and(eq(conversationsTable.id, id), eq(conversationsTable.userId, userId)))
+              .run().changes > 0
+          );
+        },
+        { behavior: 'immediate' },
       );
     },
 

@@ -20,7 +20,7 @@ import type {
   ToolCallStatus,
   ToolCallsRepository,
 } from './tool-calls.repository.js';
-import { toolCallsTable } from './transcripts.pg-tables.js';
+import { messagesTable, toolCallsTable } from './transcripts.pg-tables.js';
 
 const { ownedByDeadInstance } = postgresInstanceLiveness;
 
@@ -114,7 +114,7 @@ export function createPostgresToolCallsRepository({
       return db
         .select()
         .from(toolCallsTable)
-        .where(toolCallListWhere(toolCallsTable, filters))
+        .where(toolCallListWhere(toolCallsTable, filters, messagesTable))
         .orderBy(desc(toolCallsTable.startedAt), desc(toolCallsTable.id))
         .limit(filters.limit);
     },

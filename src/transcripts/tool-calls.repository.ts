@@ -14,7 +14,7 @@ import {
   toolCallIdPlaceholder,
   toolCallOutcomePlaceholders,
 } from './tool-call-statements.js';
-import { toolCallsTable } from './transcripts.tables.js';
+import { messagesTable, toolCallsTable } from './transcripts.tables.js';
 
 export type ToolCallRow = typeof toolCallsTable.$inferSelect;
 export type ToolCallStatus = ToolCallRow['status'];
@@ -111,7 +111,7 @@ export function createToolCallsRepository({
       return db
         .select()
         .from(toolCallsTable)
-        .where(toolCallListWhere(toolCallsTable, filters))
+        .where(toolCallListWhere(toolCallsTable, filters, messagesTable))
         .orderBy(desc(toolCallsTable.startedAt), desc(toolCallsTable.id))
         .limit(filters.limit)
         .all();

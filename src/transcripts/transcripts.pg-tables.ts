@@ -55,7 +55,13 @@ export const toolCallsTable = pgTable(
     userId: text('user_id')
       .notNull()
       .references(() => usersTable.id, { onDelete: 'cascade' }),
-    conversationId: text('conversation_id').references(() => conversationsTable.id, { onDelete: 'cascade' }),
+    /**
+     * No foreign key: a chat call goes with its message (message_id), and a call with no message (a
+     * revert of a chat call) is deleted with its conversation by deleteConversation. A key would need
+     * a full index on the column, and a turn deep in a conversation wrote that index's page at the
+     * conversation's place on every tool call (issue 12's turn depth: about a page a deep turn).
+     */
+    conversationId: text('conversation_id'),
     messageId: text('message_id').references(() => messagesTable.id, { onDelete: 'cascade' }),
     step: integer('step'),
     safeName: text('safe_name'),
@@ -78,7 +84,9 @@ export const toolCallsTable = pgTable(
   },
   (table) => [
     index('tool_calls_user_started_idx').on(table.userId, table.startedAt, table.id),
-    index('tool_calls_conversation_idx').on(table.conversationId),
+    index('tool_calls_unattached_conversation_idx')
+      .on(table.conversationId)
+      .where(sql`${table.messageId} is null`),
     index('tool_calls_message_idx').on(table.messageId),
     index('tool_calls_running_idx').on(table.instanceId).where(sql`${table.status} = 'running'`),
   ],

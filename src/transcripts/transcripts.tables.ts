@@ -69,7 +69,13 @@ export const toolCallsTable = sqliteTable(
     userId: text('user_id')
       .notNull()
       .references(() => usersTable.id, { onDelete: 'cascade' }),
-    conversationId: text('conversation_id').references(() => conversationsTable.id, { onDelete: 'cascade' }),
+    /**
+     * No foreign key: a chat call goes with its message (message_id), and a call with no message (a
+     * revert of a chat call) is deleted with its conversation by deleteConversation. A key would need
+     * a full index on the column, and a turn deep in a conversation wrote that index's page at the
+     * conversation's place on every tool call (issue 12's turn depth: about a page a deep turn).
+     */
+    conversationId: text('conversation_id'),
     messageId: text('message_id').references(() => messagesTable.id, { onDelete: 'cascade' }),
     step: integer('step'),
     /** The provider-safe alias the model saw; `name` is the real WPS tool name. */
@@ -97,7 +103,11 @@ export const toolCallsTable = sqliteTable(
   },
   (table) => [
     index('tool_calls_user_started_idx').on(table.userId, table.startedAt, table.id),
-    index('tool_calls_conversation_idx').on(table.conversationId),
+    // Partial: only calls with no message (reverts); a conversation's chat calls are found through its
+    // messages (tool_calls_message_idx).
+    index('tool_calls_unattached_conversation_idx')
+      .on(table.conversationId)
+      .where(sql`${table.messageId} is null`),
     // A transcript loads the calls of its messages (listForMessages).
     index('tool_calls_message_idx').on(table.messageId),
     // Partial, like messages_streaming_idx: only the few `running` calls, which the sweeps read.

@@ -98,6 +98,37 @@ describeOnEachDatabase('the conversations repository', (fixture) => {
     expect(await conversations.listMessages('conv_a')).toEqual([]);
   });
 
+  it('deleting a conversation deletes its tool calls, those no message holds (reverts) too, and no other', async () => {
+    const repositories = await setUp();
+    await startTurnInNewConversation(repositories, { name: 'a', userId: 'usr_ann' });
+    await startTurnInNewConversation(repositories, { name: 'b', userId: 'usr_ann' });
+    const { conversations, toolCalls } = repositories;
+    const call = (id: string, conversationId: string, messageId: string | null, source: 'chat' | 'revert') =>
+      toolCalls.insert({
+        id,
+        userId: 'usr_ann',
+        conversationId,
+        messageId,
+        name: 'kso_write',
+        server: 'kso-yundoc',
+        arguments: {},
+        isError: false,
+        status: 'ok',
+        source,
+        startedAt: T0,
+      });
+    await call('call_chat_a', 'conv_a', 'msg_a', 'chat');
+    await call('call_revert_a', 'conv_a', null, 'revert');
+    await call('call_chat_b', 'conv_b', 'msg_b', 'chat');
+    await call('call_revert_b', 'conv_b', null, 'revert');
+
+    expect(await conversations.deleteConversation('usr_bob', 'conv_a')).toBe(false);
+    expect(await toolCalls.findForUser('usr_ann', 'call_revert_a')).toBeDefined();
+    expect(await conversations.deleteConversation('usr_ann', 'conv_a')).toBe(true);
+    const left = await toolCalls.list({ userId: 'usr_ann', limit: 10 });
+    expect(left.map((row) => row.id).sort()).toEqual(['call_chat_b', 'call_revert_b']);
+  });
+
   it('lists a user’s conversations newest first, a page at a time, and since a date oldest first', async () => {
     const repositories = await setUp();
     for (const [index, name] of ['a', 'b', 'c', 'd'].entries())

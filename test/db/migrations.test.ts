@@ -1,8 +1,22 @@
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { describe, expect, it } from 'vitest';
 import { migrateDatabase, openDatabase } from '../../src/db/database.js';
+
+/** A copy of `migrations/` holding only the migrations before `tag`: a database as an older release left it. */
+function migrationsBefore(tag: string): string {
+  const folder = path.join(mkdtempSync(path.join(tmpdir(), 'migrations-')), 'migrations');
+  cpSync(path.resolve(import.meta.dirname, '../../migrations'), folder, { recursive: true });
+  const journalFile = path.join(folder, 'meta', '_journal.json');
+  const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: Array<{ tag: string }> };
+  const at = journal.entries.findIndex((entry) => entry.tag === tag);
+  if (at < 0) throw new Error(`no migration ${tag}`);
+  journal.entries = journal.entries.slice(0, at);
+  writeFileSync(journalFile, JSON.stringify(journal));
+  return folder;
+}
 
 describe('database', () => {
   it('applies every migration to an empty database, twice without harm', () => {
@@ -60,5 +74,47 @@ describe('database', () => {
         )
         .run(),
     ).toThrow(/FOREIGN KEY/);
+  });
+
+  it('rebuilding tool_calls (0008) keeps every row, and the approvals that reference them', () => {
+    const db = openDatabase(':memory:');
+    migrate(db, { migrationsFolder: migrationsBefore('0008_tool_calls_unattached_conversation') });
+    db.$client.exec(`
+      insert into users (id, name, created_at) values ('usr_1', 'ann', 1);
+      insert into conversations (id, user_id, title, created_at, updated_at) values ('conv_1', 'usr_1', 't', 1, 1);
+      insert into messages (id, conversation_id, role, text, status, created_at, sequence)
+        values ('msg_1', 'conv_1', 'assistant', '', 'awaiting_approval', 1, 1);
+      insert into tool_calls (id, user_id, conversation_id, message_id, name, server, arguments, is_error, status, source, started_at)
+        values ('call_chat', 'usr_1', 'conv_1', 'msg_1', 'kso_write', 'kso-yundoc', '{"a":1}', 0, 'awaiting_approval', 'chat', 1),
+               ('call_revert', 'usr_1', 'conv_1', null, 'kso_write', 'kso-yundoc', '{}', 0, 'ok', 'revert', 2);
+      insert into approvals (id, user_id, conversation_id, message_id, tool_call_id, model_tool_call_id, safe_name,
+          name, server, arguments, preview, status, expires_at, created_at)
+        values ('apr_1', 'usr_1', 'conv_1', 'msg_1', 'call_chat', 'tc_1', 'kso_write', 'kso_write', 'kso-yundoc',
+          '{"a":1}', 'preview', 'pending', 9, 1);`);
+
+    migrateDatabase(db);
+
+    const rows = (sql: string) => db.$client.prepare(sql).all();
+    expect(rows('select id, conversation_id, message_id, arguments from tool_calls order by id')).toEqual([
+      { id: 'call_chat', conversation_id: 'conv_1', message_id: 'msg_1', arguments: '{"a":1}' },
+      { id: 'call_revert', conversation_id: 'conv_1', message_id: null, arguments: '{}' },
+    ]);
+    expect(rows('select id, tool_call_id from approvals')).toEqual([
+      { id: 'apr_1', tool_call_id: 'call_chat' },
+    ]);
+    expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(
+      rows("select name from sqlite_master where type = 'index' and tbl_name = 'tool_calls' order by name"),
+    ).toEqual([
+      { name: 'sqlite_autoindex_tool_calls_1' },
+      { name: 'tool_calls_message_idx' },
+      { name: 'tool_calls_running_idx' },
+      { name: 'tool_calls_unattached_conversation_idx' },
+      { name: 'tool_calls_user_started_idx' },
+    ]);
+    // The keys the rebuilt table keeps are enforced: deleting the message deletes its call and approval.
+    db.$client.exec("delete from messages where id = 'msg_1'");
+    expect(rows('select id from tool_calls')).toEqual([{ id: 'call_revert' }]);
+    expect(rows('select id from approvals')).toEqual([]);
   });
 });

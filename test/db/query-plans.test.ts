@@ -122,4 +122,17 @@ describe('query plans of the transcript tables', () => {
       );
     }
   });
+
+  it("a conversation's tool calls are listed through an index, and those no message holds deleted through theirs", async () => {
+    const plans = await plansOf(async ({ toolCalls, conversations }) => {
+      await toolCalls.list({ userId: 'usr_1', conversationId: 'conv_1', limit: 20 });
+      await conversations.deleteConversation('usr_1', 'conv_1');
+    });
+    const listed = plans.find(({ source }) => source.startsWith('select'));
+    const deleted = plans.find(({ source }) => source.startsWith('delete from "tool_calls"'));
+    // Without statistics SQLite reads the user's calls newest first (no sort) and keeps the conversation's.
+    expect(listed?.plan).toMatch(/SEARCH tool_calls USING INDEX/);
+    expect(deleted?.plan).toMatch(/SEARCH tool_calls USING INDEX tool_calls_unattached_conversation_idx/);
+    for (const { source, plan } of plans) expect(plan, source).not.toMatch(fullScan);
+  });
 });

@@ -134,18 +134,25 @@ describeOnEachDatabase('the tool calls repository', (fixture) => {
       call('call_d', { startedAt: T0 + 3, conversationId: null, messageId: null, source: 'revert' }),
     );
     await toolCalls.insert(call('call_bob', { userId: 'usr_bob', conversationId: null, messageId: null }));
+    // A revert of a call of conv_a: in the conversation, but no message holds it.
+    await toolCalls.insert(call('call_e', { startedAt: T0, messageId: null, source: 'revert' }));
     const ids = async (filters: Partial<Parameters<ToolCallsRepository['list']>[0]>) =>
       (await toolCalls.list({ userId: 'usr_ann', limit: 10, ...filters })).map((row) => row.id);
 
-    expect(await ids({})).toEqual(['call_d', 'call_c', 'call_b', 'call_a']);
-    expect(await ids({ conversationId: 'conv_a' })).toEqual(['call_c', 'call_b', 'call_a']);
+    expect(await ids({})).toEqual(['call_d', 'call_c', 'call_b', 'call_a', 'call_e']);
+    expect(await ids({ conversationId: 'conv_a' })).toEqual(['call_c', 'call_b', 'call_a', 'call_e']);
+    expect(await ids({ conversationId: 'conv_other' })).toEqual([]);
     expect(await ids({ name: 'kso_write' })).toEqual(['call_b']);
     expect(await ids({ status: 'error' })).toEqual(['call_c']);
-    expect(await ids({ source: 'revert' })).toEqual(['call_d']);
+    expect(await ids({ source: 'revert' })).toEqual(['call_d', 'call_e']);
     expect(await ids({ writes: true })).toEqual(['call_b']);
-    expect(await ids({ writes: false })).toEqual(['call_d', 'call_c', 'call_a']);
+    expect(await ids({ writes: false })).toEqual(['call_d', 'call_c', 'call_a', 'call_e']);
     expect(await ids({ limit: 2 })).toEqual(['call_d', 'call_c']);
-    expect(await ids({ before: { startedAt: T0 + 2, id: 'call_c' } })).toEqual(['call_b', 'call_a']);
+    expect(await ids({ before: { startedAt: T0 + 2, id: 'call_c' } })).toEqual([
+      'call_b',
+      'call_a',
+      'call_e',
+    ]);
     expect(await ids({ userId: 'usr_bob' })).toEqual(['call_bob']);
   });
 
