@@ -117,4 +117,20 @@ describe('database', () => {
     expect(rows('select id from tool_calls')).toEqual([{ id: 'call_revert' }]);
     expect(rows('select id from approvals')).toEqual([]);
   });
+
+  it('a migration that leaves a reference dangling fails the start, and leaves keys enforced', () => {
+    const db = openDatabase(':memory:');
+    migrate(db, { migrationsFolder: migrationsBefore('0008_tool_calls_unattached_conversation') });
+    // Written with keys off, as an old bug or a hand edit could have: a call whose message is gone.
+    db.$client.pragma('foreign_keys = OFF');
+    db.$client.exec(`
+      insert into users (id, name, created_at) values ('usr_1', 'ann', 1);
+      insert into tool_calls (id, user_id, message_id, name, server, is_error, status, source, started_at)
+        values ('call_1', 'usr_1', 'msg_gone', 'kso_write', 'kso-yundoc', 0, 'ok', 'chat', 1);`);
+    db.$client.pragma('foreign_keys = ON');
+    expect(() => migrateDatabase(db)).toThrow(
+      /references to missing rows: 1 \(the first from tool_calls to messages\)/,
+    );
+    expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
+  });
 });
