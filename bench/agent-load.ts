@@ -83,6 +83,26 @@ export async function openToolConnections(agentUrl: string, user: BenchUser): Pr
   return Array.isArray(listed?.tools) ? listed.tools.length : 0;
 }
 
+/** The sandbox accounts users are connected to, in turn. */
+const ACCOUNTS = ['alice', 'bob', 'carol'];
+/** Parallel connects: each is five HTTP requests and a token exchange; more only queues. */
+const CONNECT_WIDTH = 25;
+
+/**
+ * Connects every user to WPS (sandbox accounts alice, bob, carol in turn), then opens each one's MCP
+ * connections, CONNECT_WIDTH at a time. How many tools a user's catalogue holds.
+ */
+export async function connectUsers(agentUrl: string, users: BenchUser[]): Promise<number> {
+  await inBatches(users, CONNECT_WIDTH, (user, index) =>
+    connectWps(agentUrl, user, ACCOUNTS[index % ACCOUNTS.length] ?? 'alice'),
+  );
+  let toolsPerUser = 0;
+  await inBatches(users, CONNECT_WIDTH, async (user) => {
+    toolsPerUser = await openToolConnections(agentUrl, user);
+  });
+  return toolsPerUser;
+}
+
 /**
  * Closed loop: each user sends a turn, waits for the answer, sends the next, `turnsEach` times. Starts
  * are spread over `staggerMs` so the users do not move in lockstep.

@@ -12,13 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import { createWpsSandbox } from '../src/sandbox/index.js';
 import { hasPostgres, startTestDatabase } from '../test/support/postgres.js';
-import {
-  agentStartOptions,
-  type BenchUser,
-  connectWps,
-  inBatches,
-  openToolConnections,
-} from './agent-load.js';
+import { agentStartOptions, type BenchUser, connectUsers } from './agent-load.js';
 import { startChildProcess } from './child-process-rpc.js';
 import {
   COMPARED_PHASES,
@@ -39,7 +33,6 @@ import { DEPTH_PHASE, measureTurnDepth } from './turn-depth.js';
 const MODEL_LATENCY_MS = 20;
 const COMPARED_MODEL_LATENCY_MS = 50;
 const USERS = Math.max(WARM_TURNS.users, ...COMPARED_PHASES.map((phase) => phase.users), DEPTH_PHASE.users);
-const ACCOUNTS = ['alice', 'bob', 'carol'];
 const WRITE_DOCS = process.env.BENCH_WRITE_DOCS !== '0';
 const HEADING =
   '### Issue 12 on PostgreSQL: the agent against the baseline, and turn depth (bench/postgres-goals.ts)';
@@ -88,10 +81,7 @@ async function measure(): Promise<GoalFigures> {
     );
     log(`connecting ${USERS} users`);
     const users = await agent.call<BenchUser[]>('createUsers', { count: USERS, prefix: 'pg-user' });
-    await inBatches(users, 25, (user, index) => connectWps(agentUrl, user, ACCOUNTS[index % 3] ?? 'alice'));
-    await inBatches(users, 25, async (user) => {
-      await openToolConnections(agentUrl, user);
-    });
+    await connectUsers(agentUrl, users);
     log('warm-up');
     await warmUpAgent({ agentUrl, users, timedModel, prefix: 'pg-warm' });
 

@@ -13,9 +13,7 @@ import { createWpsSandbox } from '../src/sandbox/index.js';
 import {
   agentStartOptions,
   type BenchUser,
-  connectWps,
-  inBatches,
-  openToolConnections,
+  connectUsers,
   runAgentTurns,
   type TurnMeasure,
 } from './agent-load.js';
@@ -54,9 +52,6 @@ const PROFILED = { users: 50, turnsEach: 2 };
 /** Issue 12's compared phases (bench/compared-phases.ts) run at the latency the issue states its goals at. */
 const COMPARED_MODEL_LATENCY_MS = numberFromEnvironment('BENCH_COMPARED_MODEL_LATENCY_MS', 50);
 const TOTAL_USERS = Math.max(...PHASES.map((phase) => phase.users));
-const ACCOUNTS = ['alice', 'bob', 'carol'];
-/** Parallel connects: each is five HTTP requests and a token exchange; more only queues. */
-const CONNECT_WIDTH = 25;
 const WRITE_DOCS = process.env.BENCH_WRITE_DOCS !== '0';
 const PROFILE = process.env.BENCH_PROFILE !== '0';
 
@@ -83,14 +78,7 @@ async function main(): Promise<void> {
     log(`connecting ${TOTAL_USERS} users`);
     const memoryBefore = await agent.call<{ heapUsedBytes: number; rssBytes: number }>('memory');
     const users = await agent.call<BenchUser[]>('createUsers', { count: TOTAL_USERS, prefix: 'bench-user' });
-    await inBatches(users, CONNECT_WIDTH, (user, index) =>
-      connectWps(agentUrl, user, ACCOUNTS[index % ACCOUNTS.length] ?? 'alice'),
-    );
-    let toolsPerUser = 0;
-    log('opening MCP connections');
-    await inBatches(users, CONNECT_WIDTH, async (user) => {
-      toolsPerUser = await openToolConnections(agentUrl, user);
-    });
+    const toolsPerUser = await connectUsers(agentUrl, users);
     const memoryAfter = await agent.call<{ heapUsedBytes: number; rssBytes: number }>('memory');
     const poolStats = await agent.call<{ connections: number }>('poolStats');
 

@@ -25,14 +25,7 @@
 import { performance } from 'node:perf_hooks';
 import { createWpsSandbox } from '../src/sandbox/index.js';
 import { startTestDatabase, type TestDatabase } from '../test/support/postgres.js';
-import {
-  agentStartOptions,
-  type BenchUser,
-  connectWps,
-  inBatches,
-  openToolConnections,
-  runAgentTurns,
-} from './agent-load.js';
+import { agentStartOptions, type BenchUser, connectUsers, runAgentTurns } from './agent-load.js';
 import type { BaselineTurn } from './baseline-process.js';
 import { startChildProcess } from './child-process-rpc.js';
 import { startTimedModel } from './model-timing.js';
@@ -61,7 +54,6 @@ if (DATABASE !== 'sqlite' && DATABASE !== 'postgres')
 const nodeFlags = (name: string) => (process.env[name] ?? '').split(' ').filter(Boolean);
 const AGENT_FLAGS = nodeFlags('BENCH_AGENT_FLAGS');
 const BASELINE_FLAGS = nodeFlags('BENCH_BASELINE_FLAGS');
-const ACCOUNTS = ['alice', 'bob', 'carol'];
 const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
 
 async function main(): Promise<void> {
@@ -85,10 +77,7 @@ async function main(): Promise<void> {
       ),
     );
     const users = await agent.call<BenchUser[]>('createUsers', { count: USERS, prefix: 'cpu-user' });
-    await inBatches(users, 25, (user, index) => connectWps(agentUrl, user, ACCOUNTS[index % 3] ?? 'alice'));
-    await inBatches(users, 25, async (user) => {
-      await openToolConnections(agentUrl, user);
-    });
+    await connectUsers(agentUrl, users);
     const run = (prefix: string) =>
       runAgentTurns({ agentUrl, users, turnsEach: TURNS, timedModel, prefix, staggerMs: 2 * LATENCY_MS });
     await run('warm');
