@@ -57,8 +57,8 @@ export function migrateDatabase(database: AppDatabase): void {
     // The check reads every row holding a reference: only after a start that migrated.
     if (appliedMigrations(client) === appliedBefore) return;
     const dangling = client.pragma('foreign_key_check') as Array<{ table: string; parent: string }>;
-    if (dangling.length > 0) {
-      const first = dangling[0] as { table: string; parent: string };
+    const [first] = dangling;
+    if (first) {
       throw new Error(
         `After its migrations the database holds references to missing rows: ${dangling.length} (the first from ${first.table} to ${first.parent}).`,
       );

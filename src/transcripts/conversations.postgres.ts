@@ -101,12 +101,9 @@ export function createPostgresConversationsRepository({
      * one statement, so atomic without a transaction.
      */
     async deleteConversation(userId: string, id: string): Promise<boolean> {
-      const unattachedCalls = db.$with('deleted_unattached_calls').as(
-        db
-          .delete(toolCallsTable)
-          .where(unattachedCallsOf(toolCallsTable, userId, id))
-          .returning({ id: toolCallsTable.id }),
-      );
+      const unattachedCalls = db
+        .$with('deleted_unattached_calls')
+        .as(db.delete(toolCallsTable).where(unattachedCallsOf(toolCallsTable, userId, id)));
       const deleted = await db
         .with(unattachedCalls)
         .delete(conversationsTable)

@@ -40,7 +40,7 @@ export function toolCallListWhere(
   if (filters.conversationId)
     conditions.push(
       or(
-        and(isNull(table.messageId), eq(table.conversationId, filters.conversationId)),
+        unattachedCallsOf(table, filters.userId, filters.conversationId),
         sql`${table.messageId} in (select ${messages.id} from ${messages} where ${eq(messages.conversationId, filters.conversationId)})`,
       ) as SQL,
     );
