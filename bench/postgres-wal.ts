@@ -7,27 +7,22 @@ import type { BytesWritten } from './turn-depth.js';
  * meanwhile; the bench's throwaway cluster holds nothing else but the agent's heartbeat. The tests'
  * cluster runs with `full_page_writes=off` (test/support/postgres.ts), so these are the records the
  * turns' statements log, without the page images a checkpoint would add to the first change of a page.
- * Autovacuum is switched off for the database's tables first: a vacuum of a table the turns filled would
- * charge its own WAL to whichever wave it ran in.
+ * Autovacuum is switched off for the database's tables (call this once the agent has migrated it): a
+ * vacuum of a table the turns filled would charge its own WAL to whichever wave it ran in.
  */
 export async function postgresBytesWritten(
   databaseUrl: string,
 ): Promise<BytesWritten & { close(): Promise<void> }> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
-  let tablesPrepared = false;
+  const { rows: tables } = await client.query<{ name: string }>(
+    `select format('%I.%I', schemaname, relname) as name from pg_stat_user_tables`,
+  );
+  for (const { name } of tables) await client.query(`alter table ${name} set (autovacuum_enabled = false)`);
   let startLsn = '';
   return {
     description: 'PostgreSQL WAL',
     async start() {
-      if (!tablesPrepared) {
-        const { rows } = await client.query<{ name: string }>(
-          `select format('%I.%I', schemaname, relname) as name from pg_stat_user_tables`,
-        );
-        for (const { name } of rows)
-          await client.query(`alter table ${name} set (autovacuum_enabled = false)`);
-        tablesPrepared = true;
-      }
       startLsn =
         (await client.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn')).rows[0]?.lsn ?? '';
     },
