@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger.js';
 import type { TokenManager } from '../wps-auth/token-manager.js';
 import { CONNECTION_CHANNEL } from '../wps-auth/wps-connections.postgres.js';
 
-/** A WPS server told one instance that a user's tool list changed; the payload is the user id. */
+/** A WPS server told one instance that its tool list changed; the payload is the server's name. */
 export const TOOLS_CHANNEL = 'wps_agent_tools';
 
 /**
@@ -15,8 +15,8 @@ export const TOOLS_CHANNEL = 'wps_agent_tools';
  * - a user's connection changed anywhere (refreshed, re-authorized, marked for re-authorization,
  *   disconnected; wps-connections.postgres.ts announces every such write): the remembered access token
  *   is dropped at once, and when the user is no longer connected their MCP sessions and tool list too;
- * - a WPS server said `notifications/tools/list_changed` to one instance: every instance drops the
- *   user's tool list.
+ * - a WPS server said `notifications/tools/list_changed` to one instance: every instance drops its tool
+ *   lists (each instance also listens itself; this covers one whose listening session has closed).
  * Notifications sent while the listener was reconnecting are lost, so a reconnect drops every cache.
  */
 export async function startFleetInvalidation(options: {
@@ -40,14 +40,14 @@ export async function startFleetInvalidation(options: {
       logger.warn({ err: error, userId }, 'could not apply a connection change from another instance'),
     );
   });
-  const unsubscribeTools = await options.notifications.subscribe(TOOLS_CHANNEL, (userId) =>
-    catalog.invalidate(userId),
+  const unsubscribeTools = await options.notifications.subscribe(TOOLS_CHANNEL, () =>
+    catalog.invalidateAll(),
   );
-  const stopAnnouncing = pool.onToolsChanged((userId) => {
+  const stopAnnouncing = pool.onToolsChanged((server) => {
     options.db
-      .execute(notifyStatement(TOOLS_CHANNEL, userId))
+      .execute(notifyStatement(TOOLS_CHANNEL, server))
       .catch((error: unknown) =>
-        logger.warn({ err: error, userId }, 'could not tell other instances that a tool list changed'),
+        logger.warn({ err: error, server }, 'could not tell other instances that a tool list changed'),
       );
   });
   const stopReconnects = options.notifications.onReconnect(() => {

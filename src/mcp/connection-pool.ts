@@ -18,6 +18,7 @@ import type { Logger } from '../shared/logger.js';
 import type { TokenManager } from '../wps-auth/token-manager.js';
 import { createAuthenticatedFetch } from './authenticated-fetch.js';
 import { isSessionLost, shouldFallBackToSse } from './mcp-errors.js';
+import { createNotificationStreams } from './notification-streams.js';
 
 interface PooledConnection {
   client: Client;
@@ -45,13 +46,15 @@ const CLIENT_INFO = { name: 'wps-agent', version: '0.1.0' };
 /**
  * One MCP client per (user, server), created on first use and reused by every request of that user; at
  * most one connect in flight per key; idle clients closed after `idleTimeoutMs`. A lost session (WPS
- * restarted, 404 on the session id) reconnects once, transparently.
+ * restarted, 404 on the session id) reconnects once, transparently. Only one session per server holds
+ * a notification stream (notification-streams.ts).
  */
 export function createMcpConnectionPool(options: McpPoolOptions) {
   const { clock, logger } = options;
   const connections = new Map<string, PooledConnection>();
   const connecting = new Map<string, Promise<PooledConnection>>();
-  const toolsChangedListeners = new Set<(userId: string, server: string) => void>();
+  const toolsChangedListeners = new Set<(server: string) => void>();
+  const notificationStreams = createNotificationStreams();
   const keyOf = (userId: string, server: string) => `${userId}\u0000${server}`;
 
   async function open(userId: string, server: string): Promise<PooledConnection> {
@@ -67,9 +70,11 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
         capabilities: {},
         jsonSchemaValidator: options.outputSchemas,
       });
+      // Legacy SSE has no other channel than its stream; a Streamable HTTP session gets one if it listens.
+      let listens = false;
       const transport =
         kind === 'streamable-http'
-          ? new StreamableHTTPClientTransport(url, { fetch })
+          ? new StreamableHTTPClientTransport(url, { fetch: notificationStreams.gate(fetch, () => listens) })
           : new SSEClientTransport(url, { fetch });
       const connection: PooledConnection = {
         client,
@@ -78,15 +83,22 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
         lastUsedAt: clock.now(),
         closed: false,
       };
+      if (kind === 'streamable-http') listens = notificationStreams.claim(server, connection);
       client.onclose = () => {
         connection.closed = true;
+        notificationStreams.release(server, connection);
         if (connections.get(keyOf(userId, server)) === connection) connections.delete(keyOf(userId, server));
       };
       client.onerror = (error) => logger.debug({ err: error, userId, server }, 'mcp transport error');
       client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
-        for (const listener of toolsChangedListeners) listener(userId, server);
+        for (const listener of toolsChangedListeners) listener(server);
       });
-      await client.connect(transport, { timeout: options.callTimeoutMs });
+      try {
+        await client.connect(transport, { timeout: options.callTimeoutMs });
+      } catch (error) {
+        notificationStreams.release(server, connection);
+        throw error;
+      }
       return connection;
     };
     if (options.transport === 'sse') return attempt('sse');
@@ -126,6 +138,7 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
     const key = keyOf(userId, server);
     if (connections.get(key) === connection) connections.delete(key);
     connection.closed = true;
+    notificationStreams.release(server, connection);
     await connection.client.close().catch(() => undefined);
   }
 
@@ -198,7 +211,8 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
       });
     },
 
-    onToolsChanged(listener: (userId: string, server: string) => void): () => void {
+    /** A server announced a changed tool list (to this process's one listening session of it). */
+    onToolsChanged(listener: (server: string) => void): () => void {
       toolsChangedListeners.add(listener);
       return () => toolsChangedListeners.delete(listener);
     },
@@ -222,7 +236,11 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
     },
 
     stats() {
-      return { connections: connections.size, connecting: connecting.size };
+      return {
+        connections: connections.size,
+        connecting: connecting.size,
+        notificationStreams: notificationStreams.count(),
+      };
     },
   };
 }

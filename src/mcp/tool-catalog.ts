@@ -34,8 +34,9 @@ const PARTIAL_LIST_TTL_MS = 10_000;
 const STATUS_WAIT_MS = 3_000;
 
 /**
- * Every tool of every configured server, per user, cached for `ttlMs` and dropped as soon as a server
- * says `notifications/tools/list_changed`. A cache, not shared state: any process can rebuild it.
+ * Every tool of every configured server, per user, cached for `ttlMs`; every user's list is dropped as
+ * soon as a server says `notifications/tools/list_changed` (to the one session of this process that
+ * listens, notification-streams.ts). A cache, not shared state: any process can rebuild it.
  * A server that refuses the user's token for a missing scope (403 `invalid_scope`) is left out, with its
  * status saying so: the user's other servers keep working and nobody is sent to reconnect in a loop.
  */
@@ -51,7 +52,8 @@ export function createToolCatalog(options: {
     max: options.maxUsers ?? DEFAULT_MAX_USERS,
   });
   const loading = new Map<string, Promise<CatalogSnapshot>>();
-  options.pool.onToolsChanged((userId) => cache.delete(userId));
+  // One session per server listens (notification-streams.ts), and WPS's lists are per server: drop them all.
+  options.pool.onToolsChanged(() => cache.clear());
 
   const listServer = async (userId: string, server: string): Promise<CatalogTool[]> =>
     (await options.pool.listTools(userId, server)).map(

@@ -63,6 +63,56 @@ describe('GET /v1/tools', () => {
       .toBe(false);
   });
 
+  const streamsPerServer = () =>
+    Object.fromEntries(
+      Object.entries(harness.sandbox.requestCounts().mcp).map(([server, counts]) => [
+        server,
+        counts?.GET ?? 0,
+      ]),
+    );
+  const lists = async (apiKey: string, tool: string) =>
+    (await harness.api(apiKey, 'GET', '/v1/tools')).body.tools.some((listed: any) => listed.name === tool);
+  const comment = 'kso_yundoc_extract_yundoc_comment';
+
+  it('holds one notification stream per server for all users, and a change it announces reaches every list', async () => {
+    const ann = await connected();
+    const ben = await harness.createUser('ben');
+    expect((await harness.connectWps(ben.apiKey, 'bob')).status).toBe(200);
+    await harness.api(ann.apiKey, 'GET', '/v1/tools');
+    const servers = Object.keys(harness.sandbox.requestCounts().mcp);
+    expect(servers.length).toBeGreaterThan(1);
+    await expect.poll(streamsPerServer).toEqual(Object.fromEntries(servers.map((server) => [server, 1])));
+    await harness.api(ben.apiKey, 'GET', '/v1/tools');
+    expect(harness.services.pool.stats()).toMatchObject({ connections: 2 * servers.length });
+    // Ben's sessions are open and used; had they asked for a stream, it would have reached WPS by now.
+    expect((await harness.api(ben.apiKey, 'POST', '/v1/tools/call', search)).status).toBe(200);
+    expect(streamsPerServer()).toEqual(Object.fromEntries(servers.map((server) => [server, 1])));
+
+    harness.sandbox.setToolEnabled('kso-yundoc', comment, false);
+    await expect.poll(() => lists(ben.apiKey, comment)).toBe(false);
+    expect(await lists(ann.apiKey, comment)).toBe(false);
+  });
+
+  it('hands the stream to the next session opened when the listening one closes', async () => {
+    const ann = await connected();
+    await harness.api(ann.apiKey, 'GET', '/v1/tools');
+    const ben = await harness.createUser('ben');
+    expect((await harness.connectWps(ben.apiKey, 'bob')).status).toBe(200);
+    await harness.api(ben.apiKey, 'GET', '/v1/tools');
+    await expect.poll(() => streamsPerServer()['kso-yundoc']).toBe(1);
+
+    expect((await harness.api(ann.apiKey, 'DELETE', '/v1/wps/connection')).status).toBe(204);
+    const cleo = await harness.createUser('cleo');
+    expect((await harness.connectWps(cleo.apiKey, 'alice')).status).toBe(200);
+    await harness.api(cleo.apiKey, 'GET', '/v1/tools');
+    await expect.poll(() => streamsPerServer()['kso-yundoc']).toBe(2);
+
+    // Ben's cached list (minutes of TTL) is dropped by what Cleo's session hears.
+    expect(await lists(ben.apiKey, comment)).toBe(true);
+    harness.sandbox.setToolEnabled('kso-yundoc', comment, false);
+    await expect.poll(() => lists(ben.apiKey, comment)).toBe(false);
+  });
+
   it('needs an API key', async () => {
     harness = await startAgentHarness();
     const response = await fetch(`${harness.url}/v1/tools`);
