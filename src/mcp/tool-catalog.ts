@@ -6,6 +6,7 @@ import type { Logger } from '../shared/logger.js';
 import { findAuthorizationRequired } from '../wps-auth/wps-auth.errors.js';
 import { WpsScopeMissingError } from './authenticated-fetch.js';
 import type { McpConnectionPool } from './connection-pool.js';
+import { schemaContentKey } from './schema-content-key.js';
 
 export interface CatalogTool {
   name: string;
@@ -28,6 +29,8 @@ export interface CatalogSnapshot {
 
 /** Users whose tool lists are kept; past this the least recently used list is dropped (and rebuilt on use). */
 const DEFAULT_MAX_USERS = 1_000;
+/** Distinct tool lists kept for sharing between users (usually one per set of servers a user may use). */
+const SHARED_LISTS = 64;
 /** A list with a server missing is kept only briefly, so the server is retried soon. */
 const PARTIAL_LIST_TTL_MS = 10_000;
 /** `/v1/me` is read on every console focus: it waits this long for a tool listing, never a call timeout. */
@@ -52,6 +55,17 @@ export function createToolCatalog(options: {
     max: options.maxUsers ?? DEFAULT_MAX_USERS,
   });
   const loading = new Map<string, Promise<CatalogSnapshot>>();
+  // Users with equal lists share one array: a user's copy held about 25 KiB (schemas, descriptions), and
+  // the tool definitions built from a list (catalog-tool-definitions.ts) are then shared too.
+  const sharedLists = new LRUCache<string, CatalogTool[]>({ max: SHARED_LISTS });
+  const shared = (tools: CatalogTool[]): CatalogTool[] => {
+    const key = schemaContentKey(tools);
+    if (key === undefined) return tools;
+    const known = sharedLists.get(key);
+    if (known) return known;
+    sharedLists.set(key, tools);
+    return tools;
+  };
   // One session per server listens (notification-streams.ts), and WPS's lists are per server: drop them all.
   options.pool.onToolsChanged(() => cache.clear());
 
@@ -85,7 +99,7 @@ export function createToolCatalog(options: {
         'tools/list failed; that server is left out',
       );
     });
-    const tools = results.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+    const tools = shared(results.flatMap((result) => (result.status === 'fulfilled' ? result.value : [])));
     const partial = servers.some((server) => server.status !== 'ok');
     const ttl = partial ? Math.min(options.ttlMs, PARTIAL_LIST_TTL_MS) : options.ttlMs;
     cache.set(userId, { tools, servers, until: options.clock.now() + ttl });

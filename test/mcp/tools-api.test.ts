@@ -113,6 +113,24 @@ describe('GET /v1/tools', () => {
     await expect.poll(() => lists(ben.apiKey, comment)).toBe(false);
   });
 
+  it('shares one copy of a tool list between users whose lists are equal, and a changed list is a new copy', async () => {
+    const ann = await connected();
+    const ben = await harness.createUser('ben');
+    expect((await harness.connectWps(ben.apiKey, 'bob')).status).toBe(200);
+    const annTools = await harness.services.catalog.list(ann.id);
+    const benTools = await harness.services.catalog.list(ben.id);
+    expect(benTools).toBe(annTools);
+
+    harness.sandbox.setToolEnabled('kso-yundoc', comment, false);
+    await expect
+      .poll(async () => (await harness.services.catalog.list(ben.id)).length)
+      .toBe(annTools.length - 1);
+    const changed = await harness.services.catalog.list(ann.id);
+    expect(changed).toBe(await harness.services.catalog.list(ben.id));
+    expect(changed.some((tool) => tool.name === comment)).toBe(false);
+    expect(annTools.some((tool) => tool.name === comment)).toBe(true);
+  });
+
   it('needs an API key', async () => {
     harness = await startAgentHarness();
     const response = await fetch(`${harness.url}/v1/tools`);
