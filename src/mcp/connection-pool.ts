@@ -24,6 +24,8 @@ interface PooledConnection {
   client: Client;
   transport: Transport;
   kind: 'streamable-http' | 'sse';
+  /** This session's identity to notification-streams.ts. */
+  session: object;
   lastUsedAt: number;
   closed: boolean;
 }
@@ -71,22 +73,25 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
         jsonSchemaValidator: options.outputSchemas,
       });
       // Legacy SSE has no other channel than its stream; a Streamable HTTP session gets one if it listens.
-      let listens = false;
+      const session = {};
       const transport =
         kind === 'streamable-http'
-          ? new StreamableHTTPClientTransport(url, { fetch: notificationStreams.gate(fetch, () => listens) })
+          ? new StreamableHTTPClientTransport(url, {
+              fetch: notificationStreams.gate(fetch, server, session),
+            })
           : new SSEClientTransport(url, { fetch });
       const connection: PooledConnection = {
         client,
         transport,
         kind,
+        session,
         lastUsedAt: clock.now(),
         closed: false,
       };
-      if (kind === 'streamable-http') listens = notificationStreams.claim(server, connection);
+      if (kind === 'streamable-http') notificationStreams.claim(server, session);
       client.onclose = () => {
         connection.closed = true;
-        notificationStreams.release(server, connection);
+        notificationStreams.release(server, connection.session);
         if (connections.get(keyOf(userId, server)) === connection) connections.delete(keyOf(userId, server));
       };
       client.onerror = (error) => logger.debug({ err: error, userId, server }, 'mcp transport error');
@@ -96,7 +101,7 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
       try {
         await client.connect(transport, { timeout: options.callTimeoutMs });
       } catch (error) {
-        notificationStreams.release(server, connection);
+        notificationStreams.release(server, connection.session);
         throw error;
       }
       return connection;
@@ -138,7 +143,7 @@ export function createMcpConnectionPool(options: McpPoolOptions) {
     const key = keyOf(userId, server);
     if (connections.get(key) === connection) connections.delete(key);
     connection.closed = true;
-    notificationStreams.release(server, connection);
+    notificationStreams.release(server, connection.session);
     await connection.client.close().catch(() => undefined);
   }
 
