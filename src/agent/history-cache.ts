@@ -73,8 +73,6 @@ export interface KnownSizes {
 }
 
 const FINISHED = new Set<string>(FINISHED_STATUSES);
-/** A place not known yet: a seeded message takes the one the size read that first recalls it states. */
-const UNPLACED = -1;
 
 /**
  * What `length()` makes of stored text in SQLite and PostgreSQL: characters (code points), so a pair of
@@ -101,13 +99,16 @@ const SIZE_CHARS = 100;
 
 type Entry =
   /** `size`: the message's sizes when it was read, its status among them. */
-  { kind: 'message'; message: ReplayedMessage; size: StoredSizes } | { kind: 'sizes'; known: KnownSizes };
+  | { kind: 'message'; message: ReplayedMessage; size: StoredSizes }
+  /** A message this process stored, kept as the text it stored until a size read recalls it. */
+  | { kind: 'seeded'; seeded: SeededMessage; size: StoredSizes }
+  | { kind: 'sizes'; known: KnownSizes };
 
 const entryChars = (entry: Entry) =>
   ENTRY_OVERHEAD_CHARS +
-  (entry.kind === 'message'
-    ? entry.size.textChars + entry.size.modelMessagesChars
-    : entry.known.sizes.length * SIZE_CHARS);
+  (entry.kind === 'sizes'
+    ? entry.known.sizes.length * SIZE_CHARS
+    : entry.size.textChars + entry.size.modelMessagesChars);
 
 export function createHistoryCache(options: { maxChars: number }): HistoryCache {
   // One LRU for both kinds, so that one bound holds; a key's prefix says which kind it is.
@@ -128,18 +129,28 @@ export function createHistoryCache(options: { maxChars: number }): HistoryCache 
   return {
     recall(size) {
       const entry = cached?.get(messageKey(size.id));
-      if (entry?.kind !== 'message') return undefined;
-      if (!sameSizes(size, entry.size) || entry.message.role !== size.role) {
+      if (entry?.kind !== 'message' && entry?.kind !== 'seeded') return undefined;
+      const role = entry.kind === 'message' ? entry.message.role : entry.seeded.role;
+      if (!sameSizes(size, entry.size) || role !== size.role) {
         cached?.delete(messageKey(size.id));
         return undefined;
       }
-      if (entry.message.sequence !== UNPLACED) return entry.message;
-      // A seeded message, now placed: kept as any message read whole (it stays the same object from here).
-      const placed = Object.freeze({ ...entry.message, sequence: size.sequence });
-      const chars = measured.get(entry.message);
-      if (chars !== undefined) measured.set(placed, chars);
-      cached?.set(messageKey(size.id), { ...entry, message: placed });
-      return placed;
+      if (entry.kind === 'message') return entry.message;
+      // A seeded message, first recalled: parsed and placed once, then kept as any message read whole.
+      const { seeded } = entry;
+      const json = seeded.modelMessagesJson;
+      const message = deepFreeze({
+        id: seeded.id,
+        role: seeded.role,
+        status: seeded.status,
+        sequence: size.sequence,
+        text: seeded.text,
+        modelMessages: json === null ? null : (JSON.parse(json) as unknown[]),
+      });
+      // JSON.stringify of the parsed text is that text: the replayed size needs no serialising either.
+      if (json !== null) measured.set(message, json.length);
+      cached?.set(messageKey(size.id), { kind: 'message', message, size: entry.size });
+      return message;
     },
     known,
     answerChars(message, measure) {
@@ -170,25 +181,15 @@ export function createHistoryCache(options: { maxChars: number }): HistoryCache 
       });
     },
     seed(seeded) {
-      if (!cached) return;
-      const { modelMessagesJson } = seeded;
-      const message = deepFreeze({
-        id: seeded.id,
-        role: seeded.role,
-        status: seeded.status,
-        sequence: UNPLACED,
-        text: seeded.text,
-        modelMessages: modelMessagesJson === null ? null : (JSON.parse(modelMessagesJson) as unknown[]),
-      });
-      // JSON.stringify of the parsed text is that text: the replayed size needs no serialising either.
-      if (modelMessagesJson !== null) measured.set(message, modelMessagesJson.length);
-      cached.set(messageKey(seeded.id), {
-        kind: 'message',
-        message,
+      // Kept as the text stored, parsed only if the conversation goes on here: most turns' answers are
+      // never recalled by this process, and a string costs the collector nothing to keep.
+      cached?.set(messageKey(seeded.id), {
+        kind: 'seeded',
+        seeded,
         size: {
           status: seeded.status,
           textChars: storedLength(seeded.text),
-          modelMessagesChars: modelMessagesJson === null ? 0 : storedLength(modelMessagesJson),
+          modelMessagesChars: seeded.modelMessagesJson === null ? 0 : storedLength(seeded.modelMessagesJson),
         },
       });
     },

@@ -1,4 +1,4 @@
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { flattenTurns } from '../../src/agent/conversation-history.js';
 import { createHistoryCache, storedLength } from '../../src/agent/history-cache.js';
 import { loadTurnHistory } from '../../src/agent/history-loader.js';
@@ -108,4 +108,41 @@ describeOnEachDatabase('messages a turn stored, seeded into the history cache', 
     expect(answer?.modelMessagesChars).toBe(storedLength(JSON.stringify([...toolStep, ...answerStep])));
     expect(storedLength(AWKWARD)).toBeLessThan(AWKWARD.length);
   });
+});
+
+it('a seeded answer stays the text it was stored as until a size read recalls it, then is parsed once', () => {
+  const cache = createHistoryCache({ maxChars: 1_000_000 });
+  const { toolStep, answerStep } = turnModelMessages(1);
+  const modelMessages = [...toolStep, ...answerStep];
+  const seed = seededAnswer({ id: 'answer_1', text: 'Found it.', modelMessages });
+  const parse = vi.spyOn(JSON, 'parse');
+  try {
+    cache.seed(seed);
+    expect(parse).not.toHaveBeenCalled();
+    const size = {
+      id: 'answer_1',
+      role: 'assistant' as const,
+      status: 'complete' as const,
+      sequence: 2,
+      textChars: storedLength('Found it.'),
+      modelMessagesChars: storedLength(JSON.stringify(modelMessages)),
+    };
+    const recalled = cache.recall(size);
+    expect(recalled).toEqual({
+      id: 'answer_1',
+      role: 'assistant',
+      status: 'complete',
+      sequence: 2,
+      text: 'Found it.',
+      modelMessages,
+    });
+    expect(Object.isFrozen(recalled?.modelMessages)).toBe(true);
+    expect(cache.known(recalled!)).toBe(true);
+    expect(cache.recall(size)).toBe(recalled);
+    expect(parse).toHaveBeenCalledTimes(1);
+    // Another length than stored: not this message.
+    expect(cache.recall({ ...size, textChars: size.textChars + 1 })).toBeUndefined();
+  } finally {
+    parse.mockRestore();
+  }
 });
