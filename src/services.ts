@@ -82,6 +82,7 @@ export function createServices(infrastructure: Infrastructure) {
   const metrics = createAgentMetrics({
     pendingApprovals: () => approvalsRepository.countPending(clock.now()),
     poolConnections: () => pool.stats().connections,
+    notificationStreams: () => pool.stats().notificationStreams,
   });
   const usersService = createUsersService({ usersRepository, clock });
   const firstServer = config.wps.servers[0] ?? 'kso-yundoc';

@@ -35,6 +35,7 @@ const TOOL_CALL_BUCKETS_SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
 export function createAgentMetrics(sources: {
   pendingApprovals: () => Promise<number>;
   poolConnections: () => number;
+  notificationStreams: () => number;
 }): AgentMetrics & { registry: Registry } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -97,6 +98,14 @@ export function createAgentMetrics(sources: {
     registers,
     collect() {
       this.set(sources.poolConnections());
+    },
+  });
+  new Gauge({
+    name: 'wps_agent_mcp_notification_streams',
+    help: 'WPS servers whose tool-list announcements this process listens to (one session each)',
+    registers,
+    collect() {
+      this.set(sources.notificationStreams());
     },
   });
 

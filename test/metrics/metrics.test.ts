@@ -78,6 +78,10 @@ describe('GET /metrics', () => {
     );
     expect(sample(text, 'wps_agent_pending_approvals')).toBe(0);
     expect(sample(text, 'wps_agent_mcp_pool_connections')).toBeGreaterThanOrEqual(1);
+    // One user: each server's only session is the one that listens.
+    expect(sample(text, 'wps_agent_mcp_notification_streams')).toBe(
+      sample(text, 'wps_agent_mcp_pool_connections'),
+    );
     expect(sample(text, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'wps_agent_token_refreshes_total', { outcome: 'ok' })).toBeUndefined();
   });
