@@ -6,11 +6,11 @@
  * differed by 1.5×), and alternating spreads that drift over both sides.
  */
 import { performance } from 'node:perf_hooks';
-import type { WpsSandbox } from '../src/sandbox/index.js';
-import { type BenchUser, runAgentTurns, type TurnMeasure } from './agent-load.js';
+import { createWpsSandbox, type WpsSandbox } from '../src/sandbox/index.js';
+import { agentStartOptions, type BenchUser, runAgentTurns, type TurnMeasure } from './agent-load.js';
 import type { BaselineTurn } from './baseline-process.js';
-import type { ChildProcessClient } from './child-process-rpc.js';
-import type { TimedModel } from './model-timing.js';
+import { type ChildProcessClient, startChildProcess } from './child-process-rpc.js';
+import { startTimedModel, type TimedModel } from './model-timing.js';
 import { loadBetween, type ProcessSample, sampleProcess } from './process-metrics.js';
 import type { BenchResults, LatencyRow } from './report.js';
 import { distribution } from './stats.js';
@@ -54,6 +54,35 @@ export async function warmUpAgent(options: {
     });
     if (warmUp.failures.length > 0)
       throw new Error(`warm-up failed: ${warmUp.failures.slice(0, 3).join('; ')}`);
+  }
+}
+
+/**
+ * What a run compares, started: the WPS sandbox and the scripted model (in this process), the agent in
+ * its child process started with `env` on top of agentStartOptions' defaults, and the baseline's child
+ * process (started later, by startBaseline, once the agent has offered the model its prompt and tools).
+ * `close` stops all four, whatever state they are in.
+ */
+export async function startRunProcesses(options: { modelLatencyMs: number; env: Record<string, string> }) {
+  const sandbox = await createWpsSandbox({ allowLoopbackRedirects: true });
+  const timedModel = await startTimedModel({ latencyMs: options.modelLatencyMs });
+  const agent = startChildProcess({ entry: 'bench/agent-process.ts' });
+  const baseline = startChildProcess({ entry: 'bench/baseline-process.ts' });
+  const close = async () => {
+    await agent.stop().catch(() => undefined);
+    await baseline.stop().catch(() => undefined);
+    await timedModel.close();
+    await sandbox.close();
+  };
+  try {
+    const { url: agentUrl } = await agent.call<{ url: string }>(
+      'start',
+      agentStartOptions(sandbox, timedModel.model.baseUrl, options.env),
+    );
+    return { sandbox, timedModel, agent, baseline, agentUrl, close };
+  } catch (error) {
+    await close();
+    throw error;
   }
 }
 

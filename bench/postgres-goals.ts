@@ -10,20 +10,18 @@
  * database). BENCH_WRITE_DOCS=0 leaves the page alone.
  */
 import { performance } from 'node:perf_hooks';
-import { createWpsSandbox } from '../src/sandbox/index.js';
 import { hasPostgres, startTestDatabase } from '../test/support/postgres.js';
-import { agentStartOptions, type BenchUser, connectUsers } from './agent-load.js';
-import { startChildProcess } from './child-process-rpc.js';
+import { type BenchUser, connectUsers } from './agent-load.js';
 import {
   COMPARED_PHASES,
   createPhaseRunners,
   measureBaselineDepth,
   measureComparedPhases,
   startBaseline,
+  startRunProcesses,
   WARM_TURNS,
   warmUpAgent,
 } from './compared-phases.js';
-import { startTimedModel } from './model-timing.js';
 import { writePageBlock } from './page-block.js';
 import { postgresBytesWritten } from './postgres-wal.js';
 import { costGoals, type GoalFigures, latencyTable, turnDepthTable } from './report.js';
@@ -66,19 +64,15 @@ async function main(): Promise<void> {
 }
 
 async function measure(): Promise<GoalFigures> {
-  const sandbox = await createWpsSandbox({ allowLoopbackRedirects: true });
-  const timedModel = await startTimedModel({ latencyMs: MODEL_LATENCY_MS });
   const postgres = await startTestDatabase();
-  const agent = startChildProcess({ entry: 'bench/agent-process.ts' });
-  const baseline = startChildProcess({ entry: 'bench/baseline-process.ts' });
+  const { sandbox, timedModel, agent, baseline, agentUrl, close } = await startRunProcesses({
+    modelLatencyMs: MODEL_LATENCY_MS,
+    env: { DATABASE_URL: postgres.url, CONTEXT_BUDGET_CHARS: String(DEPTH_PHASE.contextBudgetChars) },
+  }).catch(async (error: unknown) => {
+    await postgres.stop();
+    throw error;
+  });
   try {
-    const { url: agentUrl } = await agent.call<{ url: string }>(
-      'start',
-      agentStartOptions(sandbox, timedModel.model.baseUrl, {
-        DATABASE_URL: postgres.url,
-        CONTEXT_BUDGET_CHARS: String(DEPTH_PHASE.contextBudgetChars),
-      }),
-    );
     log(`connecting ${USERS} users`);
     const users = await agent.call<BenchUser[]>('createUsers', { count: USERS, prefix: 'pg-user' });
     await connectUsers(agentUrl, users);
@@ -121,11 +115,8 @@ async function measure(): Promise<GoalFigures> {
       },
     };
   } finally {
-    await agent.stop().catch(() => undefined);
-    await baseline.stop().catch(() => undefined);
+    await close();
     await postgres.stop();
-    await timedModel.close();
-    await sandbox.close();
   }
 }
 

@@ -9,23 +9,15 @@
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { createWpsSandbox } from '../src/sandbox/index.js';
-import {
-  agentStartOptions,
-  type BenchUser,
-  connectUsers,
-  runAgentTurns,
-  type TurnMeasure,
-} from './agent-load.js';
-import { startChildProcess } from './child-process-rpc.js';
+import { type BenchUser, connectUsers, runAgentTurns, type TurnMeasure } from './agent-load.js';
 import {
   createPhaseRunners,
   measureBaselineDepth,
   measureComparedPhases,
   startBaseline,
+  startRunProcesses,
   warmUpAgent,
 } from './compared-phases.js';
-import { startTimedModel } from './model-timing.js';
 import type { ProfileSummary } from './process-metrics.js';
 import { type BenchResults, type LatencyRow, printReport, writeReport } from './report.js';
 import { DEPTH_PHASE, measureTurnDepth, sqliteBytesWritten } from './turn-depth.js';
@@ -62,18 +54,11 @@ const log = (line: string) =>
 async function main(): Promise<void> {
   const runStarted = performance.now();
   const loadAverageAtStart = os.loadavg();
-  const sandbox = await createWpsSandbox({ allowLoopbackRedirects: true });
-  const timedModel = await startTimedModel({ latencyMs: MODEL_LATENCY_MS });
-  const agent = startChildProcess({ entry: 'bench/agent-process.ts' });
-  const baseline = startChildProcess({ entry: 'bench/baseline-process.ts' });
+  const { sandbox, timedModel, agent, baseline, agentUrl, close } = await startRunProcesses({
+    modelLatencyMs: MODEL_LATENCY_MS,
+    env: { CONTEXT_BUDGET_CHARS: String(DEPTH.contextBudgetChars) },
+  });
   try {
-    const { url: agentUrl } = await agent.call<{ url: string }>(
-      'start',
-      agentStartOptions(sandbox, timedModel.model.baseUrl, {
-        CONTEXT_BUDGET_CHARS: String(DEPTH.contextBudgetChars),
-      }),
-    );
-
     // Memory per connected idle user: users connected to WPS with their MCP connections open.
     log(`connecting ${TOTAL_USERS} users`);
     const memoryBefore = await agent.call<{ heapUsedBytes: number; rssBytes: number }>('memory');
@@ -190,10 +175,7 @@ async function main(): Promise<void> {
     printReport(results);
     if (WRITE_DOCS) await writeReport(results, 'docs/benchmarks.md');
   } finally {
-    await agent.stop().catch(() => undefined);
-    await baseline.stop().catch(() => undefined);
-    await timedModel.close();
-    await sandbox.close();
+    await close();
   }
 }
 
