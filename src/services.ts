@@ -3,6 +3,7 @@ import type { ChatDependencies } from './agent/chat-turn.js';
 import { createHistoryCache } from './agent/history-cache.js';
 import { createHistoryPrompts } from './agent/history-prompt.js';
 import { createLanguageModel, modelProviderOptions } from './agent/language-model.js';
+import { resolveMessageSchemaCycles } from './agent/message-schema-warmup.js';
 import { createNormalizedSchemaCache } from './agent/schema-normalizer.js';
 import { createTurnDrain } from './agent/turn-drain.js';
 import { createWpsToolSets } from './agent/wps-tools.js';
@@ -161,6 +162,7 @@ export function createServices(infrastructure: Infrastructure) {
     ttlMs: config.safeEdits.approvalTtlMs,
   });
   const turnDrain = createTurnDrain();
+  resolveMessageSchemaCycles();
   const chat: ChatDependencies = {
     model: createLanguageModel({ openai: config.openai }),
     catalog,
