@@ -118,10 +118,14 @@ export function createHistoryCache(options: { maxChars: number }): HistoryCache 
       : undefined;
   const messageKey = (id: string) => `message:${id}`;
   const sizesKey = (conversationId: string) => `sizes:${conversationId}`;
-  // Only finished messages are ever cached: being the cached object is being finished and checked.
-  const known = (message: ReplayedMessage) => {
-    const entry = cached?.peek(messageKey(message.id));
-    return entry?.kind === 'message' && entry.message === message;
+  // Only finished messages are ever cached: being a cached object is being finished and checked, and
+  // stays so after the cache lets go of it (it is frozen). A set of them answers without building a key
+  // and looking it up in the LRU, which a turn asked about twice for every message it replays.
+  const checked = new WeakSet<ReplayedMessage>();
+  const known = (message: ReplayedMessage) => checked.has(message);
+  const keep = (id: string, message: ReplayedMessage, size: StoredSizes) => {
+    checked.add(message);
+    cached?.set(messageKey(id), { kind: 'message', message, size });
   };
   // Keyed by the cached (frozen) message objects: an entry goes with its message.
   const measured = new WeakMap<ReplayedMessage, number>();
@@ -149,7 +153,7 @@ export function createHistoryCache(options: { maxChars: number }): HistoryCache 
       });
       // JSON.stringify of the parsed text is that text: the replayed size needs no serialising either.
       if (json !== null) measured.set(message, json.length);
-      cached?.set(messageKey(size.id), { kind: 'message', message, size: entry.size });
+      keep(size.id, message, entry.size);
       return message;
     },
     known,
@@ -174,10 +178,10 @@ export function createHistoryCache(options: { maxChars: number }): HistoryCache 
     remember(message, size) {
       if (!cached || !isFinished(message) || message.status !== size.status) return;
       if (known(message)) return;
-      cached.set(messageKey(message.id), {
-        kind: 'message',
-        message: deepFreeze(message),
-        size: { status: size.status, textChars: size.textChars, modelMessagesChars: size.modelMessagesChars },
+      keep(message.id, deepFreeze(message), {
+        status: size.status,
+        textChars: size.textChars,
+        modelMessagesChars: size.modelMessagesChars,
       });
     },
     seed(seeded) {
