@@ -16,18 +16,14 @@ import { createWpsSandbox } from '../src/sandbox/index.js';
 import { agentStartOptions, type BenchUser, connectUsers } from './agent-load.js';
 import { startChildProcess } from './child-process-rpc.js';
 import { createPhaseRunners, latencyRow, type Round, warmUpAgent } from './compared-phases.js';
+import { positiveIntegerFromEnvironment } from './environment.js';
 import { startTimedModel } from './model-timing.js';
 import { DEPTH_PHASE } from './turn-depth.js';
 
-const positive = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-};
 const TREES = (process.env.BENCH_TREES ?? '').split(',').filter(Boolean);
 if (TREES.length !== 2) throw new Error('BENCH_TREES must name two checkouts: before,after');
-const USERS = positive('BENCH_USERS', 200);
-const ROUNDS = positive('BENCH_ROUNDS', 10);
+const USERS = positiveIntegerFromEnvironment('BENCH_USERS', 200);
+const ROUNDS = positiveIntegerFromEnvironment('BENCH_ROUNDS', 10);
 const LATENCY_MS = 50;
 const PHASES = [
   { name: '100 users', users: 100, turnsEach: 5 },
