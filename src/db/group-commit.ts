@@ -37,7 +37,14 @@ class BatchRolledBack extends Error {}
  * (COMMIT, or an error after which SQLite rolled everything back), after which each call runs again on its
  * own so that one call's fault is not charged to the others.
  */
-export function createGroupCommit(client: Database.Database): GroupCommit {
+export function createGroupCommit(
+  client: Database.Database,
+  options: {
+    /** Told of each commit made (db/wal-checkpoints.ts counts them towards its next checkpoint). */
+    afterCommit?: () => void;
+  } = {},
+): GroupCommit {
+  const afterCommit = options.afterCommit ?? (() => undefined);
   let queue: QueuedWork[] = [];
   const stats = { commits: 0, calls: 0 };
   /** Nested in the batch's transaction, better-sqlite3 runs this in a savepoint. */
@@ -61,6 +68,7 @@ export function createGroupCommit(client: Database.Database): GroupCommit {
       // A write needs the lock anyway: taking it at BEGIN waits out the busy timeout instead of failing
       // with SQLITE_BUSY when another process wrote between this call's read and its write.
       unit.resolve(inSavepoint.immediate(unit.work));
+      afterCommit();
     } catch (error) {
       unit.reject(error);
     }
@@ -79,6 +87,7 @@ export function createGroupCommit(client: Database.Database): GroupCommit {
       return;
     }
     stats.commits += 1;
+    afterCommit();
     for (const { outcome, resolve, reject } of units) {
       if (outcome?.ok) resolve(outcome.value);
       else reject(outcome?.error);
