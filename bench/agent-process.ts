@@ -25,6 +25,13 @@ let originalReplay:
   | { historyPrompts: HistoryPrompts | undefined; seed: HistoryCache['seed'] | undefined }
   | undefined;
 
+/** The agent's checkpoints of its SQLite log (src/db/wal-checkpoints.ts). */
+function walCheckpoints() {
+  const database = harness?.database;
+  if (database?.dialect !== 'sqlite' || !database.checkpoints) throw new Error('start first, on SQLite');
+  return database.checkpoints;
+}
+
 serveParent({
   async start(options: AgentProcessOptions) {
     // The sandbox lives in the parent: the harness only needs its URLs (and must not close it).
@@ -53,16 +60,16 @@ serveParent({
   memory: () => settledMemory(),
   poolStats: () => harness?.services.pool.stats(),
   /**
-   * Bytes SQLite writes, read from its write-ahead log: automatic checkpoints off and the log emptied, so
-   * the log's size afterwards is every page the statements since wrote (frames of page size + 24 bytes).
+   * Bytes SQLite writes, read from its write-ahead log: checkpoints off (the agent's and SQLite's own) and
+   * the log emptied, so the log's size afterwards is every page the statements since wrote (frames of
+   * page size + 24 bytes).
    */
   walReset() {
-    if (!harness) throw new Error('start first');
-    harness.db.$client.pragma('wal_autocheckpoint = 0');
-    harness.db.$client.pragma('wal_checkpoint(TRUNCATE)');
+    walCheckpoints().setEnabled(false);
+    harness?.db.$client.pragma('wal_checkpoint(TRUNCATE)');
   },
   walBytes: () => (harness ? statSync(`${harness.db.$client.name}-wal`).size : 0),
-  walRestore: () => harness?.db.$client.pragma('wal_autocheckpoint = 1000'),
+  walRestore: () => walCheckpoints().setEnabled(true),
   warnings: () => harness?.logs.slice(-5) ?? [],
   /** What the conversation's next turn replays (model messages): for the baseline to send the same. */
   async replayedHistory({ conversationId }: { conversationId: string }) {

@@ -164,7 +164,13 @@ export function createServices(infrastructure: Infrastructure) {
   const turnDrain = createTurnDrain();
   resolveMessageSchemaCycles();
   const chat: ChatDependencies = {
-    model: createLanguageModel({ openai: config.openai }),
+    model: createLanguageModel({
+      openai: config.openai,
+      whileAwaitingModel:
+        infrastructure.database.dialect === 'sqlite'
+          ? infrastructure.database.checkpoints?.whileWaiting
+          : undefined,
+    }),
     catalog,
     runner,
     validator,

@@ -1,6 +1,6 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import { type generateText, wrapLanguageModel } from 'ai';
+import { type generateText, type LanguageModelMiddleware, wrapLanguageModel } from 'ai';
 import type { Config } from '../config/config.js';
 import type { FetchLike } from '../shared/fetch.js';
 import { boundToolInputs } from './tool-input-bounds.js';
@@ -13,6 +13,11 @@ import { boundToolInputs } from './tool-input-bounds.js';
 export function createLanguageModel(options: {
   openai: Config['openai'];
   fetch?: FetchLike;
+  /**
+   * Run after each model request has been started, for work that fits in the wait for its answer (the
+   * embedded database's checkpoint, db/wal-checkpoints.ts).
+   */
+  whileAwaitingModel?: () => void;
 }): LanguageModelV3 {
   const provider = createOpenAI({
     apiKey: options.openai.apiKey ?? 'not-configured',
@@ -23,7 +28,27 @@ export function createLanguageModel(options: {
     options.openai.apiMode === 'chat'
       ? provider.chat(options.openai.model)
       : provider.responses(options.openai.model);
-  return wrapLanguageModel({ model, middleware: boundToolInputs });
+  const middleware = options.whileAwaitingModel
+    ? [awaitingModel(options.whileAwaitingModel), boundToolInputs]
+    : boundToolInputs;
+  return wrapLanguageModel({ model, middleware });
+}
+
+/** Calls `whileAwaiting` once the provider has started each request (generated or streamed). */
+function awaitingModel(whileAwaiting: () => void): LanguageModelMiddleware {
+  return {
+    specificationVersion: 'v3',
+    wrapGenerate: ({ doGenerate }) => {
+      const answer = doGenerate();
+      whileAwaiting();
+      return answer;
+    },
+    wrapStream: ({ doStream }) => {
+      const stream = doStream();
+      whileAwaiting();
+      return stream;
+    },
+  };
 }
 
 /** Provider-specific settings of a model call, as the AI SDK types them. */

@@ -5,6 +5,7 @@ import { openPostgresDatabase } from './postgres-database.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { createPostgresNotifications, type PostgresNotifications } from './postgres-notifications.js';
 import type { AnyDatabase } from './repositories.js';
+import { createWalCheckpoints } from './wal-checkpoints.js';
 
 /** How long /health waits for PostgreSQL before it says the database cannot be reached. */
 const PING_TIMEOUT_MS = 2_000;
@@ -28,7 +29,7 @@ export async function openConfiguredDatabase(config: Config, logger: Logger): Pr
     const db = openDatabase(config.databasePath);
     migrateDatabase(db);
     return {
-      database: { dialect: 'sqlite', db },
+      database: { dialect: 'sqlite', db, checkpoints: createWalCheckpoints(db.$client) },
       ping: async () => true,
       close: async () => {
         db.$client.close();

@@ -33,10 +33,16 @@ import type { AppDatabase } from './database.js';
 import { createGroupCommit } from './group-commit.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import type { PostgresNotifications } from './postgres-notifications.js';
+import type { WalCheckpoints } from './wal-checkpoints.js';
 
 /** The database this process runs on: the embedded SQLite file, or a PostgreSQL shared by a fleet. */
 export type AnyDatabase =
-  | { dialect: 'sqlite'; db: AppDatabase }
+  | {
+      dialect: 'sqlite';
+      db: AppDatabase;
+      /** When the serving connection checkpoints its log (db/wal-checkpoints.ts); without it, SQLite decides. */
+      checkpoints?: WalCheckpoints;
+    }
   | { dialect: 'postgres'; db: PostgresDatabase };
 
 export interface RepositoryOptions {
@@ -62,7 +68,7 @@ export function createRepositories(database: AnyDatabase, options: RepositoryOpt
   const { db } = database;
   const { instance, turnsInFlightPerUser } = options;
   // One per connection: the turn's writes from every repository share its commits.
-  const groupCommit = createGroupCommit(db.$client);
+  const groupCommit = createGroupCommit(db.$client, { afterCommit: database.checkpoints?.afterCommit });
   return {
     users: createUsersRepository({ db }),
     wpsConnections: createWpsConnectionsRepository({ db, instance }),
