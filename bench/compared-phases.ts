@@ -109,6 +109,17 @@ async function sampleBoth(child: ChildProcessClient): Promise<Round['before']> {
  * concurrency over one MCP client), each at a model latency of its own. Failed agent turns are collected
  * in `failures`.
  */
+/**
+ * A full collection of this process's heap (the driver: sandbox, scripted model, load generator) before a
+ * round, so that none falls inside one. The driver's heap grows over the run, and a full collection in it
+ * took 60–70 ms: each hit the turns of whichever side was measuring, and at 1 user the second slowest of
+ * 200 turns (the p99) was often just that. The agent's and the baseline's own collections stay in their
+ * figures. Needs `--expose-gc` (the package's bench scripts pass it); without it, rounds run as they come.
+ */
+function collectDriverGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 export function createPhaseRunners(options: {
   agent: ChildProcessClient;
   agentUrl: string;
@@ -123,6 +134,7 @@ export function createPhaseRunners(options: {
     failures,
     async agent(label: string, phase: Phase, latencyMs: number) {
       log(`agent: ${label}`);
+      collectDriverGarbage();
       timedModel.model.setLatency(latencyMs);
       const before = await sampleBoth(agent);
       const result = await runAgentTurns({
@@ -140,6 +152,7 @@ export function createPhaseRunners(options: {
     },
     async baseline(label: string, phase: Phase, latencyMs: number): Promise<Round> {
       log(label);
+      collectDriverGarbage();
       timedModel.model.setLatency(latencyMs);
       const before = await sampleBoth(baseline);
       const started = performance.now();

@@ -328,7 +328,9 @@ const howToRead = (modelLatencyMs: number, comparedModelLatencyMs: number) => `#
   drifts by up to 1.5× over minutes, and measuring one side after the other charged that drift to one of
   them. A 100-user round lasts about 2 s, and three rounds a side gave verdicts that flipped from run to run
   on the same code (0.78–1.32× CPU over eight runs of one commit pair): each goal line gives the median and
-  range of the per-round-pair ratios beside the pooled one. Both sides first run 600 unmeasured turns at 100 users (V8 optimises the code meanwhile). Both use
+  range of the per-round-pair ratios beside the pooled one. Both sides first run 600 unmeasured turns at 100 users (V8 optimises the code meanwhile). Before
+  each round the driver (this process: sandbox, model, load generator) collects its own heap in full, so
+  that none of its 60–70 ms collections falls inside a round's turns; each side's own collections stay in its figures. Both use
   a non-streaming completion (a JSON \`/v1/chat\` turn uses \`generateText\`). Measured while the
   JSON path still ran \`streamText\` (the SSE path's loop): about twice the agent CPU per turn
   (19 vs 10 ms at 200 users), which is why JSON turns do not stream.
