@@ -105,21 +105,21 @@ async function sampleBoth(child: ChildProcessClient): Promise<Round['before']> {
 }
 
 /**
- * Runs phases of the agent (users from `users`, closed loops over HTTP) and of the baseline (its own
- * concurrency over one MCP client), each at a model latency of its own. Failed agent turns are collected
- * in `failures`.
- */
-/**
  * A full collection of this process's heap (the driver: sandbox, scripted model, load generator) before a
  * round, so that none falls inside one. The driver's heap grows over the run, and a full collection in it
- * took 60–70 ms: each hit the turns of whichever side was measuring, and at 1 user the second slowest of
- * 200 turns (the p99) was often just that. The agent's and the baseline's own collections stay in their
- * figures. Needs `--expose-gc` (the package's bench scripts pass it); without it, rounds run as they come.
+ * took 60–70 ms: each hit the turns of whichever side was measuring (in a traced 1-user run of 400 turns,
+ * the two slowest each held one), and the p99 at 1 user is the second slowest of 200. The agent's and the
+ * baseline's own collections stay in their figures. Needs `--expose-gc` (the package's bench scripts pass it); without it, rounds run as they come.
  */
 function collectDriverGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
+/**
+ * Runs phases of the agent (users from `users`, closed loops over HTTP) and of the baseline (its own
+ * concurrency over one MCP client), each at a model latency of its own. Failed agent turns are collected
+ * in `failures`.
+ */
 export function createPhaseRunners(options: {
   agent: ChildProcessClient;
   agentUrl: string;

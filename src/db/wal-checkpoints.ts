@@ -24,8 +24,8 @@ export interface WalCheckpoints {
  * When the embedded database copies its write-ahead log into the database file. SQLite does it inside the
  * COMMIT that takes the log past 1,000 pages, and syncs both files there: 10–30 ms on this project's VMs,
  * nearly all of it waiting on `fsync`, while better-sqlite3 holds the event loop. The turn that made that
- * commit waited, and so did every other request in flight: at 1 user the slowest turns each held one
- * (issue 12). Here the serving connection checkpoints as often as SQLite would, at a better moment: on the
+ * commit waited, and so did every other request in flight: at 1 user, 5 and 7 of the 8 slowest turns of
+ * two runs held one (issue 12). Here the serving connection checkpoints as often as SQLite would, at a better moment: on the
  * next turn of the event loop after a turn has sent the model its request, when that turn has nothing
  * to do for the model's whole latency. Same connection, same thread, same work; only the moment changes.
  * A log that no model request comes to copy (writes with no turn running) is copied one turn of the
