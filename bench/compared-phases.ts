@@ -109,7 +109,8 @@ async function sampleBoth(child: ChildProcessClient): Promise<Round['before']> {
  * round, so that none falls inside one. The driver's heap grows over the run, and a full collection in it
  * took 60–70 ms: each hit the turns of whichever side was measuring (in a traced 1-user run of 400 turns,
  * the two slowest each held one), and the p99 at 1 user is the second slowest of 200. The agent's and the
- * baseline's own collections stay in their figures. Needs `--expose-gc` (the package's bench scripts pass it); without it, rounds run as they come.
+ * baseline's own collections stay in their figures. Needs `--expose-gc` (the package's bench scripts pass
+ * it); without it, rounds run as they come.
  */
 function collectDriverGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();

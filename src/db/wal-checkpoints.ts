@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 
-/** Pages of log a checkpoint copies, about: SQLite's own threshold, so there is as much checkpoint work as before. */
+/** Pages of log a checkpoint copies, about: SQLite's own threshold, so as much checkpoint work as before. */
 export const CHECKPOINT_PAGES = 1_000;
-/** SQLite's own automatic checkpoint, kept as a last resort: far above what the two moments below let through. */
+/** SQLite's own automatic checkpoint, a last resort: far above what the two moments below let through. */
 export const BACKSTOP_PAGES = 10 * CHECKPOINT_PAGES;
 /** Commits assumed to fill CHECKPOINT_PAGES until a checkpoint has measured it. */
 const FIRST_ESTIMATE_COMMITS = 100;
@@ -15,7 +15,10 @@ export interface WalCheckpoints {
    * on the next turn of the event loop, inside that wait.
    */
   whileWaiting(): void;
-  /** Off: no checkpoints at all, not even SQLite's own (bench/agent-process.ts reads the log's size as bytes written). */
+  /**
+   * Off: no checkpoints at all, not even SQLite's own (bench/agent-process.ts reads the log's size as
+   * bytes written).
+   */
   setEnabled(enabled: boolean): void;
   readonly stats: { checkpoints: number; failures: number };
 }
@@ -25,11 +28,11 @@ export interface WalCheckpoints {
  * COMMIT that takes the log past 1,000 pages, and syncs both files there: 10–30 ms on this project's VMs,
  * nearly all of it waiting on `fsync`, while better-sqlite3 holds the event loop. The turn that made that
  * commit waited, and so did every other request in flight: at 1 user, 5 and 7 of the 8 slowest turns of
- * two runs held one (issue 12). Here the serving connection checkpoints as often as SQLite would, at a better moment: on the
- * next turn of the event loop after a turn has sent the model its request, when that turn has nothing
- * to do for the model's whole latency. Same connection, same thread, same work; only the moment changes.
- * A log that no model request comes to copy (writes with no turn running) is copied one turn of the
- * event loop after the commit that makes it overdue.
+ * two runs held one (issue 12). Here the serving connection checkpoints as often as SQLite would, at a
+ * better moment: on the next turn of the event loop after a turn has sent the model its request, when
+ * that turn has nothing to do for the model's whole latency. Same connection, same thread, same work;
+ * only the moment changes. A log that no model request comes to copy (writes with no turn running) is
+ * copied one turn of the event loop after the commit that makes it overdue.
  *
  * No hook says how many pages a commit wrote, so the checkpoint is due after as many commits as wrote
  * CHECKPOINT_PAGES at the rate the last checkpoint found: its result counts the log's pages.
